@@ -1,0 +1,71 @@
+# MVI-kennisportaal. `make help` lists the targets.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app portal
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-test translations run test test-sqlite test-postgres e2e lint format chromium postgres clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned dependencies
+
+install-test: $(VENV)/.installed-test ## Install the test dependencies too
+
+translations: $(VENV)/.installed ## Compile the interface translations (.po -> .mo)
+	$(BIN)/pybabel compile --use-fuzzy -q -d portal/translations
+
+run: install translations ## Migrate, seed the demo data and serve http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) seed --with-demo-users
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install-test translations lint chromium postgres ## Lint, then the whole suite on SQLite and on PostgreSQL
+	$(MAKE) test-sqlite
+	$(MAKE) test-postgres
+
+test-sqlite: ## The whole suite (unit + browser) on SQLite
+	TEST_DATABASE_URL=sqlite:// $(BIN)/pytest
+
+test-postgres: ## The whole suite (unit + browser) on PostgreSQL
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+
+e2e: install-test translations chromium ## Only the browser journeys and the axe audit
+	$(BIN)/pytest tests/e2e
+
+lint: install-test ## ruff check + ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+chromium: ## Install Debian's Chromium for the browser tests when missing
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+postgres: ## Start the local PostgreSQL when it is installed but not running
+	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { \
+	  command -v pg_ctlcluster >/dev/null 2>&1 && \
+	  $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; } || true
+	@pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not reachable on 127.0.0.1:5432"; exit 1; }
+
+clean: ## Remove the virtualenv, caches and the local instance data
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,77 @@
+"""MVI-kennisportaal: create_app() builds the Flask application."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import PROJECT_ROOT, check_production, settings_from_env
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, overridden by config (tests pass a dict)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    settings = settings_from_env()
+    settings.update(config or {})
+    check_production(settings)
+    app.config.from_mapping(settings)
+    app.instance_path = str(app.config["INSTANCE_DIR"])
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+    register_extensions(app)
+    register_blueprints(app)
+    from portal import cli, errors, security, templating
+
+    errors.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from pathlib import Path
+
+    from portal.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True, compare_type=True,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from portal.accounts import views as account_views
+
+    login_manager.user_loader(account_views.load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.accounts import bp as accounts
+    from portal.admin import bp as admin
+    from portal.groups import bp as groups
+    from portal.main import bp as main
+    from portal.organisations import bp as organisations
+    from portal.regions import bp as regions
+    from portal.taxonomy import bp as taxonomy
+
+    for blueprint in (main, accounts, organisations, regions, groups, taxonomy, admin):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,386 @@
+"""Account writes: register, verify, log in, reset, change e-mail/password, profile, delete."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from limits import parse
+from sqlalchemy import select
+
+from portal.accounts.models import AccountToken, User
+from portal.common import ServiceError, as_utc, clean_text, normalize_email, utcnow
+from portal.extensions import db, limiter
+from portal.mail import send_mail
+from portal.permissions import (
+    Actor,
+    authorized_by,
+    can_edit_account,
+    can_manage_user_roles,
+    can_register,
+)
+from portal.taxonomy.models import JobRole, Theme
+
+PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+# A short list of passwords that breach corpora show first; length does the rest.
+COMMON_PASSWORDS = frozenset(
+    {
+        "wachtwoord", "wachtwoord1", "wachtwoord123", "password", "password1", "password123",
+        "welkom01", "welkom123", "1234567890", "0123456789", "qwertyuiop", "azertyuiop",
+        "gemeente123", "inkoop2026", "letmein123", "iloveyou12", "abcdefghij", "aanbesteding",
+    }
+)  # fmt: skip
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def _anyone(actor: Actor) -> bool:
+    """Token and login flows: the token or the password itself is the proof."""
+    return True
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    """Raise ServiceError with a Dutch message when password is too weak or too long."""
+    if len(password) < PASSWORD_MIN:
+        raise ServiceError(
+            _("Kies een wachtwoord van minstens %(n)d tekens.", n=PASSWORD_MIN), field="password"
+        )
+    if len(password) > PASSWORD_MAX:
+        raise ServiceError(
+            _("Een wachtwoord mag hoogstens %(n)d tekens lang zijn.", n=PASSWORD_MAX),
+            field="password",
+        )
+    lowered = password.lower()
+    local_part = normalize_email(email).partition("@")[0]
+    if (
+        lowered in COMMON_PASSWORDS
+        or len(set(password)) < 4
+        or (local_part and len(local_part) >= 4 and local_part in lowered)
+        or (name and lowered == name.strip().lower())
+    ):
+        raise ServiceError(
+            _("Dit wachtwoord is te makkelijk te raden. Kies een langere zin of meer variatie."),
+            field="password",
+        )
+
+
+def clean_email(email: str) -> str:
+    """Return the normalised address, or raise ServiceError when it is not a valid address."""
+    email = normalize_email(email)
+    if len(email) > 254:
+        raise ServiceError(_("Dit e-mailadres is te lang."), field="email")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise ServiceError(_("Vul een geldig e-mailadres in."), field="email") from error
+    return email
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def _ensure_email_free(email: str) -> None:
+    if find_user_by_email(email) is not None:
+        raise ServiceError(
+            _("Er bestaat al een account met dit e-mailadres. Log in of vraag een nieuw wachtwoord aan."),
+            field="email",
+            status=409,
+        )
+
+
+# --- Tokens -------------------------------------------------------------------------------
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _issue_token(user: User, purpose: str, hours: int, new_email: str | None = None) -> str:
+    """Create a single-use token; earlier unused tokens for the same purpose stop working."""
+    for old in db.session.scalars(
+        select(AccountToken).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+        )
+    ):
+        old.used_at = utcnow()
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            token_hash=_digest(raw),
+            purpose=purpose,
+            user=user,
+            new_email=new_email,
+            expires_at=utcnow() + timedelta(hours=hours),
+        )
+    )
+    db.session.flush()
+    return raw
+
+
+def _consume_token(raw: str, purpose: str) -> AccountToken:
+    """Return the token's row, marked used, or raise ServiceError (forged, used or expired)."""
+    digest = _digest(raw or "")
+    token = db.session.scalar(select(AccountToken).where(AccountToken.token_hash == digest))
+    if token is None or not hmac.compare_digest(token.token_hash, digest) or token.purpose != purpose:
+        raise ServiceError(_("Deze link is ongeldig. Controleer of u de hele link heeft gekopieerd."), status=400)
+    if token.used_at is not None:
+        raise ServiceError(_("Deze link is al gebruikt. Vraag zo nodig een nieuwe aan."), status=410)
+    if as_utc(token.expires_at) < utcnow():
+        raise ServiceError(_("Deze link is verlopen. Vraag een nieuwe aan."), status=410)
+    token.used_at = utcnow()
+    return token
+
+
+def _link(endpoint: str, **values: str) -> str:
+    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+
+
+def _send_verification(user: User) -> None:
+    raw = _issue_token(user, "verify", current_app.config["VERIFY_TOKEN_HOURS"])
+    send_mail(
+        user.email,
+        _("Bevestig uw e-mailadres voor het MVI-kennisportaal"),
+        _(
+            "Beste %(name)s,\n\nWelkom bij het MVI-kennisportaal. Bevestig uw e-mailadres via "
+            "deze link:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één keer.\n\n"
+            "Heeft u zich niet aangemeld? Dan kunt u dit bericht negeren.",
+            name=user.name,
+            link=_link("accounts.verify", token=raw),
+            hours=current_app.config["VERIFY_TOKEN_HOURS"],
+        ),
+    )
+
+
+# --- Writes -------------------------------------------------------------------------------
+
+
+@authorized_by(can_register)
+def register_user(email: str, password: str, name: str, *, actor: Actor) -> User:
+    """Create an unverified account and mail its verification link."""
+    email = clean_email(email)
+    name = name.strip()
+    if not name:
+        raise ServiceError(_("Vul uw naam in."), field="name")
+    if len(name) > 120:
+        raise ServiceError(_("Uw naam mag hoogstens 120 tekens lang zijn."), field="name")
+    check_password_strength(password, email=email, name=name)
+    _ensure_email_free(email)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        session_token=secrets.token_hex(16),
+    )
+    db.session.add(user)
+    db.session.flush()
+    _send_verification(user)
+    return user
+
+
+@authorized_by(can_edit_account)
+def resend_verification(user: User, *, actor: Actor) -> None:
+    if user.is_verified:
+        raise ServiceError(_("Uw e-mailadres is al bevestigd."), status=409)
+    _send_verification(user)
+
+
+@authorized_by(_anyone)
+def verify_email(raw_token: str, *, actor: Actor) -> User:
+    token = _consume_token(raw_token, "verify")
+    if token.user.email_verified_at is None:
+        token.user.email_verified_at = utcnow()
+    return token.user
+
+
+def login_blocked(email: str, ip: str) -> bool:
+    """True when this account or this IP address has had too many failed attempts."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return False
+    strategy = limiter.limiter
+    return not (
+        strategy.test(parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]), "login-account", email)
+        and strategy.test(parse(current_app.config["LOGIN_LIMIT_PER_IP"]), "login-ip", ip)
+    )
+
+
+def _record_failed_login(email: str, ip: str) -> None:
+    if current_app.config["RATELIMIT_ENABLED"]:
+        strategy = limiter.limiter
+        strategy.hit(parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]), "login-account", email)
+        strategy.hit(parse(current_app.config["LOGIN_LIMIT_PER_IP"]), "login-ip", ip)
+
+
+@authorized_by(_anyone)
+def authenticate(email: str, password: str, ip: str, *, actor: Actor) -> User:
+    """Return the account for these credentials, or raise ServiceError (401, or 429 when throttled)."""
+    email = normalize_email(email)[:254]
+    if login_blocked(email, ip):
+        raise ServiceError(
+            _(
+                "Te veel mislukte inlogpogingen. Wacht een kwartier en probeer het dan opnieuw, "
+                "of vraag een nieuw wachtwoord aan."
+            ),
+            status=429,
+        )
+    user = find_user_by_email(email)
+    if user is None:
+        _hasher.hash(password[:PASSWORD_MAX])  # same work as a real check: no timing oracle
+    if user is None or not password_matches(user, password[:PASSWORD_MAX]):
+        _record_failed_login(email, ip)
+        raise ServiceError(_("Het e-mailadres of het wachtwoord klopt niet."), status=401)
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+@authorized_by(_anyone)
+def request_password_reset(email: str, *, actor: Actor) -> None:
+    """Mail a reset link when the account exists; say nothing either way (no enumeration)."""
+    user = find_user_by_email(email)
+    if user is None:
+        return
+    raw = _issue_token(user, "reset", current_app.config["RESET_TOKEN_HOURS"])
+    send_mail(
+        user.email,
+        _("Nieuw wachtwoord voor het MVI-kennisportaal"),
+        _(
+            "Beste %(name)s,\n\nU (of iemand anders) vroeg een nieuw wachtwoord aan. Kies een "
+            "nieuw wachtwoord via deze link:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één "
+            "keer. Vroeg u niets aan? Dan blijft uw wachtwoord gewoon hetzelfde.",
+            name=user.name,
+            link=_link("accounts.reset_password", token=raw),
+            hours=current_app.config["RESET_TOKEN_HOURS"],
+        ),
+    )
+
+
+@authorized_by(_anyone)
+def reset_password(raw_token: str, new_password: str, *, actor: Actor) -> User:
+    token = _consume_token(raw_token, "reset")
+    user = token.user
+    check_password_strength(new_password, email=user.email, name=user.name)
+    user.password_hash = hash_password(new_password)
+    user.session_token = secrets.token_hex(16)
+    # Following the link proves control of the mailbox.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+@authorized_by(can_edit_account)
+def change_password(user: User, current: str, new: str, *, actor: Actor) -> None:
+    if not password_matches(user, current):
+        raise ServiceError(_("Uw huidige wachtwoord klopt niet."), field="current_password")
+    check_password_strength(new, email=user.email, name=user.name)
+    user.password_hash = hash_password(new)
+    user.session_token = secrets.token_hex(16)
+
+
+@authorized_by(can_edit_account)
+def request_email_change(user: User, new_email: str, password: str, *, actor: Actor) -> None:
+    """Mail a confirmation link to the new address; the change happens when it is followed."""
+    if not password_matches(user, password):
+        raise ServiceError(_("Uw wachtwoord klopt niet."), field="password")
+    new_email = clean_email(new_email)
+    if new_email == user.email:
+        raise ServiceError(_("Dit is al uw e-mailadres."), field="email")
+    _ensure_email_free(new_email)
+    raw = _issue_token(user, "email", current_app.config["VERIFY_TOKEN_HOURS"], new_email)
+    send_mail(
+        new_email,
+        _("Bevestig uw nieuwe e-mailadres"),
+        _(
+            "Beste %(name)s,\n\nBevestig dat u dit adres voortaan gebruikt voor het "
+            "MVI-kennisportaal:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één keer.",
+            name=user.name,
+            link=_link("accounts.confirm_email", token=raw),
+            hours=current_app.config["VERIFY_TOKEN_HOURS"],
+        ),
+    )
+
+
+@authorized_by(_anyone)
+def confirm_email_change(raw_token: str, *, actor: Actor) -> User:
+    token = _consume_token(raw_token, "email")
+    assert token.new_email is not None  # noqa: S101 - set by request_email_change
+    _ensure_email_free(token.new_email)
+    token.user.email = token.new_email
+    token.user.email_verified_at = utcnow()
+    token.user.session_token = secrets.token_hex(16)
+    return token.user
+
+
+@authorized_by(can_edit_account)
+def update_profile(
+    user: User,
+    *,
+    name: str,
+    job_role: JobRole | None,
+    bio: str,
+    expertise: list[Theme],
+    actor: Actor,
+) -> None:
+    name = name.strip()
+    if not name or len(name) > 120:
+        raise ServiceError(_("Vul een naam in van hoogstens 120 tekens."), field="name")
+    if len(bio) > 1000:
+        raise ServiceError(_("Uw korte bio mag hoogstens 1000 tekens lang zijn."), field="bio")
+    user.name = name
+    user.job_role = job_role
+    user.bio = bio.strip()
+    user.expertise = list(expertise)
+
+
+@authorized_by(can_edit_account)
+def delete_account(user: User, password: str, *, actor: Actor) -> None:
+    """Delete the account and its memberships; content it wrote stays with its organisation."""
+    if not password_matches(user, password):
+        raise ServiceError(_("Uw wachtwoord klopt niet."), field="password")
+    db.session.delete(user)
+
+
+@authorized_by(can_manage_user_roles)
+def set_site_roles(user: User, *, is_moderator: bool, is_site_admin: bool, actor: Actor) -> None:
+    user.is_moderator = is_moderator
+    user.is_site_admin = is_site_admin
+
+
+@authorized_by(can_manage_user_roles)
+def create_verified_user(email: str, password: str, name: str, *, actor: Actor) -> User:
+    """Create an account whose address an administrator vouches for (demo data, invitations)."""
+    email = clean_email(email)
+    name = clean_text(name, limit=120, field="name", label=_("de naam"), required=True)
+    check_password_strength(password, email=email, name=name)
+    _ensure_email_free(email)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        session_token=secrets.token_hex(16),
+        email_verified_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user

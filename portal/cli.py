@@ -1,0 +1,75 @@
+"""Command line: `flask seed`, `flask users ...`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from portal.common import ServiceError
+from portal.extensions import db
+from portal.permissions import SYSTEM
+
+users_cli = AppGroup("users", help="Accounts beheren.")
+
+
+@click.command("seed")
+@click.option("--with-demo-users", is_flag=True, help="Ook demo-accounts (nooit in productie).")
+def seed_command(with_demo_users: bool) -> None:
+    """Load taxonomies, regions, organisations and working groups (idempotent)."""
+    from portal.seeding import demo_logins, seed
+
+    if with_demo_users and current_app.config["ENV_NAME"] == "production":
+        raise click.UsageError("Demo-accounts worden nooit in productie aangemaakt.")
+    password = current_app.config["DEMO_PASSWORD"] if with_demo_users else None
+    loader = seed(demo_password=password)
+    db.session.commit()
+    created, updated = sum(loader.created.values()), sum(loader.updated.values())
+    click.echo(f"Seed klaar: {created} rijen aangemaakt, {updated} gewijzigd.")
+    for table, n in sorted(loader.created.items()):
+        click.echo(f"  + {n:4d} {table}")
+    for table, n in sorted(loader.updated.items()):
+        click.echo(f"  ~ {n:4d} {table}")
+    if with_demo_users:
+        click.echo("\nDemo-logins (wachtwoord voor allemaal: " + password + "):")
+        for role, email, name in demo_logins():
+            click.echo(f"  {role:28s} {email:40s} {name}")
+        click.echo("\nOpen http://127.0.0.1:5000 in uw browser.\n")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.option("--site-admin/--no-site-admin", default=False)
+@click.option("--moderator/--no-moderator", default=False)
+def set_role_command(email: str, site_admin: bool, moderator: bool) -> None:
+    """Make an account site administrator and/or moderator (or take it away)."""
+    from portal.accounts import services
+
+    user = services.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"Geen account met e-mailadres {email}.")
+    services.set_site_roles(user, is_moderator=moderator, is_site_admin=site_admin, actor=SYSTEM)
+    db.session.commit()
+    click.echo(f"{user.email}: beheerder={site_admin}, moderator={moderator}")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.password_option()
+def create_user_command(email: str, name: str, password: str) -> None:
+    """Create a verified account (for example the first site administrator)."""
+    from portal.accounts import services
+
+    try:
+        services.create_verified_user(email, password, name, actor=SYSTEM)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    click.echo(f"Account {email} aangemaakt.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(users_cli)

@@ -1,0 +1,86 @@
+"""Small helpers shared by every domain package."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (callable default for model columns)."""
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Return moment as an aware UTC datetime (SQLite hands back naive values)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """Turn a Dutch name into a stable ASCII slug: 'Coördinator MVI' -> 'coordinator-mvi'."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "item"
+
+
+def normalize_email(email: str) -> str:
+    """Compare e-mail addresses case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def email_domain(email: str) -> str:
+    return normalize_email(email).rpartition("@")[2]
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Allow only paths on this site as a `next` target (no scheme, host or '//' tricks)."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return False
+    if any(ch in target for ch in "\\\r\n\t"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+class ServiceError(Exception):
+    """A refused write, with a Dutch message for the user and the HTTP status to answer with."""
+
+    def __init__(self, message: str, *, field: str | None = None, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+def clean_text(value: str | None, *, limit: int, field: str, label: str, required: bool = False) -> str:
+    """Strip value and refuse it (in Dutch) when it is missing or longer than limit."""
+    from flask_babel import gettext as _
+
+    text = (value or "").strip()
+    if required and not text:
+        raise ServiceError(_("Vul %(label)s in.", label=label), field=field)
+    if len(text) > limit:
+        raise ServiceError(
+            _("%(label)s mag hoogstens %(n)d tekens lang zijn.", label=label.capitalize(), n=limit),
+            field=field,
+        )
+    return text
+
+
+def clean_url(value: str | None, *, field: str = "website") -> str:
+    """Accept an empty value or an http(s) URL of at most 300 characters."""
+    from flask_babel import gettext as _
+
+    url = (value or "").strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if len(url) > 300 or parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ServiceError(
+            _("Vul een volledig webadres in dat begint met https://."), field=field
+        )
+    return url

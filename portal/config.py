@@ -1,0 +1,88 @@
+"""Settings from the environment, with safe embedded defaults under instance/."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check_production
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on", "ja"}
+
+
+def _database_url(instance_dir: Path) -> str:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{instance_dir / 'portal.db'}")
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the psycopg 3 driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def settings_from_env() -> dict:
+    """Read every setting from the environment; the README lists them with their defaults."""
+    instance_dir = Path(os.environ.get("PORTAL_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+    secure = _bool("SESSION_COOKIE_SECURE", False)
+    return {
+        "ENV_NAME": os.environ.get("PORTAL_ENV", "development"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_dir),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "INSTANCE_DIR": instance_dir,
+        "MAIL_DIR": Path(os.environ.get("MAIL_DIR", instance_dir / "mail")),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "MVI-kennisportaal <noreply@mvi-portaal.example>"),
+        # Links in e-mails are built from this base, never from the request's Host header.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": timedelta(days=30),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+        "WTF_CSRF_TIME_LIMIT": 6 * 3600,
+        "BABEL_DEFAULT_LOCALE": "nl",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Amsterdam",
+        "LANGUAGES": ("nl", "en"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
+        "MAIL_LIMIT_PER_IP": os.environ.get("MAIL_LIMIT_PER_IP", "10 per hour"),
+        "VERIFY_TOKEN_HOURS": int(os.environ.get("VERIFY_TOKEN_HOURS", "48")),
+        "RESET_TOKEN_HOURS": int(os.environ.get("RESET_TOKEN_HOURS", "2")),
+        "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-MVI-2026"),
+        # Behind a TLS-terminating proxy: how many X-Forwarded-* hops to trust (0 = none).
+        "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(30 * 1024 * 1024))),
+    }
+
+
+class ConfigError(RuntimeError):
+    """Raised when the app must not start with the given settings."""
+
+
+def check_production(settings: dict) -> None:
+    """Refuse to start in production with a missing, default or short SECRET_KEY."""
+    if settings.get("ENV_NAME") != "production":
+        return
+    key = settings.get("SECRET_KEY") or ""
+    if key in {"", DEFAULT_SECRET_KEY} or len(key) < 32:
+        raise ConfigError(
+            "SECRET_KEY ontbreekt, is de standaardwaarde of is korter dan 32 tekens; "
+            "de portal start niet in productie zonder een eigen geheime sleutel."
+        )

@@ -1,0 +1,66 @@
+"""Form pieces every domain uses: Dutch messages and a helper to show service errors."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms.validators import DataRequired, Length
+
+from portal.common import ServiceError
+
+
+def required(label: str | None = None) -> DataRequired:
+    return DataRequired(message=_l("Dit veld is verplicht."))
+
+
+def max_length(n: int) -> Length:
+    return Length(max=n, message=_l("Dit veld mag hoogstens %(max)d tekens bevatten."))
+
+
+def attach_error(form: FlaskForm, error: ServiceError) -> None:
+    """Show a service's refusal next to the field it concerns (or above the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+class Outcome:
+    """What happened to a submitted form: done (committed) or not, and the status to answer."""
+
+    def __init__(self, done: bool, status: int, value=None) -> None:
+        self.done = done
+        self.status = status
+        self.value = value
+
+
+def handle_form(form: FlaskForm, action) -> Outcome:
+    """Validate form, run the service call, commit once; on refusal roll back and show why."""
+    from portal.extensions import db
+
+    if not form.is_submitted():
+        return Outcome(False, 200)
+    if not form.validate():
+        return Outcome(False, 400)
+    try:
+        value = action()
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return Outcome(False, error.status)
+    return Outcome(True, 200, value)
+
+
+def run_action(action) -> Outcome:
+    """Run a service call behind a button-only form; commit once or roll back."""
+    from portal.extensions import db
+
+    try:
+        value = action()
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        return Outcome(False, error.status, error.message)
+    return Outcome(True, 200, value)

@@ -1,0 +1,75 @@
+"""Home page, language switch and the header's lookup."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal.accounts.forms import ConfirmForm
+from portal.common import is_safe_redirect
+from portal.extensions import db
+from portal.groups.models import WorkingGroup
+from portal.main import bp
+from portal.organisations.models import Organisation
+from portal.regions.models import Region
+from portal.taxonomy.models import ProductGroup, Theme
+
+
+@bp.route("/")
+def home():
+    counts = {
+        "organisations": db.session.scalar(select(func.count(Organisation.id))),
+        "regions": db.session.scalar(select(func.count(Region.id))),
+        "groups": db.session.scalar(select(func.count(WorkingGroup.id))),
+    }
+    themes = db.session.scalars(select(Theme).where(Theme.is_active, Theme.is_core).order_by(Theme.position)).all()
+    newest = db.session.scalars(select(Organisation).order_by(Organisation.created_at.desc(), Organisation.name).limit(6)).all()
+    return render_template("main/home.html", counts=counts, themes=themes, newest=newest)
+
+
+@bp.route("/taal", methods=["POST"])
+def set_language():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    language = request.form.get("taal", "")
+    if language not in current_app.config["LANGUAGES"]:
+        abort(400)
+    session["lang"] = language
+    target = request.form.get("next")
+    return redirect(target if is_safe_redirect(target) else url_for("main.home"))
+
+
+@bp.route("/zoeken")
+def search():
+    """Find organisations, regions, working groups, themes and product groups by name.
+
+    Full-text search over knowledge items replaces this page's engine in the search issue.
+    """
+    q = request.args.get("q", "").strip()[:200]
+    results: dict[str, list] = {}
+    if q:
+        needle = q.lower()
+        for key, model in (
+            ("organisations", Organisation), ("themes", Theme), ("product_groups", ProductGroup),
+            ("regions", Region), ("groups", WorkingGroup),
+        ):  # fmt: skip
+            results[key] = db.session.scalars(
+                select(model).where(func.lower(model.name).contains(needle)).order_by(model.name).limit(20)
+            ).all()
+    total = sum(len(v) for v in results.values())
+    labels = {
+        "organisations": _("Organisaties"), "themes": _("Thema's"), "product_groups": _("Productgroepen"),
+        "regions": _("Regio's"), "groups": _("Werkgroepen"),
+    }  # fmt: skip
+    return render_template("main/search.html", q=q, results=results, total=total, labels=labels)
+
+
+@bp.route("/toegankelijkheid")
+def accessibility():
+    return render_template("main/accessibility.html")
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("main/privacy.html")

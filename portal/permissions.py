@@ -1,0 +1,256 @@
+"""Who may do what: the role table and the named permission functions, in one place.
+
+Views, services, templates and (later) search and the API all ask these functions; no role
+string appears anywhere else.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from enum import StrEnum
+from functools import wraps
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from werkzeug.exceptions import Forbidden
+
+if TYPE_CHECKING:
+    from portal.accounts.models import User
+    from portal.groups.models import GroupMembership, WorkingGroup
+    from portal.organisations.models import Membership, Organisation
+
+Actor = Any  # a User, Flask-Login's AnonymousUserMixin, or SYSTEM
+
+
+class Role(StrEnum):
+    VISITOR = "visitor"
+    MEMBER = "member"
+    ORG_EDITOR = "org_editor"
+    ORG_ADMIN = "org_admin"
+    MODERATOR = "moderator"
+    SITE_ADMIN = "site_admin"
+
+
+# Site-wide permissions by role. Organisation roles (editor/admin) only count inside their own
+# organisation, so they are checked by the functions below, not by this table.
+SITE_PERMISSIONS: dict[str, frozenset[Role]] = {
+    "edit_taxonomy": frozenset({Role.SITE_ADMIN}),
+    "manage_regions": frozenset({Role.SITE_ADMIN}),
+    "manage_any_organisation": frozenset({Role.SITE_ADMIN}),
+    "create_group": frozenset({Role.MODERATOR, Role.SITE_ADMIN}),
+    "manage_any_group": frozenset({Role.SITE_ADMIN}),
+    "moderate": frozenset({Role.MODERATOR, Role.SITE_ADMIN}),
+}
+
+
+class _SystemActor:
+    """The actor for seeds and CLI commands: allowed everything, attributed to nobody."""
+
+    id = None
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_site_admin = True
+    is_moderator = True
+    is_verified = True
+    memberships: tuple = ()
+    name = "Systeem"
+
+
+SYSTEM = _SystemActor()
+
+
+class PermissionDenied(Forbidden):
+    description = "U heeft geen toestemming voor deze handeling."
+
+
+def site_roles(user: Actor) -> set[Role]:
+    """Return the site-wide roles of user (visitor for anyone not signed in)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {Role.VISITOR}
+    roles = {Role.MEMBER}
+    if user.is_moderator:
+        roles.add(Role.MODERATOR)
+    if user.is_site_admin:
+        roles.add(Role.SITE_ADMIN)
+    return roles
+
+
+def has_site_permission(user: Actor, permission: str) -> bool:
+    return bool(site_roles(user) & SITE_PERMISSIONS[permission])
+
+
+def is_signed_in(user: Actor) -> bool:
+    return user is not None and bool(getattr(user, "is_authenticated", False))
+
+
+def is_verified_member(user: Actor) -> bool:
+    """A signed-in account whose e-mail address is verified."""
+    return is_signed_in(user) and bool(user.is_verified)
+
+
+def organisation_role(user: Actor, organisation: Organisation) -> Role | None:
+    """Return user's approved role in organisation (member, editor or admin), or None."""
+    if not is_signed_in(user):
+        return None
+    for membership in user.memberships:
+        if membership.organisation_id == organisation.id and membership.is_approved:
+            return {
+                "member": Role.MEMBER,
+                "editor": Role.ORG_EDITOR,
+                "admin": Role.ORG_ADMIN,
+            }[membership.role]
+    return None
+
+
+# --- Site ---------------------------------------------------------------------------------
+
+
+def can_register(user: Actor) -> bool:
+    return not is_signed_in(user) or user is SYSTEM
+
+
+def can_edit_taxonomy(user: Actor) -> bool:
+    return has_site_permission(user, "edit_taxonomy")
+
+
+def can_manage_regions(user: Actor) -> bool:
+    return has_site_permission(user, "manage_regions")
+
+
+def can_moderate(user: Actor) -> bool:
+    return has_site_permission(user, "moderate")
+
+
+def can_administer_site(user: Actor) -> bool:
+    return Role.SITE_ADMIN in site_roles(user)
+
+
+def can_manage_user_roles(user: Actor) -> bool:
+    return Role.SITE_ADMIN in site_roles(user)
+
+
+# --- Accounts -----------------------------------------------------------------------------
+
+
+def can_edit_account(user: Actor, account: User) -> bool:
+    """Only the account holder changes their own profile, e-mail, password or deletes it."""
+    return is_signed_in(user) and (user is SYSTEM or user.id == account.id)
+
+
+# --- Organisations ------------------------------------------------------------------------
+
+
+def can_create_organisation(user: Actor) -> bool:
+    return has_site_permission(user, "manage_any_organisation")
+
+
+def can_edit_organisation(user: Actor, organisation: Organisation) -> bool:
+    return has_site_permission(user, "manage_any_organisation") or (
+        organisation_role(user, organisation) == Role.ORG_ADMIN
+    )
+
+
+def can_manage_members(user: Actor, organisation: Organisation) -> bool:
+    return can_edit_organisation(user, organisation)
+
+
+def can_decide_membership(user: Actor, membership: Membership) -> bool:
+    return can_manage_members(user, membership.organisation)
+
+
+def can_request_membership(user: Actor, organisation: Organisation) -> bool:
+    """A verified account that has no membership (pending or approved) of it yet."""
+    if user is SYSTEM:
+        return True
+    if not is_verified_member(user):
+        return False
+    return all(m.organisation_id != organisation.id for m in user.memberships)
+
+
+def can_leave_organisation(user: Actor, membership: Membership) -> bool:
+    return is_signed_in(user) and (user is SYSTEM or membership.user_id == user.id)
+
+
+def can_view_members(user: Actor, organisation: Organisation) -> bool:
+    """Member lists show names and functions only, to signed-in members of the portal."""
+    return is_verified_member(user)
+
+
+# --- Working groups -----------------------------------------------------------------------
+
+
+def group_membership(user: Actor, group: WorkingGroup) -> GroupMembership | None:
+    if not is_signed_in(user) or user is SYSTEM:
+        return None
+    return next((m for m in group.memberships if m.user_id == user.id), None)
+
+
+def is_group_member(user: Actor, group: WorkingGroup) -> bool:
+    membership = group_membership(user, group)
+    return membership is not None and membership.is_approved
+
+
+def is_group_admin(user: Actor, group: WorkingGroup) -> bool:
+    membership = group_membership(user, group)
+    return membership is not None and membership.is_approved and membership.role == "admin"
+
+
+def can_create_group(user: Actor) -> bool:
+    return has_site_permission(user, "create_group")
+
+
+def can_manage_group(user: Actor, group: WorkingGroup) -> bool:
+    return has_site_permission(user, "manage_any_group") or is_group_admin(user, group)
+
+
+def can_view_group_content(user: Actor, group: WorkingGroup) -> bool:
+    """Open groups show members and content to everyone; closed ones only to their members."""
+    if not group.is_closed:
+        return True
+    return is_group_member(user, group) or can_manage_group(user, group) or can_moderate(user)
+
+
+def can_join_group(user: Actor, group: WorkingGroup) -> bool:
+    """A verified account that is not yet in (or waiting for) the group may join or ask to."""
+    if user is SYSTEM:
+        return True
+    return is_verified_member(user) and group_membership(user, group) is None
+
+
+def can_leave_group(user: Actor, membership: GroupMembership) -> bool:
+    return is_signed_in(user) and (user is SYSTEM or membership.user_id == user.id)
+
+
+def can_decide_group_membership(user: Actor, membership: GroupMembership) -> bool:
+    return can_manage_group(user, membership.group)
+
+
+# --- Enforcing permissions in services ----------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+REGISTERED_ACTIONS: dict[str, Callable[..., bool]] = {}
+
+
+def authorized_by(permission: Callable[..., bool]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Guard a service: call permission(actor) or permission(actor, first_argument) first.
+
+    Every public service function is registered here, and a test fails when one is not.
+    """
+    takes_target = len(inspect.signature(permission).parameters) == 2
+
+    def decorate(service: Callable[P, R]) -> Callable[P, R]:
+        @wraps(service)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            actor = kwargs.get("actor")
+            allowed = permission(actor, args[0]) if takes_target else permission(actor)
+            if not allowed:
+                raise PermissionDenied()
+            return service(*args, **kwargs)
+
+        guarded.permission = permission  # type: ignore[attr-defined]
+        REGISTERED_ACTIONS[f"{service.__module__}.{service.__name__}"] = permission
+        return guarded
+
+    return decorate

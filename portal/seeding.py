@@ -1,0 +1,242 @@
+"""Load the demo data in seeds/ through the services, so it is validated like user input.
+
+Every record is looked up by its slug (or e-mail) first, so a second run changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import event, select
+
+from portal.accounts import services as accounts
+from portal.accounts.models import User
+from portal.config import PROJECT_ROOT
+from portal.extensions import db
+from portal.groups import services as groups
+from portal.groups.models import WorkingGroup
+from portal.organisations import services as organisations
+from portal.organisations.models import Organisation
+from portal.permissions import SYSTEM
+from portal.regions import services as regions
+from portal.regions.models import Region
+from portal.taxonomy import services as taxonomy
+from portal.taxonomy.models import VOCABULARIES, JobRole, OrganisationType, ProductCluster, SizeClass, Theme
+
+SEEDS = PROJECT_ROOT / "seeds"
+ORGANISATION_TYPE_SLUGS = {
+    "Gemeente": "gemeente",
+    "Provincie": "provincie",
+    "Waterschap": "waterschap",
+    "Rijksoverheid": "rijksoverheid",
+    "Uitvoeringsorganisatie / gemeenschappelijke regeling": "uitvoeringsorganisatie",
+    "Overig (onderwijs, zorg, inkoopsamenwerking)": "overig",
+}
+SIZE_CLASS_SLUGS = {
+    "< 20.000": "tot-20000",
+    "20.000 - 50.000": "20000-50000",
+    "50.000 - 100.000": "50000-100000",
+    "> 100.000": "meer-dan-100000",
+}
+THRESHOLDS = {"above_threshold": "boven", "below_threshold": "onder", "other": "overig"}
+
+
+def _read(name: str) -> Any:
+    return yaml.safe_load(Path(SEEDS / name).read_text(encoding="utf-8"))
+
+
+class Loader:
+    """Upserts seed records and counts what it created and changed."""
+
+    def __init__(self) -> None:
+        self.created: Counter[str] = Counter()  # per table
+        self.updated: Counter[str] = Counter()
+        self._new: set[int] = set()  # rows made in this run are not also counted as updated
+
+    def count_changes(self, session, flush_context, instances) -> None:
+        """before_flush hook: count new and really changed rows per table."""
+        for obj in session.new:
+            self.created[obj.__tablename__] += 1
+            self._new.add(id(obj))
+        for obj in session.dirty:
+            if id(obj) not in self._new and session.is_modified(obj):
+                self.updated[obj.__tablename__] += 1
+        for obj in session.deleted:
+            self.updated[obj.__tablename__] += 1
+
+    def term(self, key: str, slug: str, values: dict[str, Any]) -> Any:
+        vocabulary = VOCABULARIES[key]
+        model = vocabulary.model
+        existing = db.session.scalar(select(model).where(model.slug == slug))
+        if existing is None:
+            return taxonomy.create_term(vocabulary, values, actor=SYSTEM, slug=slug)
+        values = {"is_active": existing.is_active, **values}
+        taxonomy.update_term(vocabulary, existing, values, actor=SYSTEM)
+        return existing
+
+    def taxonomies(self) -> None:
+        themes = _read("taxonomy/themes.yaml")
+        for i, item in enumerate(themes["themes"]):
+            self.term("themas", item["slug"], {"name": item["name"], "description": item.get("description", ""), "position": i, "is_core": True})
+        for i, item in enumerate(themes.get("related_goals", []), start=len(themes["themes"])):
+            self.term("themas", item["slug"], {"name": item["name"], "description": item.get("description", ""), "position": i, "is_core": False})
+
+        from portal.common import slugify
+
+        clusters = _read("taxonomy/product_groups.yaml")["clusters"]
+        position = 0
+        for i, item in enumerate(clusters):
+            cluster = self.term("productclusters", slugify(item["name"]), {"name": item["name"], "position": i})
+            for group in item["groups"]:
+                self.term(
+                    "productgroepen",
+                    slugify(group["name"]),
+                    {
+                        "name": group["name"],
+                        "cluster": cluster,
+                        "cpv_codes": " ".join(group.get("cpv", [])),
+                        "confirmed": bool(group.get("confirmed")),
+                        "position": position,
+                    },
+                )
+                position += 1
+
+        procurement = _read("taxonomy/procurement.yaml")
+        position = 0
+        for group_key, names in procurement["procedures"].items():
+            for name in names:
+                self.term("procedures", slugify(name), {"name": name, "threshold": THRESHOLDS[group_key], "position": position})
+                position += 1
+        for key, vocab in (("award_methods", "gunningsmethoden"), ("instruments", "instrumenten")):
+            for i, item in enumerate(procurement[key]):
+                self.term(vocab, item["slug"], {"name": item["name"], "description": item.get("note", ""), "position": i})
+        for key, vocab in (
+            ("ambition_levels", "ambitieniveaus"), ("criterion_kinds", "criteriumsoorten"),
+            ("phases", "fasen"), ("roles", "functies"),
+        ):  # fmt: skip
+            for i, name in enumerate(procurement[key]):
+                self.term(vocab, slugify(name), {"name": name, "position": i})
+        for i, name in enumerate(procurement["organisation_types"]):
+            slug = ORGANISATION_TYPE_SLUGS[name]
+            self.term("organisatietypen", slug, {"name": name, "position": i, "has_size_class": slug == "gemeente"})
+        for i, name in enumerate(procurement["municipality_size_classes"]):
+            self.term("grootteklassen", SIZE_CLASS_SLUGS[name], {"name": f"{name} inwoners", "position": i})
+
+    def regions(self) -> None:
+        for item in _read("regions.yaml")["regions"]:
+            region = db.session.scalar(select(Region).where(Region.slug == item["slug"]))
+            if region is None:
+                regions.create_region(item["name"], item["kind"], item.get("description", ""), actor=SYSTEM, slug=item["slug"])
+            else:
+                regions.update_region(region, item["name"], item["kind"], item.get("description", ""), actor=SYSTEM)
+
+    def organisations(self) -> None:
+        for item in _read("organisations.yaml")["organisations"]:
+            data = organisations.OrganisationData(
+                name=item["name"],
+                type=_by_slug(OrganisationType, item["type"]),
+                size_class=_by_slug(SizeClass, item["size_class"]) if item.get("size_class") else None,
+                regions=[_by_slug(Region, s) for s in item.get("regions", [])],
+                website=item.get("website", ""),
+                description=item.get("description", ""),
+                email_domains=item.get("email_domains", []),
+                coordinator_name=item.get("coordinator_name", ""),
+                coordinator_email=item.get("coordinator_email", ""),
+                coordinator_phone=item.get("coordinator_phone", ""),
+                manifest_year=item.get("manifest_year"),
+            )
+            organisation = db.session.scalar(select(Organisation).where(Organisation.slug == item["slug"]))
+            if organisation is None:
+                organisations.create_organisation(data, actor=SYSTEM, slug=item["slug"])
+            else:
+                organisations.update_organisation(organisation, data, actor=SYSTEM)
+
+    def users(self, password: str) -> list[User]:
+        seeded = []
+        for item in _read("users.yaml")["users"]:
+            user = accounts.find_user_by_email(item["email"])
+            if user is None:
+                user = accounts.create_verified_user(item["email"], password, item["name"], actor=SYSTEM)
+                accounts.update_profile(
+                    user,
+                    name=item["name"],
+                    job_role=_by_slug(JobRole, item["function"]) if item.get("function") else None,
+                    bio=item.get("bio", ""),
+                    expertise=[_by_slug(Theme, s) for s in item.get("expertise", [])],
+                    actor=SYSTEM,
+                )
+                accounts.set_site_roles(
+                    user, is_moderator=bool(item.get("moderator")), is_site_admin=bool(item.get("site_admin")), actor=SYSTEM
+                )
+                for membership in item.get("memberships", []):
+                    organisation = _by_slug(Organisation, membership["organisation"])
+                    if membership.get("status") == "pending":
+                        organisations.request_membership(organisation, actor=user)
+                    else:
+                        organisations.add_member(organisation, user, membership.get("role", "member"), actor=SYSTEM)
+            seeded.append(user)
+        return seeded
+
+    def groups(self) -> None:
+        for item in _read("groups.yaml")["groups"]:
+            group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == item["slug"]))
+            data = groups.GroupData(
+                name=item["name"], description=item.get("description", ""), is_closed=bool(item.get("is_closed")),
+                regions=[_by_slug(Region, s) for s in item.get("regions", [])],
+            )  # fmt: skip
+            if group is None:
+                group = groups.create_group(data, actor=SYSTEM, slug=item["slug"])
+            else:
+                groups.update_group(group, data, actor=SYSTEM)
+            wanted = [(e, "admin") for e in item.get("admins", [])] + [(e, "member") for e in item.get("members", [])]
+            for email, role in wanted:
+                user = accounts.find_user_by_email(email)
+                if user is not None and all(m.user_id != user.id for m in group.memberships):
+                    groups.add_group_member(group, user, role, actor=SYSTEM)
+
+
+def _by_slug(model: type, slug: str) -> Any:
+    item = db.session.scalar(select(model).where(model.slug == slug))
+    if item is None:
+        raise ValueError(f"Onbekende {model.__name__} in de seeds: {slug!r}")
+    return item
+
+
+def seed(*, demo_password: str | None) -> Loader:
+    """Load taxonomies, regions, organisations and groups; demo users only when a password is given."""
+    loader = Loader()
+    session = db.session()
+    event.listen(session, "before_flush", loader.count_changes)
+    try:
+        loader.taxonomies()
+        loader.regions()
+        loader.organisations()
+        if demo_password:
+            loader.users(demo_password)
+        loader.groups()
+        session.flush()
+    finally:
+        event.remove(session, "before_flush", loader.count_changes)
+    return loader
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """(role, e-mail, name) of the first demo account of each role, for `make run` to print."""
+    items = _read("users.yaml")["users"]
+    found: dict[str, tuple[str, str]] = {}
+    for item in items:
+        if item.get("site_admin"):
+            role = "site administrator"
+        elif item.get("moderator"):
+            role = "moderator"
+        else:
+            memberships = item.get("memberships") or [{}]
+            m = memberships[0]
+            role = {"admin": "organisation admin", "editor": "organisation editor"}.get(m.get("role"), "member")
+            if m.get("status") == "pending":
+                role = "member (pending approval)"
+        found.setdefault(role, (item["email"], item["name"]))
+    return [(role, email, name) for role, (email, name) in found.items()]

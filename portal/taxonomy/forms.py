@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import NumberRange, Optional
+
+from portal.forms import max_length, required
+from portal.taxonomy.models import OrganisationType, Procedure, ProductGroup, Theme, Vocabulary
+
+
+class TermForm(FlaskForm):
+    name = StringField(_l("Naam"), validators=[required(), max_length(150)])
+    description = TextAreaField(_l("Beschrijving"), validators=[max_length(2000)])
+    position = IntegerField(_l("Volgorde"), default=0, validators=[Optional(), NumberRange(min=0, max=10000, message=_l("De volgorde is een getal van 0 tot 10000."))])
+    is_active = BooleanField(_l("In gebruik"), default=True, description=_l("Termen die niet meer in gebruik zijn, blijven bij bestaande items staan maar zijn niet meer te kiezen."))
+
+
+class ThemeForm(TermForm):
+    is_core = BooleanField(_l("Een van de zes MVOI-thema's"))
+
+
+class ProductGroupForm(TermForm):
+    cluster = SelectField(_l("Productcluster"), coerce=str, validators=[required()])
+    cpv_codes = StringField(_l("CPV-codes"), validators=[max_length(400)], description=_l("8 cijfers, eventueel met controlecijfer (45233220-7); hoofdcode eerst, gescheiden door spaties."))
+    confirmed = BooleanField(_l("Naam bevestigd tegen de MVI-criteriatool"))
+
+
+class ProcedureForm(TermForm):
+    threshold = SelectField(_l("Drempel"), choices=[("boven", _l("Boven de Europese drempel")), ("onder", _l("Onder de drempel")), ("overig", _l("Overig"))])
+
+
+class OrganisationTypeForm(TermForm):
+    has_size_class = BooleanField(_l("Heeft een grootteklasse (naar inwoners)"))
+
+
+def form_class_for(vocabulary: Vocabulary) -> type[TermForm]:
+    """Return the form for a vocabulary: the shared fields plus only what its model adds."""
+    return {
+        Theme: ThemeForm,
+        ProductGroup: ProductGroupForm,
+        Procedure: ProcedureForm,
+        OrganisationType: OrganisationTypeForm,
+    }.get(vocabulary.model, TermForm)

@@ -1,0 +1,23 @@
+"""What every template may use: permission functions, the language, navigation helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import format_date, get_locale
+
+from portal import permissions
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def inject() -> dict:
+        return {
+            "perm": permissions,
+            "current_locale": str(get_locale()),
+            "languages": current_app.config["LANGUAGES"],
+        }
+
+    app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
+    app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

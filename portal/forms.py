@@ -64,3 +64,10 @@ def run_action(action) -> Outcome:
         db.session.rollback()
         return Outcome(False, error.status, error.message)
     return Outcome(True, 200, value)
+
+
+def choices(pairs) -> list:
+    """Turn (value, label) pairs into WTForms SelectChoice objects."""
+    from wtforms.fields.choices import SelectChoice
+
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -25,7 +25,8 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = make_msgid(domain="mvi-portaal")
-    message.set_content(body)
+    # 8bit UTF-8 keeps the mail files under instance/mail/ readable, links unbroken.
+    message.set_content(body, cte="8bit")
     return message
 
 

@@ -8,18 +8,24 @@ from wtforms.validators import Email, EqualTo, Length
 from portal.forms import max_length, required
 
 _EMAIL = [required(), max_length(254), Email(message=_l("Vul een geldig e-mailadres in."), check_deliverability=False)]
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 _NEW_PASSWORD = [required(), Length(max=128, message=_l("Een wachtwoord mag hoogstens 128 tekens lang zijn."))]
 
 
 class RegisterForm(FlaskForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(120)])
-    email = EmailField(_l("E-mailadres"), validators=_EMAIL, description=_l("Gebruik het adres van uw organisatie; dan stellen we uw organisatie voor."))
+    email = EmailField(_l("E-mailadres"), validators=_EMAIL, filters=[_strip], description=_l("Gebruik het adres van uw organisatie; dan stellen we uw organisatie voor."))
     password = PasswordField(_l("Wachtwoord"), validators=_NEW_PASSWORD, description=_l("Minstens 10 tekens. Een zin van een paar woorden werkt goed."))
     password_repeat = PasswordField(_l("Herhaal het wachtwoord"), validators=[required(), EqualTo("password", message=_l("De wachtwoorden zijn niet gelijk."))])
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mailadres"), validators=[required(), max_length(254)])
+    email = EmailField(_l("E-mailadres"), validators=[required(), max_length(254)], filters=[_strip])
     password = PasswordField(_l("Wachtwoord"), validators=[required(), max_length(128)])
     remember = BooleanField(_l("Ingelogd blijven op dit apparaat (30 dagen)"))
     next = HiddenField()
@@ -30,7 +36,7 @@ class ConfirmForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mailadres"), validators=_EMAIL)
+    email = EmailField(_l("E-mailadres"), validators=_EMAIL, filters=[_strip])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -43,7 +49,7 @@ class ChangePasswordForm(ResetPasswordForm):
 
 
 class ChangeEmailForm(FlaskForm):
-    email = EmailField(_l("Nieuw e-mailadres"), validators=_EMAIL)
+    email = EmailField(_l("Nieuw e-mailadres"), validators=_EMAIL, filters=[_strip])
     password = PasswordField(_l("Uw wachtwoord"), validators=[required(), max_length(128)])
 
 

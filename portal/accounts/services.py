@@ -10,7 +10,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from limits import parse
 from sqlalchemy import select
@@ -38,7 +38,15 @@ COMMON_PASSWORDS = frozenset(
         "gemeente123", "inkoop2026", "letmein123", "iloveyou12", "abcdefghij", "aanbesteding",
     }
 )  # fmt: skip
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id; the library's recommended cost unless ARGON2_* settings lower it (tests only)."""
+    config = current_app.config
+    return PasswordHasher(
+        time_cost=config.get("ARGON2_TIME_COST", 3),
+        memory_cost=config.get("ARGON2_MEMORY_COST", 65536),
+    )
 
 
 def _anyone(actor: Actor) -> bool:
@@ -47,12 +55,12 @@ def _anyone(actor: Actor) -> bool:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def password_matches(user: User, password: str) -> bool:
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -153,7 +161,11 @@ def _consume_token(raw: str, purpose: str) -> AccountToken:
 
 
 def _link(endpoint: str, **values: str) -> str:
-    return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+    """An absolute link for an e-mail, built from PUBLIC_URL (also from the CLI, without a request)."""
+    if has_request_context():
+        return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
 
 
 def _send_verification(user: User) -> None:
@@ -245,11 +257,11 @@ def authenticate(email: str, password: str, ip: str, *, actor: Actor) -> User:
         )
     user = find_user_by_email(email)
     if user is None:
-        _hasher.hash(password[:PASSWORD_MAX])  # same work as a real check: no timing oracle
+        _hasher().hash(password[:PASSWORD_MAX])  # same work as a real check: no timing oracle
     if user is None or not password_matches(user, password[:PASSWORD_MAX]):
         _record_failed_login(email, ip)
         raise ServiceError(_("Het e-mailadres of het wachtwoord klopt niet."), status=401)
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
     return user

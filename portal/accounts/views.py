@@ -24,7 +24,7 @@ from portal.accounts.forms import (
 from portal.accounts.models import User
 from portal.common import is_safe_redirect
 from portal.extensions import db, limiter
-from portal.forms import handle_form, run_action
+from portal.forms import choices, handle_form, run_action
 from portal.organisations.models import organisations_for_email
 from portal.taxonomy.models import JobRole, Theme
 
@@ -148,8 +148,8 @@ def _profile_form(user: User) -> ProfileForm:
     form = ProfileForm(obj=None if request.method == "POST" else user)
     roles = db.session.scalars(select(JobRole).where(JobRole.is_active).order_by(JobRole.position)).all()
     themes = db.session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.position)).all()
-    form.job_role.choices = [("", _("— geen keuze —"))] + [(r.slug, r.name) for r in roles]
-    form.expertise.choices = [(t.slug, t.name) for t in themes]
+    form.job_role.choices = choices([("", _("— geen keuze —"))] + [(r.slug, r.name) for r in roles])
+    form.expertise.choices = choices([(t.slug, t.name) for t in themes])
     if request.method == "GET":
         form.job_role.data = user.job_role.slug if user.job_role else ""
         form.expertise.data = [t.slug for t in user.expertise]

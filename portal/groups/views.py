@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
-from portal.forms import handle_form, run_action
+from portal.forms import choices, handle_form, run_action
 from portal.groups import bp, services
 from portal.groups.forms import GroupForm
 from portal.groups.models import GroupMembership, WorkingGroup
@@ -50,7 +50,7 @@ def show(slug: str):
 
 def _region_choices(form: GroupForm) -> None:
     regions = db.session.scalars(select(Region).order_by(Region.kind.desc(), Region.name)).all()
-    form.regions.choices = [(r.slug, r.name) for r in regions]
+    form.regions.choices = choices([(r.slug, r.name) for r in regions])
 
 
 def _data_from(form: GroupForm) -> services.GroupData:

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import NumberRange, Optional
 
-from portal.forms import max_length, required
+from portal.forms import choices, max_length, required
 
 
 class OrganisationForm(FlaskForm):
@@ -26,4 +26,4 @@ class OrganisationForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField(_l("Rol"), choices=[("member", _l("Lid")), ("editor", _l("Redacteur")), ("admin", _l("Beheerder"))])
+    role = SelectField(_l("Rol"), choices=choices([("member", _l("Lid")), ("editor", _l("Redacteur")), ("admin", _l("Beheerder"))]))

@@ -11,7 +11,7 @@ from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.common import ServiceError
 from portal.extensions import db
-from portal.forms import handle_form, run_action
+from portal.forms import choices, handle_form, run_action
 from portal.organisations import bp, services
 from portal.organisations.forms import OrganisationForm, RoleForm
 from portal.organisations.models import Membership, Organisation
@@ -68,9 +68,9 @@ def _form_choices(form: OrganisationForm) -> None:
     types = db.session.scalars(select(OrganisationType).order_by(OrganisationType.position)).all()
     sizes = db.session.scalars(select(SizeClass).order_by(SizeClass.position)).all()
     regions = db.session.scalars(select(Region).order_by(Region.kind.desc(), Region.name)).all()
-    form.type.choices = [(t.slug, t.name) for t in types]
-    form.size_class.choices = [("", _("— niet van toepassing —"))] + [(s.slug, s.name) for s in sizes]
-    form.regions.choices = [(r.slug, r.name) for r in regions]
+    form.type.choices = choices([(t.slug, t.name) for t in types])
+    form.size_class.choices = choices([("", _("— niet van toepassing —"))] + [(s.slug, s.name) for s in sizes])
+    form.regions.choices = choices([(r.slug, r.name) for r in regions])
 
 
 def _data_from(form: OrganisationForm) -> services.OrganisationData:

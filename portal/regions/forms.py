@@ -4,10 +4,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
-from portal.forms import max_length, required
+from portal.forms import choices, max_length, required
 
 
 class RegionForm(FlaskForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(150)])
-    kind = SelectField(_l("Soort"), choices=[("netwerk", _l("Regionaal netwerk")), ("provincie", _l("Provincie"))])
+    kind = SelectField(_l("Soort"), choices=choices([("netwerk", _l("Regionaal netwerk")), ("provincie", _l("Provincie"))]))
     description = TextAreaField(_l("Beschrijving"), validators=[max_length(2000)])

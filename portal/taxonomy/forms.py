@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from portal.forms import max_length, required
+from portal.forms import choices, max_length, required
 from portal.taxonomy.models import OrganisationType, Procedure, ProductGroup, Theme, Vocabulary
 
 
@@ -27,7 +27,7 @@ class ProductGroupForm(TermForm):
 
 
 class ProcedureForm(TermForm):
-    threshold = SelectField(_l("Drempel"), choices=[("boven", _l("Boven de Europese drempel")), ("onder", _l("Onder de drempel")), ("overig", _l("Overig"))])
+    threshold = SelectField(_l("Drempel"), choices=choices([("boven", _l("Boven de Europese drempel")), ("onder", _l("Onder de drempel")), ("overig", _l("Overig"))]))
 
 
 class OrganisationTypeForm(TermForm):

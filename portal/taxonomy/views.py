@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal import permissions
 from portal.extensions import db
-from portal.forms import handle_form
+from portal.forms import choices, handle_form
 from portal.taxonomy import bp, services
 from portal.taxonomy.forms import form_class_for
 from portal.taxonomy.models import VOCABULARIES, ProductCluster, ProductGroup, Theme, Vocabulary
@@ -67,7 +67,7 @@ def _values(form) -> dict:
 def _prepare(form) -> None:
     if hasattr(form, "cluster"):
         clusters = db.session.scalars(select(ProductCluster).order_by(ProductCluster.position)).all()
-        form.cluster.choices = [(c.slug, c.name) for c in clusters]
+        form.cluster.choices = choices([(c.slug, c.name) for c in clusters])
 
 
 @bp.route("/beheer/lijsten")

@@ -1,0 +1,37 @@
+import pytest
+
+from portal import create_app
+from portal.config import DEFAULT_SECRET_KEY, ConfigError, settings_from_env
+
+
+@pytest.mark.parametrize("key", [None, "", DEFAULT_SECRET_KEY, "te-kort"])
+def test_production_refuses_missing_default_or_short_secret_key(monkeypatch, key):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    if key is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_starts_with_a_real_secret_key(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 48)
+    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    app = create_app()
+    assert app.config["ENV_NAME"] == "production"
+
+
+def test_embedded_default_is_sqlite_under_instance(monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    settings = settings_from_env()
+    assert settings["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'portal.db'}"
+    assert settings["MAIL_DIR"] == tmp_path / "mail"
+
+
+@pytest.mark.parametrize("url", ["postgres://u@h/db", "postgresql://u@h/db"])
+def test_database_url_selects_psycopg3(monkeypatch, url):
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert settings_from_env()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"

@@ -1,0 +1,111 @@
+"""Every write is authorised by a named permission function, tested both ways."""
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+from flask_login import AnonymousUserMixin
+
+import portal
+from portal import permissions as p
+from portal.permissions import REGISTERED_ACTIONS, PermissionDenied
+
+
+def _service_modules():
+    for info in pkgutil.iter_modules(portal.__path__):
+        if info.ispkg:
+            try:
+                yield importlib.import_module(f"portal.{info.name}.services")
+            except ModuleNotFoundError:
+                continue
+
+
+def test_every_public_service_function_has_a_permission():
+    missing = []
+    for module in _service_modules():
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            if not hasattr(fn, "permission") and name not in READ_HELPERS:
+                missing.append(f"{module.__name__}.{name}")
+    assert missing == []
+    assert len(REGISTERED_ACTIONS) >= 30
+
+
+# Pure helpers that write nothing (validation, hashing, lookups).
+READ_HELPERS = {
+    "hash_password", "password_matches", "check_password_strength", "clean_email",
+    "find_user_by_email", "login_blocked", "clean_cpv_codes",
+}  # fmt: skip
+
+
+def test_a_service_refuses_an_actor_without_permission(world):
+    from portal.taxonomy import services
+    from portal.taxonomy.models import VOCABULARIES
+
+    with pytest.raises(PermissionDenied):
+        services.create_term(VOCABULARIES["themas"], {"name": "Nieuw"}, actor=world.utrecht_admin)
+    term = services.create_term(VOCABULARIES["themas"], {"name": "Nieuw"}, actor=world.site_admin)
+    assert term.slug == "nieuw"
+
+
+ANONYMOUS = AnonymousUserMixin()
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [("site_admin", True), ("moderator", False), ("utrecht_admin", False), ("anonymous", False)],
+)
+def test_can_edit_taxonomy(world, who, allowed):
+    user = ANONYMOUS if who == "anonymous" else getattr(world, who)
+    assert p.can_edit_taxonomy(user) is allowed
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [
+        ("utrecht_admin", True), ("site_admin", True), ("utrecht_editor", False),
+        ("utrecht_member", False), ("heumen_admin", False), ("moderator", False), ("anonymous", False),
+    ],
+)  # fmt: skip
+def test_can_edit_organisation(world, who, allowed):
+    user = ANONYMOUS if who == "anonymous" else getattr(world, who)
+    assert p.can_edit_organisation(user, world.utrecht) is allowed
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [("heumen_admin", True), ("moderator", True), ("site_admin", True), ("utrecht_admin", False), ("anonymous", False)],
+)
+def test_can_view_closed_group_content(world, who, allowed):
+    user = ANONYMOUS if who == "anonymous" else getattr(world, who)
+    assert p.can_view_group_content(user, world.closed_group) is allowed
+
+
+def test_open_group_content_is_visible_to_everyone(world):
+    assert p.can_view_group_content(ANONYMOUS, world.open_group)
+
+
+@pytest.mark.parametrize(
+    ("who", "allowed"),
+    [("moderator", True), ("site_admin", True), ("utrecht_admin", False), ("anonymous", False)],
+)
+def test_can_create_group(world, who, allowed):
+    user = ANONYMOUS if who == "anonymous" else getattr(world, who)
+    assert p.can_create_group(user) is allowed
+
+
+def test_can_request_membership_only_once_and_only_when_verified(world):
+    from tests.factories import make_user
+
+    unverified = make_user("nieuw@heumen.nl", verified=False)
+    assert not p.can_request_membership(unverified, world.heumen)
+    assert p.can_request_membership(world.outsider, world.heumen)
+    assert not p.can_request_membership(world.heumen_admin, world.heumen)
+    assert not p.can_request_membership(ANONYMOUS, world.heumen)
+
+
+def test_site_roles_table():
+    assert p.site_roles(None) == {p.Role.VISITOR}
+    assert p.site_roles(ANONYMOUS) == {p.Role.VISITOR}

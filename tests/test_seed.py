@@ -1,0 +1,53 @@
+"""Demo data: realistic, complete, idempotent, and never demo users in production."""
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.groups.models import WorkingGroup
+from portal.organisations.models import Organisation, organisation_regions
+from portal.seeding import seed
+from portal.taxonomy.models import OrganisationType, SizeClass
+
+
+def test_seed_is_complete_and_idempotent(app):
+    first = seed(demo_password="demo-MVI-2026")
+    db.session.commit()
+    assert sum(first.created.values()) > 200
+
+    assert db.session.scalar(select(func.count(Organisation.id))) >= 30
+    types = db.session.scalars(select(OrganisationType)).all()
+    for org_type in types:
+        assert db.session.scalar(select(func.count(Organisation.id)).where(Organisation.type_id == org_type.id)) > 0, org_type.name
+    for size in db.session.scalars(select(SizeClass)).all():
+        assert db.session.scalar(select(func.count(Organisation.id)).where(Organisation.size_class_id == size.id)) > 0, size.name
+    regions_used = db.session.scalar(select(func.count(func.distinct(organisation_regions.c.region_id))))
+    assert regions_used >= 6
+    groups = db.session.scalars(select(WorkingGroup)).all()
+    assert len(groups) >= 3 and any(g.is_closed for g in groups)
+    users = db.session.scalars(select(User)).all()
+    assert any(u.is_site_admin for u in users) and any(u.is_moderator for u in users)
+    roles = {m.role for u in users for m in u.memberships if m.is_approved}
+    assert roles == {"member", "editor", "admin"}
+
+    second = seed(demo_password="demo-MVI-2026")
+    db.session.commit()
+    assert sum(second.created.values()) == 0
+    assert sum(second.updated.values()) == 0
+
+
+def test_seed_command_refuses_demo_users_in_production(app):
+    app.config["ENV_NAME"] = "production"
+    try:
+        result = app.test_cli_runner().invoke(args=["seed", "--with-demo-users"])
+    finally:
+        app.config["ENV_NAME"] = "development"
+    assert result.exit_code != 0
+    assert "nooit in productie" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 0
+
+
+def test_seed_command_prints_demo_logins(app):
+    result = app.test_cli_runner().invoke(args=["seed", "--with-demo-users"])
+    assert result.exit_code == 0, result.output
+    assert "beheer@mvi-portaal.example" in result.output and "demo-MVI-2026" in result.output

@@ -56,7 +56,9 @@ class ServiceError(Exception):
         self.status = status
 
 
-def clean_text(value: str | None, *, limit: int, field: str, label: str, required: bool = False) -> str:
+def clean_text(
+    value: str | None, *, limit: int, field: str, label: str, required: bool = False
+) -> str:
     """Strip value and refuse it (in Dutch) when it is missing or longer than limit."""
     from flask_babel import gettext as _
 
@@ -80,7 +82,5 @@ def clean_url(value: str | None, *, field: str = "website") -> str:
         return ""
     parts = urlsplit(url)
     if len(url) > 300 or parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ServiceError(
-            _("Vul een volledig webadres in dat begint met https://."), field=field
-        )
+        raise ServiceError(_("Vul een volledig webadres in dat begint met https://."), field=field)
     return url

@@ -42,7 +42,9 @@ def settings_from_env() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
-        "MAIL_SENDER": os.environ.get("MAIL_SENDER", "MVI-kennisportaal <noreply@mvi-portaal.example>"),
+        "MAIL_SENDER": os.environ.get(
+            "MAIL_SENDER", "MVI-kennisportaal <noreply@mvi-portaal.example>"
+        ),
         # Links in e-mails are built from this base, never from the request's Host header.
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "SESSION_COOKIE_SECURE": secure,

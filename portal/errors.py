@@ -27,7 +27,9 @@ def render_error(status: int, detail: str | None = None):
     title, message = _messages().get(status, _messages()[500 if status >= 500 else 400])
     if request.path.startswith("/api/"):
         return jsonify(error=title, detail=detail or message), status
-    return render_template("errors/error.html", status=status, title=title, message=detail or message), status
+    return render_template(
+        "errors/error.html", status=status, title=title, message=detail or message
+    ), status
 
 
 def init_app(app: Flask) -> None:
@@ -35,7 +37,9 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         return render_error(
             400,
-            _("Het formulier is verlopen of ongeldig (beveiligingscode ontbreekt of klopt niet). Laad de pagina opnieuw en probeer het nog eens."),
+            _(
+                "Het formulier is verlopen of ongeldig (beveiligingscode ontbreekt of klopt niet). Laad de pagina opnieuw en probeer het nog eens."
+            ),
         )
 
     @app.errorhandler(ServiceError)

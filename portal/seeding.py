@@ -24,7 +24,13 @@ from portal.permissions import SYSTEM
 from portal.regions import services as regions
 from portal.regions.models import Region
 from portal.taxonomy import services as taxonomy
-from portal.taxonomy.models import VOCABULARIES, JobRole, OrganisationType, ProductCluster, SizeClass, Theme
+from portal.taxonomy.models import (
+    VOCABULARIES,
+    JobRole,
+    OrganisationType,
+    SizeClass,
+    Theme,
+)
 
 SEEDS = PROJECT_ROOT / "seeds"
 ORGANISATION_TYPE_SLUGS = {
@@ -80,16 +86,36 @@ class Loader:
     def taxonomies(self) -> None:
         themes = _read("taxonomy/themes.yaml")
         for i, item in enumerate(themes["themes"]):
-            self.term("themas", item["slug"], {"name": item["name"], "description": item.get("description", ""), "position": i, "is_core": True})
+            self.term(
+                "themas",
+                item["slug"],
+                {
+                    "name": item["name"],
+                    "description": item.get("description", ""),
+                    "position": i,
+                    "is_core": True,
+                },
+            )
         for i, item in enumerate(themes.get("related_goals", []), start=len(themes["themes"])):
-            self.term("themas", item["slug"], {"name": item["name"], "description": item.get("description", ""), "position": i, "is_core": False})
+            self.term(
+                "themas",
+                item["slug"],
+                {
+                    "name": item["name"],
+                    "description": item.get("description", ""),
+                    "position": i,
+                    "is_core": False,
+                },
+            )
 
         from portal.common import slugify
 
         clusters = _read("taxonomy/product_groups.yaml")["clusters"]
         position = 0
         for i, item in enumerate(clusters):
-            cluster = self.term("productclusters", slugify(item["name"]), {"name": item["name"], "position": i})
+            cluster = self.term(
+                "productclusters", slugify(item["name"]), {"name": item["name"], "position": i}
+            )
             for group in item["groups"]:
                 self.term(
                     "productgroepen",
@@ -108,11 +134,19 @@ class Loader:
         position = 0
         for group_key, names in procurement["procedures"].items():
             for name in names:
-                self.term("procedures", slugify(name), {"name": name, "threshold": THRESHOLDS[group_key], "position": position})
+                self.term(
+                    "procedures",
+                    slugify(name),
+                    {"name": name, "threshold": THRESHOLDS[group_key], "position": position},
+                )
                 position += 1
         for key, vocab in (("award_methods", "gunningsmethoden"), ("instruments", "instrumenten")):
             for i, item in enumerate(procurement[key]):
-                self.term(vocab, item["slug"], {"name": item["name"], "description": item.get("note", ""), "position": i})
+                self.term(
+                    vocab,
+                    item["slug"],
+                    {"name": item["name"], "description": item.get("note", ""), "position": i},
+                )
         for key, vocab in (
             ("ambition_levels", "ambitieniveaus"), ("criterion_kinds", "criteriumsoorten"),
             ("phases", "fasen"), ("roles", "functies"),
@@ -121,24 +155,42 @@ class Loader:
                 self.term(vocab, slugify(name), {"name": name, "position": i})
         for i, name in enumerate(procurement["organisation_types"]):
             slug = ORGANISATION_TYPE_SLUGS[name]
-            self.term("organisatietypen", slug, {"name": name, "position": i, "has_size_class": slug == "gemeente"})
+            self.term(
+                "organisatietypen",
+                slug,
+                {"name": name, "position": i, "has_size_class": slug == "gemeente"},
+            )
         for i, name in enumerate(procurement["municipality_size_classes"]):
-            self.term("grootteklassen", SIZE_CLASS_SLUGS[name], {"name": f"{name} inwoners", "position": i})
+            self.term(
+                "grootteklassen",
+                SIZE_CLASS_SLUGS[name],
+                {"name": f"{name} inwoners", "position": i},
+            )
 
     def regions(self) -> None:
         for item in _read("regions.yaml")["regions"]:
             region = db.session.scalar(select(Region).where(Region.slug == item["slug"]))
             if region is None:
-                regions.create_region(item["name"], item["kind"], item.get("description", ""), actor=SYSTEM, slug=item["slug"])
+                regions.create_region(
+                    item["name"],
+                    item["kind"],
+                    item.get("description", ""),
+                    actor=SYSTEM,
+                    slug=item["slug"],
+                )
             else:
-                regions.update_region(region, item["name"], item["kind"], item.get("description", ""), actor=SYSTEM)
+                regions.update_region(
+                    region, item["name"], item["kind"], item.get("description", ""), actor=SYSTEM
+                )
 
     def organisations(self) -> None:
         for item in _read("organisations.yaml")["organisations"]:
             data = organisations.OrganisationData(
                 name=item["name"],
                 type=_by_slug(OrganisationType, item["type"]),
-                size_class=_by_slug(SizeClass, item["size_class"]) if item.get("size_class") else None,
+                size_class=_by_slug(SizeClass, item["size_class"])
+                if item.get("size_class")
+                else None,
                 regions=[_by_slug(Region, s) for s in item.get("regions", [])],
                 website=item.get("website", ""),
                 description=item.get("description", ""),
@@ -148,7 +200,9 @@ class Loader:
                 coordinator_phone=item.get("coordinator_phone", ""),
                 manifest_year=item.get("manifest_year"),
             )
-            organisation = db.session.scalar(select(Organisation).where(Organisation.slug == item["slug"]))
+            organisation = db.session.scalar(
+                select(Organisation).where(Organisation.slug == item["slug"])
+            )
             if organisation is None:
                 organisations.create_organisation(data, actor=SYSTEM, slug=item["slug"])
             else:
@@ -159,7 +213,9 @@ class Loader:
         for item in _read("users.yaml")["users"]:
             user = accounts.find_user_by_email(item["email"])
             if user is None:
-                user = accounts.create_verified_user(item["email"], password, item["name"], actor=SYSTEM)
+                user = accounts.create_verified_user(
+                    item["email"], password, item["name"], actor=SYSTEM
+                )
                 accounts.update_profile(
                     user,
                     name=item["name"],
@@ -169,14 +225,19 @@ class Loader:
                     actor=SYSTEM,
                 )
                 accounts.set_site_roles(
-                    user, is_moderator=bool(item.get("moderator")), is_site_admin=bool(item.get("site_admin")), actor=SYSTEM
+                    user,
+                    is_moderator=bool(item.get("moderator")),
+                    is_site_admin=bool(item.get("site_admin")),
+                    actor=SYSTEM,
                 )
                 for membership in item.get("memberships", []):
                     organisation = _by_slug(Organisation, membership["organisation"])
                     if membership.get("status") == "pending":
                         organisations.request_membership(organisation, actor=user)
                     else:
-                        organisations.add_member(organisation, user, membership.get("role", "member"), actor=SYSTEM)
+                        organisations.add_member(
+                            organisation, user, membership.get("role", "member"), actor=SYSTEM
+                        )
             seeded.append(user)
         return seeded
 
@@ -191,7 +252,9 @@ class Loader:
                 group = groups.create_group(data, actor=SYSTEM, slug=item["slug"])
             else:
                 groups.update_group(group, data, actor=SYSTEM)
-            wanted = [(e, "admin") for e in item.get("admins", [])] + [(e, "member") for e in item.get("members", [])]
+            wanted = [(e, "admin") for e in item.get("admins", [])] + [
+                (e, "member") for e in item.get("members", [])
+            ]
             for email, role in wanted:
                 user = accounts.find_user_by_email(email)
                 if user is not None and all(m.user_id != user.id for m in group.memberships):
@@ -235,7 +298,9 @@ def demo_logins() -> list[tuple[str, str, str]]:
         else:
             memberships = item.get("memberships") or [{}]
             m = memberships[0]
-            role = {"admin": "organisation admin", "editor": "organisation editor"}.get(m.get("role"), "member")
+            role = {"admin": "organisation admin", "editor": "organisation editor"}.get(
+                m.get("role"), "member"
+            )
             if m.get("status") == "pending":
                 role = "member (pending approval)"
         found.setdefault(role, (item["email"], item["name"]))

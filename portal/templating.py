@@ -17,7 +17,9 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
         }
 
-    app.jinja_env.filters["date"] = lambda value, fmt="long": format_date(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="long": (
+        format_date(value, fmt) if value else ""
+    )
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

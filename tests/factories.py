@@ -27,11 +27,15 @@ def make_user(email: str | None = None, *, name: str | None = None, verified: bo
     n = next(_seq)
     email = email or f"gebruiker{n}@voorbeeld.nl"
     if verified:
-        user = accounts.create_verified_user(email, PASSWORD, name or f"Gebruiker {n}", actor=SYSTEM)
+        user = accounts.create_verified_user(
+            email, PASSWORD, name or f"Gebruiker {n}", actor=SYSTEM
+        )
     else:
         user = accounts.register_user(email, PASSWORD, name or f"Gebruiker {n}", actor=None)
     if site_admin or moderator:
-        accounts.set_site_roles(user, is_moderator=moderator, is_site_admin=site_admin, actor=SYSTEM)
+        accounts.set_site_roles(
+            user, is_moderator=moderator, is_site_admin=site_admin, actor=SYSTEM
+        )
     db.session.flush()
     return user
 
@@ -43,9 +47,17 @@ def make_region(name: str = "Regio Test", kind: str = "netwerk"):
 def make_organisation(name: str, *, type_slug: str = "gemeente", size: str | None = "tot-20000",
                       domains: list[str] | None = None, regions_: list | None = None) -> Organisation:  # fmt: skip
     org_type = db.session.scalar(select(OrganisationType).where(OrganisationType.slug == type_slug))
-    size_class = db.session.scalar(select(SizeClass).where(SizeClass.slug == size)) if size and org_type.has_size_class else None
+    size_class = (
+        db.session.scalar(select(SizeClass).where(SizeClass.slug == size))
+        if size and org_type.has_size_class
+        else None
+    )
     data = organisations.OrganisationData(
-        name=name, type=org_type, size_class=size_class, email_domains=domains or [], regions=regions_ or []
+        name=name,
+        type=org_type,
+        size_class=size_class,
+        email_domains=domains or [],
+        regions=regions_ or [],
     )
     return organisations.create_organisation(data, actor=SYSTEM)
 
@@ -92,4 +104,6 @@ def build_world() -> World:
     open_group = make_group("Catering en eiwittransitie", admin=users["utrecht_admin"])
     closed_group = make_group("Kleine gemeenten samen", closed=True, admin=users["heumen_admin"])
     db.session.commit()
-    return World(heumen=heumen, utrecht=utrecht, open_group=open_group, closed_group=closed_group, **users)
+    return World(
+        heumen=heumen, utrecht=utrecht, open_group=open_group, closed_group=closed_group, **users
+    )

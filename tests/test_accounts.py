@@ -17,7 +17,12 @@ GOOD = "Lange-zin-voor-test"
 def register(client, email="eva@heumen.nl", password=GOOD, name="Eva Jansen", repeat=None):
     return client.post(
         "/registreren",
-        data={"name": name, "email": email, "password": password, "password_repeat": repeat or password},
+        data={
+            "name": name,
+            "email": email,
+            "password": password,
+            "password_repeat": repeat or password,
+        },
     )
 
 
@@ -80,7 +85,9 @@ def test_expired_token_is_refused(client, mailbox, taxonomy):
         ("a" * 250 + "@x.nl", GOOD, "Eva", "hoogstens 254 tekens", 400),
     ],
 )
-def test_bad_registrations_are_refused_in_dutch(client, taxonomy, email, password, name, message, status):
+def test_bad_registrations_are_refused_in_dutch(
+    client, taxonomy, email, password, name, message, status
+):
     response = register(client, email=email, password=password, name=name)
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
@@ -151,11 +158,19 @@ def test_password_reset_flow_is_single_use_and_logs_out_other_sessions(app, clie
     assert response.status_code == 302
     path = mailbox.last_path(world.outsider.email)
     assert client.get(path).status_code == 200
-    response = client.post(path, data={"password": "Nieuw-en-lang-genoeg", "password_repeat": "Nieuw-en-lang-genoeg"})
+    response = client.post(
+        path, data={"password": "Nieuw-en-lang-genoeg", "password_repeat": "Nieuw-en-lang-genoeg"}
+    )
     assert response.status_code == 302
     assert login(client, world.outsider.email, password="Nieuw-en-lang-genoeg").status_code == 302
     assert other.get("/account").status_code == 302  # the old session was ended
-    again = client.post(path, data={"password": "Nog-een-ander-wachtwoord", "password_repeat": "Nog-een-ander-wachtwoord"})
+    again = client.post(
+        path,
+        data={
+            "password": "Nog-een-ander-wachtwoord",
+            "password_repeat": "Nog-een-ander-wachtwoord",
+        },
+    )
     assert again.status_code == 410
 
 
@@ -164,29 +179,51 @@ def test_reset_with_a_weak_password_keeps_the_token_usable(client, mailbox, worl
     path = mailbox.last_path()
     response = client.post(path, data={"password": "kort", "password_repeat": "kort"})
     assert response.status_code == 400
-    response = client.post(path, data={"password": "Nieuw-en-lang-genoeg", "password_repeat": "Nieuw-en-lang-genoeg"})
+    response = client.post(
+        path, data={"password": "Nieuw-en-lang-genoeg", "password_repeat": "Nieuw-en-lang-genoeg"}
+    )
     assert response.status_code == 302
 
 
-def test_reset_request_for_unknown_address_says_the_same_and_sends_nothing(client, mailbox, taxonomy):
-    response = client.post("/wachtwoord-vergeten", data={"email": "niemand@example.org"}, follow_redirects=True)
+def test_reset_request_for_unknown_address_says_the_same_and_sends_nothing(
+    client, mailbox, taxonomy
+):
+    response = client.post(
+        "/wachtwoord-vergeten", data={"email": "niemand@example.org"}, follow_redirects=True
+    )
     assert "Als er een account bij dit adres hoort" in response.get_data(as_text=True)
     assert mailbox.messages() == []
 
 
 def test_change_password_needs_the_current_one(client, world, as_user):
     as_user(world.outsider)
-    response = client.post("/account/wachtwoord", data={"current_password": "Fout-wachtwoord-1", "password": "Nieuw-en-lang-genoeg", "password_repeat": "Nieuw-en-lang-genoeg"})
+    response = client.post(
+        "/account/wachtwoord",
+        data={
+            "current_password": "Fout-wachtwoord-1",
+            "password": "Nieuw-en-lang-genoeg",
+            "password_repeat": "Nieuw-en-lang-genoeg",
+        },
+    )
     assert response.status_code == 400
     assert "Uw huidige wachtwoord klopt niet." in response.get_data(as_text=True)
-    response = client.post("/account/wachtwoord", data={"current_password": PASSWORD, "password": "Nieuw-en-lang-genoeg", "password_repeat": "Nieuw-en-lang-genoeg"})
+    response = client.post(
+        "/account/wachtwoord",
+        data={
+            "current_password": PASSWORD,
+            "password": "Nieuw-en-lang-genoeg",
+            "password_repeat": "Nieuw-en-lang-genoeg",
+        },
+    )
     assert response.status_code == 302
     assert client.get("/account").status_code == 200  # this session stays signed in
 
 
 def test_change_email_takes_effect_only_after_confirmation(client, mailbox, world, as_user):
     as_user(world.outsider)
-    response = client.post("/account/e-mailadres", data={"email": "bram@heumen.nl", "password": PASSWORD})
+    response = client.post(
+        "/account/e-mailadres", data={"email": "bram@heumen.nl", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert db.session.get(User, world.outsider.id).email == "buiten@example.org"
     path = mailbox.last_path("bram@heumen.nl")
@@ -196,13 +233,24 @@ def test_change_email_takes_effect_only_after_confirmation(client, mailbox, worl
 
 def test_change_email_to_a_taken_address_is_refused(client, world, as_user):
     as_user(world.outsider)
-    response = client.post("/account/e-mailadres", data={"email": world.utrecht_admin.email.upper(), "password": PASSWORD})
+    response = client.post(
+        "/account/e-mailadres",
+        data={"email": world.utrecht_admin.email.upper(), "password": PASSWORD},
+    )
     assert response.status_code == 409
 
 
 def test_profile_update_and_over_long_bio(client, world, as_user):
     as_user(world.outsider)
-    response = client.post("/account/profiel", data={"name": "Bram B.", "job_role": "contractmanager", "expertise": ["circulair", "klimaat"], "bio": "Contractmanager GWW."})
+    response = client.post(
+        "/account/profiel",
+        data={
+            "name": "Bram B.",
+            "job_role": "contractmanager",
+            "expertise": ["circulair", "klimaat"],
+            "bio": "Contractmanager GWW.",
+        },
+    )
     assert response.status_code == 302
     user = db.session.get(User, world.outsider.id)
     assert user.name == "Bram B." and user.job_role.slug == "contractmanager"
@@ -214,17 +262,30 @@ def test_profile_update_and_over_long_bio(client, world, as_user):
 
 def test_delete_account_keeps_the_organisation(client, world, as_user):
     as_user(world.utrecht_member)
-    response = client.post("/account/verwijderen", data={"password": "Fout-wachtwoord-1", "confirm": "y"})
+    response = client.post(
+        "/account/verwijderen", data={"password": "Fout-wachtwoord-1", "confirm": "y"}
+    )
     assert response.status_code == 400
     response = client.post("/account/verwijderen", data={"password": PASSWORD, "confirm": "y"})
     assert response.status_code == 302
     assert db.session.scalar(select(User).where(User.email == "lid@utrecht.nl")) is None
-    assert db.session.scalar(select(Organisation).where(Organisation.slug == "gemeente-utrecht")) is not None
-    assert db.session.scalar(select(Membership).where(Membership.user_id == world.utrecht_member.id)) is None
+    assert (
+        db.session.scalar(select(Organisation).where(Organisation.slug == "gemeente-utrecht"))
+        is not None
+    )
+    assert (
+        db.session.scalar(select(Membership).where(Membership.user_id == world.utrecht_member.id))
+        is None
+    )
 
 
 def test_account_pages_need_login(client):
-    for path in ["/account", "/account/profiel", "/account/wachtwoord", "/account/e-mailadres", "/account/verwijderen"]:
+    for path in [
+        "/account",
+        "/account/profiel",
+        "/account/wachtwoord",
+        "/account/e-mailadres",
+        "/account/verwijderen",
+    ]:
         response = client.get(path)
         assert response.status_code == 302 and "/inloggen" in response.headers["Location"]
-

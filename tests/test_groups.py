@@ -7,7 +7,11 @@ from portal.groups.models import GroupMembership, WorkingGroup
 
 
 def memberships(group, user):
-    return db.session.scalars(select(GroupMembership).where(GroupMembership.group_id == group.id, GroupMembership.user_id == user.id)).all()
+    return db.session.scalars(
+        select(GroupMembership).where(
+            GroupMembership.group_id == group.id, GroupMembership.user_id == user.id
+        )
+    ).all()
 
 
 def test_joining_an_open_group_is_immediate(client, world, as_user):
@@ -18,7 +22,9 @@ def test_joining_an_open_group_is_immediate(client, world, as_user):
     assert membership.status == "approved"
 
 
-def test_closed_group_shows_outsiders_only_name_description_and_a_request_button(client, world, as_user):
+def test_closed_group_shows_outsiders_only_name_description_and_a_request_button(
+    client, world, as_user
+):
     as_user(world.outsider)
     page = client.get("/werkgroepen/kleine-gemeenten-samen").get_data(as_text=True)
     assert "Kleine gemeenten samen" in page and "Vraag toegang aan" in page
@@ -37,13 +43,23 @@ def test_closed_group_needs_approval_by_a_group_admin(client, world, as_user, ma
 
     as_user(world.utrecht_admin)  # not an admin of this group
     assert client.get("/werkgroepen/kleine-gemeenten-samen/leden").status_code == 403
-    assert client.post(f"/werkgroepen/kleine-gemeenten-samen/leden/{membership.id}/goedkeuren").status_code == 403
+    assert (
+        client.post(
+            f"/werkgroepen/kleine-gemeenten-samen/leden/{membership.id}/goedkeuren"
+        ).status_code
+        == 403
+    )
     db.session.refresh(membership)
     assert membership.status == "pending"
     client.post("/uitloggen")
 
     as_user(world.heumen_admin)
-    assert client.post(f"/werkgroepen/kleine-gemeenten-samen/leden/{membership.id}/goedkeuren").status_code == 302
+    assert (
+        client.post(
+            f"/werkgroepen/kleine-gemeenten-samen/leden/{membership.id}/goedkeuren"
+        ).status_code
+        == 302
+    )
     db.session.refresh(membership)
     assert membership.status == "approved"
 
@@ -51,7 +67,9 @@ def test_closed_group_needs_approval_by_a_group_admin(client, world, as_user, ma
 def test_joining_twice_is_refused(client, world, as_user):
     as_user(world.outsider)
     client.post("/werkgroepen/catering-en-eiwittransitie/aanmelden")
-    response = client.post("/werkgroepen/catering-en-eiwittransitie/aanmelden", follow_redirects=True)
+    response = client.post(
+        "/werkgroepen/catering-en-eiwittransitie/aanmelden", follow_redirects=True
+    )
     assert "U bent al lid van deze werkgroep" in response.get_data(as_text=True)
     assert len(memberships(world.open_group, world.outsider)) == 1
 
@@ -62,16 +80,22 @@ def test_group_admin_appoints_a_co_admin_and_the_last_admin_stays(client, world,
     client.post("/uitloggen")
     as_user(world.utrecht_admin)
     [membership] = memberships(world.open_group, world.outsider)
-    client.post(f"/werkgroepen/catering-en-eiwittransitie/leden/{membership.id}/rol", data={"role": "admin"})
+    client.post(
+        f"/werkgroepen/catering-en-eiwittransitie/leden/{membership.id}/rol", data={"role": "admin"}
+    )
     db.session.refresh(membership)
     assert membership.role == "admin"
     [own] = memberships(world.open_group, world.utrecht_admin)
-    client.post(f"/werkgroepen/catering-en-eiwittransitie/leden/{own.id}/rol", data={"role": "member"})
+    client.post(
+        f"/werkgroepen/catering-en-eiwittransitie/leden/{own.id}/rol", data={"role": "member"}
+    )
     db.session.refresh(own)
     assert own.role == "member"  # allowed: another admin remains
     client.post("/uitloggen")
     as_user(world.outsider)
-    response = client.post("/werkgroepen/catering-en-eiwittransitie/verlaten", follow_redirects=True)
+    response = client.post(
+        "/werkgroepen/catering-en-eiwittransitie/verlaten", follow_redirects=True
+    )
     assert "minstens één beheerder" in response.get_data(as_text=True)
 
 
@@ -80,7 +104,10 @@ def test_only_moderators_and_admins_start_groups(client, world, as_user):
     assert client.post("/werkgroepen/nieuw", data={"name": "Mijn groep"}).status_code == 403
     client.post("/uitloggen")
     as_user(world.moderator)
-    response = client.post("/werkgroepen/nieuw", data={"name": "Circulaire GWW", "description": "Landelijk.", "is_closed": "y"})
+    response = client.post(
+        "/werkgroepen/nieuw",
+        data={"name": "Circulaire GWW", "description": "Landelijk.", "is_closed": "y"},
+    )
     assert response.status_code == 302
     group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == "circulaire-gww"))
     assert group.is_closed and group.memberships[0].user_id == world.moderator.id

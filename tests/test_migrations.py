@@ -3,7 +3,6 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-
 from sqlalchemy import inspect
 
 from portal.extensions import db

@@ -32,22 +32,41 @@ def test_list_filters_by_type_region_and_size(client, world):
 
 def test_org_admin_edits_the_profile_and_the_slug_stays(client, world, as_user):
     as_user(world.utrecht_admin)
-    response = client.post("/organisaties/gemeente-utrecht/bewerken", data=edit_data(name="Gemeente Utrecht (stad)"))
+    response = client.post(
+        "/organisaties/gemeente-utrecht/bewerken", data=edit_data(name="Gemeente Utrecht (stad)")
+    )
     assert response.status_code == 302
     org = db.session.get(Organisation, world.utrecht.id)
-    assert org.name == "Gemeente Utrecht (stad)" and org.slug == "gemeente-utrecht" and org.manifest_year == 2016
+    assert (
+        org.name == "Gemeente Utrecht (stad)"
+        and org.slug == "gemeente-utrecht"
+        and org.manifest_year == 2016
+    )
 
 
 def test_site_admin_may_edit_any_organisation(client, world, as_user):
     as_user(world.site_admin)
-    assert client.post("/organisaties/gemeente-heumen/bewerken", data=edit_data(name="Gemeente Heumen", size_class="tot-20000", email_domains="heumen.nl")).status_code == 302
+    assert (
+        client.post(
+            "/organisaties/gemeente-heumen/bewerken",
+            data=edit_data(
+                name="Gemeente Heumen", size_class="tot-20000", email_domains="heumen.nl"
+            ),
+        ).status_code
+        == 302
+    )
 
 
 def test_editor_and_other_organisations_admin_may_not_edit(client, world, as_user):
     for user in (world.utrecht_editor, world.heumen_admin):
         as_user(user)
         assert client.get("/organisaties/gemeente-utrecht/bewerken").status_code == 403
-        assert client.post("/organisaties/gemeente-utrecht/bewerken", data=edit_data(name="Gekaapt")).status_code == 403
+        assert (
+            client.post(
+                "/organisaties/gemeente-utrecht/bewerken", data=edit_data(name="Gekaapt")
+            ).status_code
+            == 403
+        )
         client.post("/uitloggen")
     assert db.session.get(Organisation, world.utrecht.id).name == "Gemeente Utrecht"
 
@@ -73,7 +92,10 @@ def test_bad_organisation_input_is_refused_and_nothing_changes(client, world, as
 
 def test_size_class_only_for_municipalities(client, world, as_user):
     as_user(world.site_admin)
-    response = client.post("/organisaties/nieuw", data=edit_data(name="Waterschap Test", type="waterschap", email_domains=""))
+    response = client.post(
+        "/organisaties/nieuw",
+        data=edit_data(name="Waterschap Test", type="waterschap", email_domains=""),
+    )
     assert response.status_code == 400
     assert "Een grootteklasse geldt alleen voor gemeenten." in response.get_data(as_text=True)
 
@@ -93,18 +115,26 @@ def test_membership_is_suggested_by_domain_requested_and_approved(client, world,
     assert response.status_code == 302
     membership = db.session.scalar(select(Membership).where(Membership.user_id == newcomer.id))
     assert membership.status == "pending"
-    assert "Eva Jansen" in mailbox.messages()[-1] and "To: beheer@heumen.nl" in mailbox.messages()[-1]
+    assert (
+        "Eva Jansen" in mailbox.messages()[-1] and "To: beheer@heumen.nl" in mailbox.messages()[-1]
+    )
     # a second request is refused, nothing doubled
     client.post("/organisaties/gemeente-heumen/lid-worden")
     assert db.session.query(Membership).filter_by(user_id=newcomer.id).count() == 1
     client.post("/uitloggen")
 
     as_user(world.utrecht_admin)  # the wrong organisation's admin
-    assert client.post(f"/organisaties/gemeente-heumen/leden/{membership.id}/goedkeuren").status_code == 403
+    assert (
+        client.post(f"/organisaties/gemeente-heumen/leden/{membership.id}/goedkeuren").status_code
+        == 403
+    )
     client.post("/uitloggen")
     as_user(world.heumen_admin)
     assert client.get("/organisaties/gemeente-heumen/leden").status_code == 200
-    assert client.post(f"/organisaties/gemeente-heumen/leden/{membership.id}/goedkeuren").status_code == 302
+    assert (
+        client.post(f"/organisaties/gemeente-heumen/leden/{membership.id}/goedkeuren").status_code
+        == 302
+    )
     db.session.refresh(membership)
     assert membership.status == "approved" and membership.decided_by_id == world.heumen_admin.id
 
@@ -121,7 +151,11 @@ def test_unverified_account_cannot_request_membership(client, world, as_user):
 def test_last_admin_cannot_step_down_or_be_removed(client, world, as_user):
     as_user(world.heumen_admin)
     membership = world.heumen.memberships[0]
-    response = client.post(f"/organisaties/gemeente-heumen/leden/{membership.id}/rol", data={"role": "member"}, follow_redirects=True)
+    response = client.post(
+        f"/organisaties/gemeente-heumen/leden/{membership.id}/rol",
+        data={"role": "member"},
+        follow_redirects=True,
+    )
     assert "minstens één beheerder" in response.get_data(as_text=True)
     db.session.refresh(membership)
     assert membership.role == "admin"
@@ -141,4 +175,9 @@ def test_admin_changes_a_role_and_refuses_unknown_roles(client, world, as_user):
 def test_membership_of_another_organisation_is_404(client, world, as_user):
     as_user(world.utrecht_admin)
     heumen_membership = world.heumen.memberships[0]
-    assert client.post(f"/organisaties/gemeente-utrecht/leden/{heumen_membership.id}/verwijderen").status_code == 404
+    assert (
+        client.post(
+            f"/organisaties/gemeente-utrecht/leden/{heumen_membership.id}/verwijderen"
+        ).status_code
+        == 404
+    )

@@ -76,7 +76,13 @@ def test_can_edit_organisation(world, who, allowed):
 
 @pytest.mark.parametrize(
     ("who", "allowed"),
-    [("heumen_admin", True), ("moderator", True), ("site_admin", True), ("utrecht_admin", False), ("anonymous", False)],
+    [
+        ("heumen_admin", True),
+        ("moderator", True),
+        ("site_admin", True),
+        ("utrecht_admin", False),
+        ("anonymous", False),
+    ],
 )
 def test_can_view_closed_group_content(world, who, allowed):
     user = ANONYMOUS if who == "anonymous" else getattr(world, who)

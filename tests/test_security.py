@@ -25,7 +25,12 @@ def test_post_without_csrf_token_is_refused_in_dutch_and_writes_nothing(app, cli
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post(
         "/registreren",
-        data={"name": "Eva", "email": "eva@heumen.nl", "password": "Lange-zin-voor-test", "password_repeat": "Lange-zin-voor-test"},
+        data={
+            "name": "Eva",
+            "email": "eva@heumen.nl",
+            "password": "Lange-zin-voor-test",
+            "password_repeat": "Lange-zin-voor-test",
+        },
     )
     assert response.status_code == 400
     assert "Het formulier is verlopen of ongeldig" in response.get_data(as_text=True)
@@ -35,7 +40,9 @@ def test_post_without_csrf_token_is_refused_in_dutch_and_writes_nothing(app, cli
 def test_post_with_wrong_csrf_token_is_refused(app, client, taxonomy):
     app.config["WTF_CSRF_ENABLED"] = True
     client.get("/registreren")
-    response = client.post("/registreren", data={"csrf_token": "vervalst", "name": "Eva", "email": "eva@heumen.nl"})
+    response = client.post(
+        "/registreren", data={"csrf_token": "vervalst", "name": "Eva", "email": "eva@heumen.nl"}
+    )
     assert response.status_code == 400
     assert db.session.query(User).count() == 0
 
@@ -48,7 +55,13 @@ def test_post_with_csrf_token_from_the_form_is_accepted(app, client, taxonomy):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
     response = client.post(
         "/registreren",
-        data={"csrf_token": token, "name": "Eva", "email": "eva@heumen.nl", "password": "Lange-zin-voor-test", "password_repeat": "Lange-zin-voor-test"},
+        data={
+            "csrf_token": token,
+            "name": "Eva",
+            "email": "eva@heumen.nl",
+            "password": "Lange-zin-voor-test",
+            "password_repeat": "Lange-zin-voor-test",
+        },
     )
     assert response.status_code == 302
     assert db.session.query(User).count() == 1
@@ -69,7 +82,15 @@ def test_safe_redirect_rules():
     from portal.common import is_safe_redirect
 
     assert is_safe_redirect("/werkgroepen")
-    for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "", None, "/a\r\nb"]:
+    for bad in [
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "",
+        None,
+        "/a\r\nb",
+    ]:
         assert not is_safe_redirect(bad), bad
 
 

@@ -18,10 +18,22 @@ def test_seed_is_complete_and_idempotent(app):
     assert db.session.scalar(select(func.count(Organisation.id))) >= 30
     types = db.session.scalars(select(OrganisationType)).all()
     for org_type in types:
-        assert db.session.scalar(select(func.count(Organisation.id)).where(Organisation.type_id == org_type.id)) > 0, org_type.name
+        assert (
+            db.session.scalar(
+                select(func.count(Organisation.id)).where(Organisation.type_id == org_type.id)
+            )
+            > 0
+        ), org_type.name
     for size in db.session.scalars(select(SizeClass)).all():
-        assert db.session.scalar(select(func.count(Organisation.id)).where(Organisation.size_class_id == size.id)) > 0, size.name
-    regions_used = db.session.scalar(select(func.count(func.distinct(organisation_regions.c.region_id))))
+        assert (
+            db.session.scalar(
+                select(func.count(Organisation.id)).where(Organisation.size_class_id == size.id)
+            )
+            > 0
+        ), size.name
+    regions_used = db.session.scalar(
+        select(func.count(func.distinct(organisation_regions.c.region_id)))
+    )
     assert regions_used >= 6
     groups = db.session.scalars(select(WorkingGroup)).all()
     assert len(groups) >= 3 and any(g.is_closed for g in groups)

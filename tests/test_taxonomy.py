@@ -23,7 +23,10 @@ def test_taxonomy_counts_from_the_shared_files(taxonomy):
 
 def test_admin_renames_a_theme_and_the_slug_stays(client, world, as_user):
     as_user(world.site_admin)
-    response = client.post("/beheer/lijsten/themas/circulair/bewerken", data={"name": "Circulair en biobased", "position": "2", "is_active": "y", "is_core": "y"})
+    response = client.post(
+        "/beheer/lijsten/themas/circulair/bewerken",
+        data={"name": "Circulair en biobased", "position": "2", "is_active": "y", "is_core": "y"},
+    )
     assert response.status_code == 302
     theme = db.session.scalar(select(Theme).where(Theme.slug == "circulair"))
     assert theme.name == "Circulair en biobased"
@@ -32,7 +35,10 @@ def test_admin_renames_a_theme_and_the_slug_stays(client, world, as_user):
 
 def test_admin_adds_a_product_group_with_cpv_codes(client, world, as_user):
     as_user(world.site_admin)
-    response = client.post("/beheer/lijsten/productgroepen/nieuw", data={"name": "Laadpalen", "cluster": "energie", "cpv_codes": "31158100-9, 45315600"})
+    response = client.post(
+        "/beheer/lijsten/productgroepen/nieuw",
+        data={"name": "Laadpalen", "cluster": "energie", "cpv_codes": "31158100-9, 45315600"},
+    )
     assert response.status_code == 302
     group = db.session.scalar(select(ProductGroup).where(ProductGroup.slug == "laadpalen"))
     assert group.cpv_list == ["31158100-9", "45315600"] and group.cluster.slug == "energie"
@@ -40,7 +46,10 @@ def test_admin_adds_a_product_group_with_cpv_codes(client, world, as_user):
 
 def test_bad_cpv_code_and_duplicate_name_are_refused(client, world, as_user):
     as_user(world.site_admin)
-    response = client.post("/beheer/lijsten/productgroepen/nieuw", data={"name": "Laadpalen", "cluster": "energie", "cpv_codes": "3115"})
+    response = client.post(
+        "/beheer/lijsten/productgroepen/nieuw",
+        data={"name": "Laadpalen", "cluster": "energie", "cpv_codes": "3115"},
+    )
     assert response.status_code == 400
     assert "geen geldige CPV-code" in response.get_data(as_text=True)
     response = client.post("/beheer/lijsten/themas/nieuw", data={"name": "klimaat"})
@@ -51,7 +60,12 @@ def test_bad_cpv_code_and_duplicate_name_are_refused(client, world, as_user):
 def test_non_admins_cannot_edit_vocabularies(client, world, as_user):
     as_user(world.moderator)
     assert client.get("/beheer/lijsten").status_code == 403
-    assert client.post("/beheer/lijsten/themas/circulair/bewerken", data={"name": "Gekaapt"}).status_code == 403
+    assert (
+        client.post(
+            "/beheer/lijsten/themas/circulair/bewerken", data={"name": "Gekaapt"}
+        ).status_code
+        == 403
+    )
     assert db.session.scalar(select(Theme).where(Theme.slug == "circulair")).name == "Circulair"
 
 

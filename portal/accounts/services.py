@@ -109,7 +109,9 @@ def find_user_by_email(email: str) -> User | None:
 def _ensure_email_free(email: str) -> None:
     if find_user_by_email(email) is not None:
         raise ServiceError(
-            _("Er bestaat al een account met dit e-mailadres. Log in of vraag een nieuw wachtwoord aan."),
+            _(
+                "Er bestaat al een account met dit e-mailadres. Log in of vraag een nieuw wachtwoord aan."
+            ),
             field="email",
             status=409,
         )
@@ -150,10 +152,18 @@ def _consume_token(raw: str, purpose: str) -> AccountToken:
     """Return the token's row, marked used, or raise ServiceError (forged, used or expired)."""
     digest = _digest(raw or "")
     token = db.session.scalar(select(AccountToken).where(AccountToken.token_hash == digest))
-    if token is None or not hmac.compare_digest(token.token_hash, digest) or token.purpose != purpose:
-        raise ServiceError(_("Deze link is ongeldig. Controleer of u de hele link heeft gekopieerd."), status=400)
+    if (
+        token is None
+        or not hmac.compare_digest(token.token_hash, digest)
+        or token.purpose != purpose
+    ):
+        raise ServiceError(
+            _("Deze link is ongeldig. Controleer of u de hele link heeft gekopieerd."), status=400
+        )
     if token.used_at is not None:
-        raise ServiceError(_("Deze link is al gebruikt. Vraag zo nodig een nieuwe aan."), status=410)
+        raise ServiceError(
+            _("Deze link is al gebruikt. Vraag zo nodig een nieuwe aan."), status=410
+        )
     if as_utc(token.expires_at) < utcnow():
         raise ServiceError(_("Deze link is verlopen. Vraag een nieuwe aan."), status=410)
     token.used_at = utcnow()
@@ -336,7 +346,7 @@ def request_email_change(user: User, new_email: str, password: str, *, actor: Ac
 @authorized_by(_anyone)
 def confirm_email_change(raw_token: str, *, actor: Actor) -> User:
     token = _consume_token(raw_token, "email")
-    assert token.new_email is not None  # noqa: S101 - set by request_email_change
+    assert token.new_email is not None
     _ensure_email_free(token.new_email)
     token.user.email = token.new_email
     token.user.email_verified_at = utcnow()

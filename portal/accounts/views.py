@@ -55,10 +55,21 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
     form = RegisterForm()
-    outcome = handle_form(form, lambda: services.register_user(form.email.data, form.password.data, form.name.data, actor=current_user))
+    outcome = handle_form(
+        form,
+        lambda: services.register_user(
+            form.email.data, form.password.data, form.name.data, actor=current_user
+        ),
+    )
     if outcome.done:
         login_user(outcome.value)
-        flash(_("Welkom! We hebben een bevestigingslink gestuurd naar %(email)s.", email=outcome.value.email), "success")
+        flash(
+            _(
+                "Welkom! We hebben een bevestigingslink gestuurd naar %(email)s.",
+                email=outcome.value.email,
+            ),
+            "success",
+        )
         return redirect(url_for("accounts.account"))
     return render_template("accounts/register.html", form=form), outcome.status
 
@@ -69,7 +80,9 @@ def verify(token: str):
     if form.validate_on_submit():
         outcome = run_action(lambda: services.verify_email(token, actor=current_user))
         if not outcome.done:
-            return render_template("accounts/token_error.html", message=outcome.value), outcome.status
+            return render_template(
+                "accounts/token_error.html", message=outcome.value
+            ), outcome.status
         user = outcome.value
         flash(_("Uw e-mailadres is bevestigd."), "success")
         if current_user.is_authenticated and current_user.id == user.id:
@@ -101,7 +114,12 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    outcome = handle_form(form, lambda: services.authenticate(form.email.data, form.password.data, request.remote_addr or "", actor=current_user))
+    outcome = handle_form(
+        form,
+        lambda: services.authenticate(
+            form.email.data, form.password.data, request.remote_addr or "", actor=current_user
+        ),
+    )
     if outcome.done:
         login_user(outcome.value, remember=form.remember.data)
         flash(_("U bent ingelogd."), "success")
@@ -126,27 +144,40 @@ def forgot_password():
     if form.validate_on_submit():
         services.request_password_reset(form.email.data, actor=current_user)
         db.session.commit()
-        flash(_("Als er een account bij dit adres hoort, hebben we een link gestuurd om een nieuw wachtwoord te kiezen."), "success")
+        flash(
+            _(
+                "Als er een account bij dit adres hoort, hebben we een link gestuurd om een nieuw wachtwoord te kiezen."
+            ),
+            "success",
+        )
         return redirect(url_for("accounts.login"))
-    return render_template("accounts/forgot_password.html", form=form), 400 if form.is_submitted() else 200
+    return render_template(
+        "accounts/forgot_password.html", form=form
+    ), 400 if form.is_submitted() else 200
 
 
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     form = ResetPasswordForm()
-    outcome = handle_form(form, lambda: services.reset_password(token, form.password.data, actor=current_user))
+    outcome = handle_form(
+        form, lambda: services.reset_password(token, form.password.data, actor=current_user)
+    )
     if outcome.done:
         logout_user()
         flash(_("Uw wachtwoord is gewijzigd. Log in met uw nieuwe wachtwoord."), "success")
         return redirect(url_for("accounts.login"))
     if form.form_errors:  # the token itself was refused: forged, used or expired
-        return render_template("accounts/token_error.html", message=form.form_errors[0]), outcome.status
+        return render_template(
+            "accounts/token_error.html", message=form.form_errors[0]
+        ), outcome.status
     return render_template("accounts/reset_password.html", form=form), outcome.status
 
 
 def _profile_form(user: User) -> ProfileForm:
     form = ProfileForm(obj=None if request.method == "POST" else user)
-    roles = db.session.scalars(select(JobRole).where(JobRole.is_active).order_by(JobRole.position)).all()
+    roles = db.session.scalars(
+        select(JobRole).where(JobRole.is_active).order_by(JobRole.position)
+    ).all()
     themes = db.session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.position)).all()
     form.job_role.choices = choices([("", _("— geen keuze —"))] + [(r.slug, r.name) for r in roles])
     form.expertise.choices = choices([(t.slug, t.name) for t in themes])
@@ -163,7 +194,9 @@ def account():
         org for org in organisations_for_email(current_user.email)
         if all(m.organisation_id != org.id for m in current_user.memberships)
     ]  # fmt: skip
-    return render_template("accounts/account.html", suggestions=suggestions, confirm_form=ConfirmForm())
+    return render_template(
+        "accounts/account.html", suggestions=suggestions, confirm_form=ConfirmForm()
+    )
 
 
 @bp.route("/account/profiel", methods=["GET", "POST"])
@@ -172,9 +205,22 @@ def edit_profile():
     form = _profile_form(current_user)
 
     def save() -> None:
-        role = db.session.scalar(select(JobRole).where(JobRole.slug == form.job_role.data)) if form.job_role.data else None
-        themes = db.session.scalars(select(Theme).where(Theme.slug.in_(form.expertise.data or []))).all()
-        services.update_profile(current_user, name=form.name.data, job_role=role, bio=form.bio.data or "", expertise=list(themes), actor=current_user)
+        role = (
+            db.session.scalar(select(JobRole).where(JobRole.slug == form.job_role.data))
+            if form.job_role.data
+            else None
+        )
+        themes = db.session.scalars(
+            select(Theme).where(Theme.slug.in_(form.expertise.data or []))
+        ).all()
+        services.update_profile(
+            current_user,
+            name=form.name.data,
+            job_role=role,
+            bio=form.bio.data or "",
+            expertise=list(themes),
+            actor=current_user,
+        )
 
     outcome = handle_form(form, save)
     if outcome.done:
@@ -187,9 +233,16 @@ def edit_profile():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    outcome = handle_form(form, lambda: services.change_password(current_user, form.current_password.data, form.password.data, actor=current_user))
+    outcome = handle_form(
+        form,
+        lambda: services.change_password(
+            current_user, form.current_password.data, form.password.data, actor=current_user
+        ),
+    )
     if outcome.done:
-        login_user(current_user._get_current_object())  # new session token: keep this session signed in
+        login_user(
+            current_user._get_current_object()
+        )  # new session token: keep this session signed in
         flash(_("Uw wachtwoord is gewijzigd. Andere apparaten zijn uitgelogd."), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form), outcome.status
@@ -200,9 +253,19 @@ def change_password():
 @limiter.limit(_mail_limit, methods=["POST"])
 def change_email():
     form = ChangeEmailForm()
-    outcome = handle_form(form, lambda: services.request_email_change(current_user, form.email.data, form.password.data, actor=current_user))
+    outcome = handle_form(
+        form,
+        lambda: services.request_email_change(
+            current_user, form.email.data, form.password.data, actor=current_user
+        ),
+    )
     if outcome.done:
-        flash(_("We hebben een bevestigingslink naar het nieuwe adres gestuurd. Uw adres verandert zodra u die volgt."), "success")
+        flash(
+            _(
+                "We hebben een bevestigingslink naar het nieuwe adres gestuurd. Uw adres verandert zodra u die volgt."
+            ),
+            "success",
+        )
         return redirect(url_for("accounts.account"))
     return render_template("accounts/change_email.html", form=form), outcome.status
 
@@ -213,10 +276,15 @@ def confirm_email(token: str):
     if form.validate_on_submit():
         outcome = run_action(lambda: services.confirm_email_change(token, actor=current_user))
         if not outcome.done:
-            return render_template("accounts/token_error.html", message=outcome.value), outcome.status
+            return render_template(
+                "accounts/token_error.html", message=outcome.value
+            ), outcome.status
         user = outcome.value
         logout_user()
-        flash(_("Uw e-mailadres is gewijzigd in %(email)s. Log opnieuw in.", email=user.email), "success")
+        flash(
+            _("Uw e-mailadres is gewijzigd in %(email)s. Log opnieuw in.", email=user.email),
+            "success",
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/confirm_email.html", form=form)
 
@@ -225,9 +293,16 @@ def confirm_email(token: str):
 @login_required
 def delete_account():
     form = DeleteAccountForm()
-    outcome = handle_form(form, lambda: services.delete_account(current_user, form.password.data, actor=current_user))
+    outcome = handle_form(
+        form, lambda: services.delete_account(current_user, form.password.data, actor=current_user)
+    )
     if outcome.done:
         logout_user()
-        flash(_("Uw account is verwijderd. Wat u heeft gedeeld blijft staan onder de naam van uw organisatie."), "success")
+        flash(
+            _(
+                "Uw account is verwijderd. Wat u heeft gedeeld blijft staan onder de naam van uw organisatie."
+            ),
+            "success",
+        )
         return redirect(url_for("main.home"))
     return render_template("accounts/delete.html", form=form), outcome.status

@@ -101,7 +101,10 @@ def decide_group_membership(membership: GroupMembership, *, approve: bool, actor
         body = _("U bent toegelaten tot de werkgroep %(group)s.", group=group.name)
     else:
         db.session.delete(membership)
-        body = _("Uw verzoek om lid te worden van de werkgroep %(group)s is niet goedgekeurd.", group=group.name)
+        body = _(
+            "Uw verzoek om lid te worden van de werkgroep %(group)s is niet goedgekeurd.",
+            group=group.name,
+        )
     db.session.flush()
     send_mail(user.email, _("Werkgroep %(group)s", group=group.name), body)
 
@@ -147,13 +150,19 @@ def leave_group(membership: GroupMembership, *, actor: Actor) -> None:
 
 
 @authorized_by(can_manage_group)
-def add_group_member(group: WorkingGroup, user: User, role: str = "member", *, actor: Actor) -> GroupMembership:
+def add_group_member(
+    group: WorkingGroup, user: User, role: str = "member", *, actor: Actor
+) -> GroupMembership:
     """Add an approved member directly (group admins inviting a colleague, or the demo data)."""
     if role not in GROUP_ROLES:
         raise ServiceError(_("Onbekende rol."), field="role")
     if any(m.user_id == user.id for m in group.memberships):
-        raise ServiceError(_("%(name)s is al lid of heeft al een verzoek gedaan.", name=user.name), status=409)
-    membership = GroupMembership(user=user, group=group, role=role, status="approved", decided_at=utcnow())
+        raise ServiceError(
+            _("%(name)s is al lid of heeft al een verzoek gedaan.", name=user.name), status=409
+        )
+    membership = GroupMembership(
+        user=user, group=group, role=role, status="approved", decided_at=utcnow()
+    )
     db.session.add(membership)
     db.session.flush()
     return membership

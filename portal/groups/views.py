@@ -54,7 +54,9 @@ def _region_choices(form: GroupForm) -> None:
 
 
 def _data_from(form: GroupForm) -> services.GroupData:
-    regions = db.session.scalars(select(Region).where(Region.slug.in_(form.regions.data or []))).all()
+    regions = db.session.scalars(
+        select(Region).where(Region.slug.in_(form.regions.data or []))
+    ).all()
     return services.GroupData(
         name=form.name.data or "", description=form.description.data or "",
         is_closed=bool(form.is_closed.data), regions=list(regions),
@@ -85,7 +87,9 @@ def edit(slug: str):
     _region_choices(form)
     if request.method == "GET":
         form.regions.data = [r.slug for r in group.regions]
-    outcome = handle_form(form, lambda: services.update_group(group, _data_from(form), actor=current_user))
+    outcome = handle_form(
+        form, lambda: services.update_group(group, _data_from(form), actor=current_user)
+    )
     if outcome.done:
         flash(_("De werkgroep is opgeslagen."), "success")
         return redirect(url_for("groups.show", slug=group.slug))
@@ -99,10 +103,15 @@ def join(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if not permissions.is_verified_member(current_user):
-        flash(_("Bevestig eerst uw e-mailadres; daarna kunt u zich aanmelden bij een werkgroep."), "error")
+        flash(
+            _("Bevestig eerst uw e-mailadres; daarna kunt u zich aanmelden bij een werkgroep."),
+            "error",
+        )
         return redirect(url_for("groups.show", slug=slug))
     if not permissions.can_join_group(current_user, group):
-        flash(_("U bent al lid van deze werkgroep of uw verzoek wacht nog op goedkeuring."), "error")
+        flash(
+            _("U bent al lid van deze werkgroep of uw verzoek wacht nog op goedkeuring."), "error"
+        )
         return redirect(url_for("groups.show", slug=slug))
     outcome = run_action(lambda: services.join_group(group, actor=current_user))
     if not outcome.done:
@@ -124,7 +133,10 @@ def leave(slug: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     outcome = run_action(lambda: services.leave_group(membership, actor=current_user))
-    flash(_("U heeft de werkgroep verlaten.") if outcome.done else outcome.value, "success" if outcome.done else "error")
+    flash(
+        _("U heeft de werkgroep verlaten.") if outcome.done else outcome.value,
+        "success" if outcome.done else "error",
+    )
     return redirect(url_for("groups.show", slug=slug))
 
 
@@ -135,7 +147,9 @@ def members(slug: str):
     if not permissions.can_manage_group(current_user, group):
         abort(403)
     memberships = sorted(group.memberships, key=lambda m: (m.is_approved, m.user.name.lower()))
-    return render_template("groups/members.html", group=group, memberships=memberships, confirm_form=ConfirmForm())
+    return render_template(
+        "groups/members.html", group=group, memberships=memberships, confirm_form=ConfirmForm()
+    )
 
 
 def _member_action(slug: str, membership_id: int, action, success: str):
@@ -153,23 +167,43 @@ def _member_action(slug: str, membership_id: int, action, success: str):
 @bp.route("/werkgroepen/<slug>/leden/<int:membership_id>/goedkeuren", methods=["POST"])
 @login_required
 def approve_member(slug: str, membership_id: int):
-    return _member_action(slug, membership_id, lambda m: services.decide_group_membership(m, approve=True, actor=current_user), _("Het lid is toegelaten."))
+    return _member_action(
+        slug,
+        membership_id,
+        lambda m: services.decide_group_membership(m, approve=True, actor=current_user),
+        _("Het lid is toegelaten."),
+    )
 
 
 @bp.route("/werkgroepen/<slug>/leden/<int:membership_id>/afwijzen", methods=["POST"])
 @login_required
 def reject_member(slug: str, membership_id: int):
-    return _member_action(slug, membership_id, lambda m: services.decide_group_membership(m, approve=False, actor=current_user), _("Het verzoek is afgewezen."))
+    return _member_action(
+        slug,
+        membership_id,
+        lambda m: services.decide_group_membership(m, approve=False, actor=current_user),
+        _("Het verzoek is afgewezen."),
+    )
 
 
 @bp.route("/werkgroepen/<slug>/leden/<int:membership_id>/rol", methods=["POST"])
 @login_required
 def set_role(slug: str, membership_id: int):
     role = request.form.get("role", "")
-    return _member_action(slug, membership_id, lambda m: services.set_group_role(m, role, actor=current_user), _("De rol is gewijzigd."))
+    return _member_action(
+        slug,
+        membership_id,
+        lambda m: services.set_group_role(m, role, actor=current_user),
+        _("De rol is gewijzigd."),
+    )
 
 
 @bp.route("/werkgroepen/<slug>/leden/<int:membership_id>/verwijderen", methods=["POST"])
 @login_required
 def remove_member(slug: str, membership_id: int):
-    return _member_action(slug, membership_id, lambda m: services.remove_group_member(m, actor=current_user), _("Het lid is verwijderd."))
+    return _member_action(
+        slug,
+        membership_id,
+        lambda m: services.remove_group_member(m, actor=current_user),
+        _("Het lid is verwijderd."),
+    )

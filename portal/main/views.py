@@ -23,8 +23,12 @@ def home():
         "regions": db.session.scalar(select(func.count(Region.id))),
         "groups": db.session.scalar(select(func.count(WorkingGroup.id))),
     }
-    themes = db.session.scalars(select(Theme).where(Theme.is_active, Theme.is_core).order_by(Theme.position)).all()
-    newest = db.session.scalars(select(Organisation).order_by(Organisation.created_at.desc(), Organisation.name).limit(6)).all()
+    themes = db.session.scalars(
+        select(Theme).where(Theme.is_active, Theme.is_core).order_by(Theme.position)
+    ).all()
+    newest = db.session.scalars(
+        select(Organisation).order_by(Organisation.created_at.desc(), Organisation.name).limit(6)
+    ).all()
     return render_template("main/home.html", counts=counts, themes=themes, newest=newest)
 
 
@@ -55,7 +59,10 @@ def search():
             ("regions", Region), ("groups", WorkingGroup),
         ):  # fmt: skip
             results[key] = db.session.scalars(
-                select(model).where(func.lower(model.name).contains(needle)).order_by(model.name).limit(20)
+                select(model)
+                .where(func.lower(model.name).contains(needle))
+                .order_by(model.name)
+                .limit(20)
             ).all()
     total = sum(len(v) for v in results.values())
     labels = {

@@ -52,7 +52,9 @@ class Organisation(db.Model):
         secondary=organisation_regions, back_populates="organisations", order_by=Region.name
     )
     domains: Mapped[list[OrganisationDomain]] = relationship(
-        back_populates="organisation", cascade="all, delete-orphan", order_by="OrganisationDomain.domain"
+        back_populates="organisation",
+        cascade="all, delete-orphan",
+        order_by="OrganisationDomain.domain",
     )
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"

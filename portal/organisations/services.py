@@ -54,13 +54,22 @@ def _clean_domains(domains: list[str], organisation: Organisation | None) -> lis
             continue
         if not DOMAIN_RE.match(domain):
             raise ServiceError(
-                _("'%(domain)s' is geen geldig e-maildomein (bijvoorbeeld utrecht.nl).", domain=domain[:60]),
+                _(
+                    "'%(domain)s' is geen geldig e-maildomein (bijvoorbeeld utrecht.nl).",
+                    domain=domain[:60],
+                ),
                 field="email_domains",
             )
-        owner = db.session.scalar(select(OrganisationDomain).where(OrganisationDomain.domain == domain))
+        owner = db.session.scalar(
+            select(OrganisationDomain).where(OrganisationDomain.domain == domain)
+        )
         if owner is not None and (organisation is None or owner.organisation_id != organisation.id):
             raise ServiceError(
-                _("Het domein %(domain)s hoort al bij %(org)s.", domain=domain, org=owner.organisation.name),
+                _(
+                    "Het domein %(domain)s hoort al bij %(org)s.",
+                    domain=domain,
+                    org=owner.organisation.name,
+                ),
                 field="email_domains",
                 status=409,
             )
@@ -78,15 +87,16 @@ def _apply(organisation: Organisation, data: OrganisationData) -> None:
         select(Organisation).where(func.lower(Organisation.name) == name.lower())
     )
     if clash is not None and clash is not organisation:
-        raise ServiceError(_("Er bestaat al een organisatie met deze naam."), field="name", status=409)
-    if data.size_class is not None and not data.type.has_size_class:
         raise ServiceError(
-            _("Een grootteklasse geldt alleen voor gemeenten."), field="size_class"
+            _("Er bestaat al een organisatie met deze naam."), field="name", status=409
         )
+    if data.size_class is not None and not data.type.has_size_class:
+        raise ServiceError(_("Een grootteklasse geldt alleen voor gemeenten."), field="size_class")
     year = data.manifest_year
     if year is not None and not (2000 <= year <= utcnow().year):
         raise ServiceError(
-            _("Vul een jaartal in tussen 2000 en %(year)d.", year=utcnow().year), field="manifest_year"
+            _("Vul een jaartal in tussen 2000 en %(year)d.", year=utcnow().year),
+            field="manifest_year",
         )
     coordinator_email = clean_text(
         data.coordinator_email, limit=254, field="coordinator_email", label=_("het e-mailadres")
@@ -123,7 +133,9 @@ def _unique_slug(base: str) -> str:
 
 
 @authorized_by(can_create_organisation)
-def create_organisation(data: OrganisationData, *, actor: Actor, slug: str | None = None) -> Organisation:
+def create_organisation(
+    data: OrganisationData, *, actor: Actor, slug: str | None = None
+) -> Organisation:
     organisation = Organisation(slug=slug or _unique_slug(slugify(data.name)))
     _apply(organisation, data)
     db.session.add(organisation)
@@ -132,7 +144,9 @@ def create_organisation(data: OrganisationData, *, actor: Actor, slug: str | Non
 
 
 @authorized_by(can_edit_organisation)
-def update_organisation(organisation: Organisation, data: OrganisationData, *, actor: Actor) -> None:
+def update_organisation(
+    organisation: Organisation, data: OrganisationData, *, actor: Actor
+) -> None:
     """Write data onto the organisation; its slug stays the same when the name changes."""
     _apply(organisation, data)
     db.session.flush()
@@ -174,11 +188,16 @@ def decide_membership(membership: Membership, *, approve: bool, actor: Actor) ->
         membership.decided_at = utcnow()
         membership.decided_by = actor if isinstance(actor, User) else None
         subject = _("U bent lid van %(org)s", org=organisation.name)
-        body = _("Uw lidmaatschap van %(org)s op het MVI-kennisportaal is goedgekeurd.", org=organisation.name)
+        body = _(
+            "Uw lidmaatschap van %(org)s op het MVI-kennisportaal is goedgekeurd.",
+            org=organisation.name,
+        )
     else:
         db.session.delete(membership)
         subject = _("Uw verzoek voor %(org)s", org=organisation.name)
-        body = _("Uw verzoek om lid te worden van %(org)s is niet goedgekeurd.", org=organisation.name)
+        body = _(
+            "Uw verzoek om lid te worden van %(org)s is niet goedgekeurd.", org=organisation.name
+        )
     db.session.flush()
     send_mail(user.email, subject, body)
 
@@ -223,12 +242,16 @@ def leave_organisation(membership: Membership, *, actor: Actor) -> None:
 
 
 @authorized_by(can_manage_members)
-def add_member(organisation: Organisation, user: User, role: str = "member", *, actor: Actor) -> Membership:
+def add_member(
+    organisation: Organisation, user: User, role: str = "member", *, actor: Actor
+) -> Membership:
     """Add an approved member directly (an admin who knows the person, or the demo data)."""
     if role not in MEMBER_ROLES:
         raise ServiceError(_("Onbekende rol."), field="role")
     if any(m.organisation_id == organisation.id for m in user.memberships):
-        raise ServiceError(_("%(name)s is al lid of heeft al een verzoek gedaan.", name=user.name), status=409)
+        raise ServiceError(
+            _("%(name)s is al lid of heeft al een verzoek gedaan.", name=user.name), status=409
+        )
     membership = Membership(
         user=user, organisation=organisation, role=role, status="approved", decided_at=utcnow(),
         decided_by=actor if isinstance(actor, User) else None,

@@ -42,13 +42,17 @@ def index():
     if filters["grootte"]:
         query = query.where(Organisation.size_class.has(SizeClass.slug == filters["grootte"]))
     if filters["q"]:
-        query = query.where(func.lower(Organisation.name).contains(filters["q"].strip().lower()[:100]))
+        query = query.where(
+            func.lower(Organisation.name).contains(filters["q"].strip().lower()[:100])
+        )
     page = paginate(query, per_page=25)
     return render_template(
         "organisations/index.html",
         page=page,
         filters=filters,
-        types=db.session.scalars(select(OrganisationType).order_by(OrganisationType.position)).all(),
+        types=db.session.scalars(
+            select(OrganisationType).order_by(OrganisationType.position)
+        ).all(),
         regions=db.session.scalars(select(Region).order_by(Region.kind, Region.name)).all(),
         size_classes=db.session.scalars(select(SizeClass).order_by(SizeClass.position)).all(),
     )
@@ -60,7 +64,10 @@ def show(slug: str):
     members = [m for m in organisation.memberships if m.is_approved]
     members.sort(key=lambda m: m.user.name.lower())
     return render_template(
-        "organisations/show.html", organisation=organisation, members=members, confirm_form=ConfirmForm()
+        "organisations/show.html",
+        organisation=organisation,
+        members=members,
+        confirm_form=ConfirmForm(),
     )
 
 
@@ -69,16 +76,26 @@ def _form_choices(form: OrganisationForm) -> None:
     sizes = db.session.scalars(select(SizeClass).order_by(SizeClass.position)).all()
     regions = db.session.scalars(select(Region).order_by(Region.kind.desc(), Region.name)).all()
     form.type.choices = choices([(t.slug, t.name) for t in types])
-    form.size_class.choices = choices([("", _("— niet van toepassing —"))] + [(s.slug, s.name) for s in sizes])
+    form.size_class.choices = choices(
+        [("", _("— niet van toepassing —"))] + [(s.slug, s.name) for s in sizes]
+    )
     form.regions.choices = choices([(r.slug, r.name) for r in regions])
 
 
 def _data_from(form: OrganisationForm) -> services.OrganisationData:
-    org_type = db.session.scalar(select(OrganisationType).where(OrganisationType.slug == form.type.data))
+    org_type = db.session.scalar(
+        select(OrganisationType).where(OrganisationType.slug == form.type.data)
+    )
     if org_type is None:
         raise ServiceError(_("Kies een soort organisatie."), field="type")
-    size = db.session.scalar(select(SizeClass).where(SizeClass.slug == form.size_class.data)) if form.size_class.data else None
-    regions = db.session.scalars(select(Region).where(Region.slug.in_(form.regions.data or []))).all()
+    size = (
+        db.session.scalar(select(SizeClass).where(SizeClass.slug == form.size_class.data))
+        if form.size_class.data
+        else None
+    )
+    regions = db.session.scalars(
+        select(Region).where(Region.slug.in_(form.regions.data or []))
+    ).all()
     return services.OrganisationData(
         name=form.name.data or "",
         type=org_type,
@@ -101,7 +118,9 @@ def create():
         abort(403)
     form = OrganisationForm()
     _form_choices(form)
-    outcome = handle_form(form, lambda: services.create_organisation(_data_from(form), actor=current_user))
+    outcome = handle_form(
+        form, lambda: services.create_organisation(_data_from(form), actor=current_user)
+    )
     if outcome.done:
         flash(_("De organisatie is aangemaakt."), "success")
         return redirect(url_for("organisations.show", slug=outcome.value.slug))
@@ -121,11 +140,16 @@ def edit(slug: str):
         form.size_class.data = organisation.size_class.slug if organisation.size_class else ""
         form.regions.data = [r.slug for r in organisation.regions]
         form.email_domains.data = ", ".join(d.domain for d in organisation.domains)
-    outcome = handle_form(form, lambda: services.update_organisation(organisation, _data_from(form), actor=current_user))
+    outcome = handle_form(
+        form,
+        lambda: services.update_organisation(organisation, _data_from(form), actor=current_user),
+    )
     if outcome.done:
         flash(_("De gegevens van %(org)s zijn opgeslagen.", org=organisation.name), "success")
         return redirect(url_for("organisations.show", slug=organisation.slug))
-    return render_template("organisations/edit.html", form=form, organisation=organisation), outcome.status
+    return render_template(
+        "organisations/edit.html", form=form, organisation=organisation
+    ), outcome.status
 
 
 @bp.route("/organisaties/<slug>/lid-worden", methods=["POST"])
@@ -136,14 +160,22 @@ def request_membership(slug: str):
     if not form.validate_on_submit():
         abort(400)
     if not permissions.is_verified_member(current_user):
-        flash(_("Bevestig eerst uw e-mailadres; daarna kunt u lid worden van een organisatie."), "error")
+        flash(
+            _("Bevestig eerst uw e-mailadres; daarna kunt u lid worden van een organisatie."),
+            "error",
+        )
         return redirect(url_for("accounts.account"))
     if not permissions.can_request_membership(current_user, organisation):
-        flash(_("U bent al lid van deze organisatie of uw verzoek wacht nog op goedkeuring."), "error")
+        flash(
+            _("U bent al lid van deze organisatie of uw verzoek wacht nog op goedkeuring."), "error"
+        )
         return redirect(url_for("organisations.show", slug=slug))
     outcome = run_action(lambda: services.request_membership(organisation, actor=current_user))
     if outcome.done:
-        flash(_("Uw verzoek is verstuurd naar de beheerders van %(org)s.", org=organisation.name), "success")
+        flash(
+            _("Uw verzoek is verstuurd naar de beheerders van %(org)s.", org=organisation.name),
+            "success",
+        )
     else:
         flash(outcome.value, "error")
     return redirect(url_for("organisations.show", slug=slug))
@@ -155,7 +187,9 @@ def members(slug: str):
     organisation = _load(slug)
     if not permissions.can_manage_members(current_user, organisation):
         abort(403)
-    memberships = sorted(organisation.memberships, key=lambda m: (m.is_approved, m.user.name.lower()))
+    memberships = sorted(
+        organisation.memberships, key=lambda m: (m.is_approved, m.user.name.lower())
+    )
     return render_template(
         "organisations/members.html",
         organisation=organisation,
@@ -180,37 +214,64 @@ def _member_action(slug: str, membership_id: int, action, success: str):
 @bp.route("/organisaties/<slug>/leden/<int:membership_id>/goedkeuren", methods=["POST"])
 @login_required
 def approve_member(slug: str, membership_id: int):
-    return _member_action(slug, membership_id, lambda m: services.decide_membership(m, approve=True, actor=current_user), _("Het lidmaatschap is goedgekeurd."))
+    return _member_action(
+        slug,
+        membership_id,
+        lambda m: services.decide_membership(m, approve=True, actor=current_user),
+        _("Het lidmaatschap is goedgekeurd."),
+    )
 
 
 @bp.route("/organisaties/<slug>/leden/<int:membership_id>/afwijzen", methods=["POST"])
 @login_required
 def reject_member(slug: str, membership_id: int):
-    return _member_action(slug, membership_id, lambda m: services.decide_membership(m, approve=False, actor=current_user), _("Het verzoek is afgewezen."))
+    return _member_action(
+        slug,
+        membership_id,
+        lambda m: services.decide_membership(m, approve=False, actor=current_user),
+        _("Het verzoek is afgewezen."),
+    )
 
 
 @bp.route("/organisaties/<slug>/leden/<int:membership_id>/rol", methods=["POST"])
 @login_required
 def set_role(slug: str, membership_id: int):
     role = request.form.get("role", "")
-    return _member_action(slug, membership_id, lambda m: services.set_member_role(m, role, actor=current_user), _("De rol is gewijzigd."))
+    return _member_action(
+        slug,
+        membership_id,
+        lambda m: services.set_member_role(m, role, actor=current_user),
+        _("De rol is gewijzigd."),
+    )
 
 
 @bp.route("/organisaties/<slug>/leden/<int:membership_id>/verwijderen", methods=["POST"])
 @login_required
 def remove_member(slug: str, membership_id: int):
-    return _member_action(slug, membership_id, lambda m: services.remove_member(m, actor=current_user), _("Het lid is verwijderd."))
+    return _member_action(
+        slug,
+        membership_id,
+        lambda m: services.remove_member(m, actor=current_user),
+        _("Het lid is verwijderd."),
+    )
 
 
 @bp.route("/organisaties/<slug>/verlaten", methods=["POST"])
 @login_required
 def leave(slug: str):
     organisation = _load(slug)
-    membership = next((m for m in current_user.memberships if m.organisation_id == organisation.id), None)
+    membership = next(
+        (m for m in current_user.memberships if m.organisation_id == organisation.id), None
+    )
     if membership is None:
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     outcome = run_action(lambda: services.leave_organisation(membership, actor=current_user))
-    flash(_("U bent geen lid meer van %(org)s.", org=organisation.name) if outcome.done else outcome.value, "success" if outcome.done else "error")
+    flash(
+        _("U bent geen lid meer van %(org)s.", org=organisation.name)
+        if outcome.done
+        else outcome.value,
+        "success" if outcome.done else "error",
+    )
     return redirect(url_for("accounts.account"))

@@ -9,5 +9,8 @@ from portal.forms import choices, max_length, required
 
 class RegionForm(FlaskForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(150)])
-    kind = SelectField(_l("Soort"), choices=choices([("netwerk", _l("Regionaal netwerk")), ("provincie", _l("Provincie"))]))
+    kind = SelectField(
+        _l("Soort"),
+        choices=choices([("netwerk", _l("Regionaal netwerk")), ("provincie", _l("Provincie"))]),
+    )
     description = TextAreaField(_l("Beschrijving"), validators=[max_length(2000)])

@@ -16,11 +16,15 @@ def _apply(region: Region, name: str, kind: str, description: str) -> None:
     if kind not in REGION_KINDS:
         raise ServiceError(_("Kies provincie of netwerk."), field="kind")
     region.kind = kind
-    region.description = clean_text(description, limit=2000, field="description", label=_("de beschrijving"))
+    region.description = clean_text(
+        description, limit=2000, field="description", label=_("de beschrijving")
+    )
 
 
 @authorized_by(can_manage_regions)
-def create_region(name: str, kind: str, description: str = "", *, actor: Actor, slug: str | None = None) -> Region:
+def create_region(
+    name: str, kind: str, description: str = "", *, actor: Actor, slug: str | None = None
+) -> Region:
     slug = slug or slugify(name)
     if db.session.scalar(select(Region.id).where(Region.slug == slug)) is not None:
         raise ServiceError(_("Deze regio bestaat al."), field="name", status=409)
@@ -32,6 +36,8 @@ def create_region(name: str, kind: str, description: str = "", *, actor: Actor, 
 
 
 @authorized_by(can_manage_regions)
-def update_region(region: Region, name: str, kind: str, description: str = "", *, actor: Actor) -> None:
+def update_region(
+    region: Region, name: str, kind: str, description: str = "", *, actor: Actor
+) -> None:
     _apply(region, name, kind, description)
     db.session.flush()

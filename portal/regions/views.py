@@ -34,7 +34,9 @@ def index():
 def show(slug: str):
     region = _load(slug)
     groups = db.session.scalars(
-        select(WorkingGroup).where(WorkingGroup.regions.any(Region.id == region.id)).order_by(WorkingGroup.name)
+        select(WorkingGroup)
+        .where(WorkingGroup.regions.any(Region.id == region.id))
+        .order_by(WorkingGroup.name)
     ).all()
     return render_template("regions/show.html", region=region, groups=groups)
 
@@ -45,7 +47,12 @@ def create():
     if not permissions.can_manage_regions(current_user):
         abort(403)
     form = RegionForm()
-    outcome = handle_form(form, lambda: services.create_region(form.name.data, form.kind.data, form.description.data or "", actor=current_user))
+    outcome = handle_form(
+        form,
+        lambda: services.create_region(
+            form.name.data, form.kind.data, form.description.data or "", actor=current_user
+        ),
+    )
     if outcome.done:
         flash(_("De regio is aangemaakt."), "success")
         return redirect(url_for("regions.show", slug=outcome.value.slug))
@@ -59,7 +66,12 @@ def edit(slug: str):
     if not permissions.can_manage_regions(current_user):
         abort(403)
     form = RegionForm(obj=None if request.method == "POST" else region)
-    outcome = handle_form(form, lambda: services.update_region(region, form.name.data, form.kind.data, form.description.data or "", actor=current_user))
+    outcome = handle_form(
+        form,
+        lambda: services.update_region(
+            region, form.name.data, form.kind.data, form.description.data or "", actor=current_user
+        ),
+    )
     if outcome.done:
         flash(_("De regio is opgeslagen."), "success")
         return redirect(url_for("regions.show", slug=region.slug))

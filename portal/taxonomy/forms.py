@@ -12,8 +12,21 @@ from portal.taxonomy.models import OrganisationType, Procedure, ProductGroup, Th
 class TermForm(FlaskForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(150)])
     description = TextAreaField(_l("Beschrijving"), validators=[max_length(2000)])
-    position = IntegerField(_l("Volgorde"), default=0, validators=[Optional(), NumberRange(min=0, max=10000, message=_l("De volgorde is een getal van 0 tot 10000."))])
-    is_active = BooleanField(_l("In gebruik"), default=True, description=_l("Termen die niet meer in gebruik zijn, blijven bij bestaande items staan maar zijn niet meer te kiezen."))
+    position = IntegerField(
+        _l("Volgorde"),
+        default=0,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10000, message=_l("De volgorde is een getal van 0 tot 10000.")),
+        ],
+    )
+    is_active = BooleanField(
+        _l("In gebruik"),
+        default=True,
+        description=_l(
+            "Termen die niet meer in gebruik zijn, blijven bij bestaande items staan maar zijn niet meer te kiezen."
+        ),
+    )
 
 
 class ThemeForm(TermForm):
@@ -22,12 +35,27 @@ class ThemeForm(TermForm):
 
 class ProductGroupForm(TermForm):
     cluster = SelectField(_l("Productcluster"), coerce=str, validators=[required()])
-    cpv_codes = StringField(_l("CPV-codes"), validators=[max_length(400)], description=_l("8 cijfers, eventueel met controlecijfer (45233220-7); hoofdcode eerst, gescheiden door spaties."))
+    cpv_codes = StringField(
+        _l("CPV-codes"),
+        validators=[max_length(400)],
+        description=_l(
+            "8 cijfers, eventueel met controlecijfer (45233220-7); hoofdcode eerst, gescheiden door spaties."
+        ),
+    )
     confirmed = BooleanField(_l("Naam bevestigd tegen de MVI-criteriatool"))
 
 
 class ProcedureForm(TermForm):
-    threshold = SelectField(_l("Drempel"), choices=choices([("boven", _l("Boven de Europese drempel")), ("onder", _l("Onder de drempel")), ("overig", _l("Overig"))]))
+    threshold = SelectField(
+        _l("Drempel"),
+        choices=choices(
+            [
+                ("boven", _l("Boven de Europese drempel")),
+                ("onder", _l("Onder de drempel")),
+                ("overig", _l("Overig")),
+            ]
+        ),
+    )
 
 
 class OrganisationTypeForm(TermForm):

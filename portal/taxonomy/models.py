@@ -109,17 +109,54 @@ def _vocabularies() -> dict[str, Vocabulary]:
 
     items = [
         Vocabulary("themas", Theme, _l("Thema's"), _l("De zes MVOI-thema's en verwante doelen.")),
-        Vocabulary("productclusters", ProductCluster, _l("Productclusters"), _l("Clusters van productgroepen.")),
-        Vocabulary("productgroepen", ProductGroup, _l("Productgroepen"), _l("Productgroepen met CPV-codes.")),
+        Vocabulary(
+            "productclusters",
+            ProductCluster,
+            _l("Productclusters"),
+            _l("Clusters van productgroepen."),
+        ),
+        Vocabulary(
+            "productgroepen",
+            ProductGroup,
+            _l("Productgroepen"),
+            _l("Productgroepen met CPV-codes."),
+        ),
         Vocabulary("procedures", Procedure, _l("Procedures"), _l("Aanbestedingsprocedures.")),
-        Vocabulary("gunningsmethoden", AwardMethod, _l("Gunningsmethoden"), _l("Gunningscriteria volgens de Aanbestedingswet.")),
-        Vocabulary("instrumenten", Instrument, _l("Instrumenten"), _l("Hoe MVI aan de markt wordt gevraagd.")),
-        Vocabulary("ambitieniveaus", AmbitionLevel, _l("Ambitieniveaus"), _l("Ambitieniveaus van MVI-criteria.")),
-        Vocabulary("criteriumsoorten", CriterionKind, _l("Soorten criteria"), _l("Eisen, criteria en contractbepalingen.")),
+        Vocabulary(
+            "gunningsmethoden",
+            AwardMethod,
+            _l("Gunningsmethoden"),
+            _l("Gunningscriteria volgens de Aanbestedingswet."),
+        ),
+        Vocabulary(
+            "instrumenten",
+            Instrument,
+            _l("Instrumenten"),
+            _l("Hoe MVI aan de markt wordt gevraagd."),
+        ),
+        Vocabulary(
+            "ambitieniveaus",
+            AmbitionLevel,
+            _l("Ambitieniveaus"),
+            _l("Ambitieniveaus van MVI-criteria."),
+        ),
+        Vocabulary(
+            "criteriumsoorten",
+            CriterionKind,
+            _l("Soorten criteria"),
+            _l("Eisen, criteria en contractbepalingen."),
+        ),
         Vocabulary("fasen", Phase, _l("Fasen"), _l("Fasen van de inkoopcyclus.")),
         Vocabulary("functies", JobRole, _l("Functies"), _l("Rollen in het inkoopproces.")),
-        Vocabulary("organisatietypen", OrganisationType, _l("Organisatietypen"), _l("Soorten publieke organisaties.")),
-        Vocabulary("grootteklassen", SizeClass, _l("Grootteklassen"), _l("Gemeenten naar aantal inwoners.")),
+        Vocabulary(
+            "organisatietypen",
+            OrganisationType,
+            _l("Organisatietypen"),
+            _l("Soorten publieke organisaties."),
+        ),
+        Vocabulary(
+            "grootteklassen", SizeClass, _l("Grootteklassen"), _l("Gemeenten naar aantal inwoners.")
+        ),
     ]
     return {v.key: v for v in items}
 

@@ -22,7 +22,10 @@ def clean_cpv_codes(value: str) -> str:
     for code in codes:
         if not CPV_RE.match(code):
             raise ServiceError(
-                _("'%(code)s' is geen geldige CPV-code (8 cijfers, eventueel met controlecijfer, zoals 45233220-7).", code=code[:20]),
+                _(
+                    "'%(code)s' is geen geldige CPV-code (8 cijfers, eventueel met controlecijfer, zoals 45233220-7).",
+                    code=code[:20],
+                ),
                 field="cpv_codes",
             )
     if len(" ".join(codes)) > 400:
@@ -49,7 +52,9 @@ def _extra_fields(term: TermMixin, values: dict[str, Any]) -> None:
 
 
 def _apply(vocabulary: Vocabulary, term: TermMixin, values: dict[str, Any]) -> None:
-    name = clean_text(values.get("name"), limit=150, field="name", label=_("de naam"), required=True)
+    name = clean_text(
+        values.get("name"), limit=150, field="name", label=_("de naam"), required=True
+    )
     model = vocabulary.model
     clash = db.session.scalar(select(model).where(func.lower(model.name) == name.lower()))
     if clash is not None and clash is not term:
@@ -67,7 +72,9 @@ def _apply(vocabulary: Vocabulary, term: TermMixin, values: dict[str, Any]) -> N
 
 
 @authorized_by(can_edit_taxonomy)
-def create_term(vocabulary: Vocabulary, values: dict[str, Any], *, actor: Actor, slug: str | None = None) -> TermMixin:
+def create_term(
+    vocabulary: Vocabulary, values: dict[str, Any], *, actor: Actor, slug: str | None = None
+) -> TermMixin:
     """Add a term; its slug is made from the name once and never changes afterwards."""
     model = vocabulary.model
     base = slug or slugify(values.get("name") or "")
@@ -82,6 +89,8 @@ def create_term(vocabulary: Vocabulary, values: dict[str, Any], *, actor: Actor,
 
 
 @authorized_by(can_edit_taxonomy)
-def update_term(vocabulary: Vocabulary, term: TermMixin, values: dict[str, Any], *, actor: Actor) -> None:
+def update_term(
+    vocabulary: Vocabulary, term: TermMixin, values: dict[str, Any], *, actor: Actor
+) -> None:
     _apply(vocabulary, term, values)
     db.session.flush()

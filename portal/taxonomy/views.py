@@ -33,7 +33,9 @@ def theme(slug: str):
 
 @bp.route("/productgroepen")
 def product_groups():
-    clusters = db.session.scalars(select(ProductCluster).where(ProductCluster.is_active).order_by(ProductCluster.position)).all()
+    clusters = db.session.scalars(
+        select(ProductCluster).where(ProductCluster.is_active).order_by(ProductCluster.position)
+    ).all()
     return render_template("taxonomy/product_groups.html", clusters=clusters)
 
 
@@ -60,13 +62,17 @@ def _values(form) -> dict:
     if values.get("position") is None:
         values["position"] = 0
     if "cluster" in values:
-        values["cluster"] = db.session.scalar(select(ProductCluster).where(ProductCluster.slug == values["cluster"]))
+        values["cluster"] = db.session.scalar(
+            select(ProductCluster).where(ProductCluster.slug == values["cluster"])
+        )
     return values
 
 
 def _prepare(form) -> None:
     if hasattr(form, "cluster"):
-        clusters = db.session.scalars(select(ProductCluster).order_by(ProductCluster.position)).all()
+        clusters = db.session.scalars(
+            select(ProductCluster).order_by(ProductCluster.position)
+        ).all()
         form.cluster.choices = choices([(c.slug, c.name) for c in clusters])
 
 
@@ -82,7 +88,9 @@ def vocabularies():
 @login_required
 def vocabulary(key: str):
     vocabulary = _vocabulary(key)
-    terms = db.session.scalars(select(vocabulary.model).order_by(vocabulary.model.position, vocabulary.model.name)).all()
+    terms = db.session.scalars(
+        select(vocabulary.model).order_by(vocabulary.model.position, vocabulary.model.name)
+    ).all()
     return render_template("taxonomy/vocabulary.html", vocabulary=vocabulary, terms=terms)
 
 
@@ -92,11 +100,15 @@ def create_term(key: str):
     vocabulary = _vocabulary(key)
     form = form_class_for(vocabulary)()
     _prepare(form)
-    outcome = handle_form(form, lambda: services.create_term(vocabulary, _values(form), actor=current_user))
+    outcome = handle_form(
+        form, lambda: services.create_term(vocabulary, _values(form), actor=current_user)
+    )
     if outcome.done:
         flash(_("'%(name)s' is toegevoegd.", name=outcome.value.name), "success")
         return redirect(url_for("taxonomy.vocabulary", key=key))
-    return render_template("taxonomy/term_edit.html", vocabulary=vocabulary, form=form, term=None), outcome.status
+    return render_template(
+        "taxonomy/term_edit.html", vocabulary=vocabulary, form=form, term=None
+    ), outcome.status
 
 
 @bp.route("/beheer/lijsten/<key>/<slug>/bewerken", methods=["GET", "POST"])
@@ -108,8 +120,19 @@ def edit_term(key: str, slug: str):
     _prepare(form)
     if request.method == "GET" and hasattr(form, "cluster"):
         form.cluster.data = term.cluster.slug
-    outcome = handle_form(form, lambda: services.update_term(vocabulary, term, _values(form), actor=current_user))
+    outcome = handle_form(
+        form, lambda: services.update_term(vocabulary, term, _values(form), actor=current_user)
+    )
     if outcome.done:
-        flash(_("'%(name)s' is opgeslagen. Het adres (%(slug)s) blijft hetzelfde.", name=term.name, slug=term.slug), "success")
+        flash(
+            _(
+                "'%(name)s' is opgeslagen. Het adres (%(slug)s) blijft hetzelfde.",
+                name=term.name,
+                slug=term.slug,
+            ),
+            "success",
+        )
         return redirect(url_for("taxonomy.vocabulary", key=key))
-    return render_template("taxonomy/term_edit.html", vocabulary=vocabulary, form=form, term=term), outcome.status
+    return render_template(
+        "taxonomy/term_edit.html", vocabulary=vocabulary, form=form, term=term
+    ), outcome.status

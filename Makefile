@@ -29,7 +29,7 @@ install: $(VENV)/.installed ## Create .venv and install the pinned dependencies
 install-test: $(VENV)/.installed-test ## Install the test dependencies too
 
 translations: $(VENV)/.installed ## Compile the interface translations (.po -> .mo)
-	$(BIN)/pybabel compile --use-fuzzy -q -d portal/translations
+	$(BIN)/pybabel compile --use-fuzzy -d portal/translations
 
 run: install translations ## Migrate, seed the demo data and serve http://127.0.0.1:5000
 	$(FLASK) db upgrade

@@ -84,3 +84,10 @@ def clean_url(value: str | None, *, field: str = "website") -> str:
     if len(url) > 300 or parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ServiceError(_("Vul een volledig webadres in dat begint met https://."), field=field)
     return url
+
+
+def ensure_another_admin(membership, memberships, message: str) -> None:
+    """Refuse (409) to demote or remove the last approved admin of an organisation or group."""
+    others = [m for m in memberships if m is not membership and m.is_approved and m.role == "admin"]
+    if membership.is_approved and membership.role == "admin" and not others:
+        raise ServiceError(message, status=409)

@@ -18,6 +18,7 @@ from portal.config import PROJECT_ROOT
 from portal.extensions import db
 from portal.groups import services as groups
 from portal.groups.models import WorkingGroup
+from portal.lookups import by_slug
 from portal.organisations import services as organisations
 from portal.organisations.models import Organisation
 from portal.permissions import SYSTEM
@@ -85,28 +86,11 @@ class Loader:
 
     def taxonomies(self) -> None:
         themes = _read("taxonomy/themes.yaml")
-        for i, item in enumerate(themes["themes"]):
-            self.term(
-                "themas",
-                item["slug"],
-                {
-                    "name": item["name"],
-                    "description": item.get("description", ""),
-                    "position": i,
-                    "is_core": True,
-                },
-            )
-        for i, item in enumerate(themes.get("related_goals", []), start=len(themes["themes"])):
-            self.term(
-                "themas",
-                item["slug"],
-                {
-                    "name": item["name"],
-                    "description": item.get("description", ""),
-                    "position": i,
-                    "is_core": False,
-                },
-            )
+        core = [(item, True) for item in themes["themes"]]
+        related = [(item, False) for item in themes.get("related_goals", [])]
+        for i, (item, is_core) in enumerate(core + related):
+            values = {"name": item["name"], "description": item.get("description", "")}
+            self.term("themas", item["slug"], {**values, "position": i, "is_core": is_core})
 
         from portal.common import slugify
 
@@ -262,7 +246,7 @@ class Loader:
 
 
 def _by_slug(model: type, slug: str) -> Any:
-    item = db.session.scalar(select(model).where(model.slug == slug))
+    item = by_slug(model, slug)
     if item is None:
         raise ValueError(f"Onbekende {model.__name__} in de seeds: {slug!r}")
     return item

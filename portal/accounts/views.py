@@ -25,6 +25,7 @@ from portal.accounts.models import User
 from portal.common import is_safe_redirect
 from portal.extensions import db, limiter
 from portal.forms import choices, handle_form, run_action
+from portal.lookups import by_slug, by_slugs
 from portal.organisations.models import organisations_for_email
 from portal.taxonomy.models import JobRole, Theme
 
@@ -205,14 +206,8 @@ def edit_profile():
     form = _profile_form(current_user)
 
     def save() -> None:
-        role = (
-            db.session.scalar(select(JobRole).where(JobRole.slug == form.job_role.data))
-            if form.job_role.data
-            else None
-        )
-        themes = db.session.scalars(
-            select(Theme).where(Theme.slug.in_(form.expertise.data or []))
-        ).all()
+        role = by_slug(JobRole, form.job_role.data)
+        themes = by_slugs(Theme, form.expertise.data)
         services.update_profile(
             current_user,
             name=form.name.data,

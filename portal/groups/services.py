@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.accounts.models import User
-from portal.common import ServiceError, clean_text, slugify, utcnow
+from portal.common import ServiceError, clean_text, ensure_another_admin, slugify, utcnow
 from portal.extensions import db
 from portal.groups.models import GROUP_ROLES, GroupMembership, WorkingGroup
 from portal.mail import send_mail
@@ -109,17 +109,12 @@ def decide_group_membership(membership: GroupMembership, *, approve: bool, actor
     send_mail(user.email, _("Werkgroep %(group)s", group=group.name), body)
 
 
-def _ensure_another_admin(membership: GroupMembership) -> None:
-    others = [
-        m
-        for m in membership.group.memberships
-        if m is not membership and m.is_approved and m.role == "admin"
-    ]
-    if membership.role == "admin" and not others:
-        raise ServiceError(
-            _("Een werkgroep houdt minstens één beheerder. Benoem eerst een andere beheerder."),
-            status=409,
-        )
+def _ensure_another_admin(membership) -> None:
+    ensure_another_admin(
+        membership,
+        membership.group.memberships,
+        _("Een werkgroep houdt minstens één beheerder. Benoem eerst een andere beheerder."),
+    )
 
 
 @authorized_by(can_decide_group_membership)

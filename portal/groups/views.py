@@ -14,6 +14,7 @@ from portal.forms import choices, handle_form, run_action
 from portal.groups import bp, services
 from portal.groups.forms import GroupForm
 from portal.groups.models import GroupMembership, WorkingGroup
+from portal.lookups import by_slugs
 from portal.regions.models import Region
 
 
@@ -54,9 +55,7 @@ def _region_choices(form: GroupForm) -> None:
 
 
 def _data_from(form: GroupForm) -> services.GroupData:
-    regions = db.session.scalars(
-        select(Region).where(Region.slug.in_(form.regions.data or []))
-    ).all()
+    regions = by_slugs(Region, form.regions.data)
     return services.GroupData(
         name=form.name.data or "", description=form.description.data or "",
         is_closed=bool(form.is_closed.data), regions=list(regions),

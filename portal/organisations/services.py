@@ -9,7 +9,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
-from portal.common import ServiceError, clean_text, clean_url, normalize_email, slugify, utcnow
+from portal.common import (
+    ServiceError,
+    clean_text,
+    clean_url,
+    ensure_another_admin,
+    normalize_email,
+    slugify,
+    utcnow,
+)
 from portal.extensions import db
 from portal.mail import send_mail
 from portal.organisations.models import MEMBER_ROLES, Membership, Organisation, OrganisationDomain
@@ -202,17 +210,12 @@ def decide_membership(membership: Membership, *, approve: bool, actor: Actor) ->
     send_mail(user.email, subject, body)
 
 
-def _ensure_another_admin(membership: Membership) -> None:
-    others = [
-        m
-        for m in membership.organisation.memberships
-        if m is not membership and m.is_approved and m.role == "admin"
-    ]
-    if membership.role == "admin" and membership.is_approved and not others:
-        raise ServiceError(
-            _("Een organisatie houdt minstens één beheerder. Maak eerst iemand anders beheerder."),
-            status=409,
-        )
+def _ensure_another_admin(membership) -> None:
+    ensure_another_admin(
+        membership,
+        membership.organisation.memberships,
+        _("Een organisatie houdt minstens één beheerder. Maak eerst iemand anders beheerder."),
+    )
 
 
 @authorized_by(can_decide_membership)

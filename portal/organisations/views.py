@@ -12,6 +12,7 @@ from portal.accounts.forms import ConfirmForm
 from portal.common import ServiceError
 from portal.extensions import db
 from portal.forms import choices, handle_form, run_action
+from portal.lookups import by_slug, by_slugs
 from portal.organisations import bp, services
 from portal.organisations.forms import OrganisationForm, RoleForm
 from portal.organisations.models import Membership, Organisation
@@ -83,19 +84,11 @@ def _form_choices(form: OrganisationForm) -> None:
 
 
 def _data_from(form: OrganisationForm) -> services.OrganisationData:
-    org_type = db.session.scalar(
-        select(OrganisationType).where(OrganisationType.slug == form.type.data)
-    )
+    org_type = by_slug(OrganisationType, form.type.data)
     if org_type is None:
         raise ServiceError(_("Kies een soort organisatie."), field="type")
-    size = (
-        db.session.scalar(select(SizeClass).where(SizeClass.slug == form.size_class.data))
-        if form.size_class.data
-        else None
-    )
-    regions = db.session.scalars(
-        select(Region).where(Region.slug.in_(form.regions.data or []))
-    ).all()
+    size = by_slug(SizeClass, form.size_class.data)
+    regions = by_slugs(Region, form.regions.data)
     return services.OrganisationData(
         name=form.name.data or "",
         type=org_type,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal import permissions
 from portal.extensions import db
 from portal.forms import choices, handle_form
+from portal.lookups import by_slug
 from portal.taxonomy import bp, services
 from portal.taxonomy.forms import form_class_for
 from portal.taxonomy.models import VOCABULARIES, ProductCluster, ProductGroup, Theme, Vocabulary
@@ -62,9 +63,7 @@ def _values(form) -> dict:
     if values.get("position") is None:
         values["position"] = 0
     if "cluster" in values:
-        values["cluster"] = db.session.scalar(
-            select(ProductCluster).where(ProductCluster.slug == values["cluster"])
-        )
+        values["cluster"] = by_slug(ProductCluster, values["cluster"])
     return values
 
 

@@ -68,7 +68,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.content.views import KindConverter
+
+    app.url_map.converters["kind"] = KindConverter
     from portal.accounts import bp as accounts
+    from portal.content import bp as content
+    from portal.content.services import init_file_cleanup
+
+    init_file_cleanup()
     from portal.admin import bp as admin
     from portal.groups import bp as groups
     from portal.main import bp as main
@@ -76,5 +83,5 @@ def register_blueprints(app: Flask) -> None:
     from portal.regions import bp as regions
     from portal.taxonomy import bp as taxonomy
 
-    for blueprint in (main, accounts, organisations, regions, groups, taxonomy, admin):
+    for blueprint in (main, accounts, organisations, regions, groups, taxonomy, admin, content):
         app.register_blueprint(blueprint)

@@ -11,6 +11,31 @@ from portal.extensions import db
 from portal.permissions import SYSTEM
 
 users_cli = AppGroup("users", help="Accounts beheren.")
+content_cli = AppGroup("content", help="Kennisitems importeren en exporteren (JSON Lines).")
+
+
+@content_cli.command("import")
+@click.argument("path", type=click.File("r", encoding="utf-8"))
+@click.option("--create-organisations", is_flag=True, help="Onbekende organisaties aanmaken.")
+def import_command(path, create_organisations: bool) -> None:
+    """Import knowledge items from a JSON Lines file; bad lines are reported, good ones kept."""
+    from portal.content.importer import import_items
+
+    report = import_items(path, create_organisations=create_organisations)
+    db.session.commit()
+    for number, reason in report.errors:
+        click.echo(f"regel {number}: {reason}", err=True)
+    click.echo(f"Import klaar: {report.summary()}.")
+
+
+@content_cli.command("export")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+def export_command(output) -> None:
+    """Write every knowledge item as JSON Lines (the import format)."""
+    from portal.content.importer import export_items
+
+    for line in export_items():
+        output.write(line + "\n")
 
 
 @click.command("seed")
@@ -30,6 +55,10 @@ def seed_command(with_demo_users: bool) -> None:
         click.echo(f"  + {n:4d} {table}")
     for table, n in sorted(loader.updated.items()):
         click.echo(f"  ~ {n:4d} {table}")
+    if loader.knowledge_report is not None:
+        click.echo(f"Kennisitems: {loader.knowledge_report.summary()}.")
+        for number, reason in loader.knowledge_report.errors:
+            click.echo(f"  knowledge.jsonl regel {number}: {reason}", err=True)
     if with_demo_users:
         click.echo("\nDemo-logins (wachtwoord voor allemaal: " + password + "):")
         for role, email, name in demo_logins():
@@ -73,3 +102,4 @@ def create_user_command(email: str, name: str, password: str) -> None:
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(content_cli)

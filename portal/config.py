@@ -70,6 +70,9 @@ def settings_from_env() -> dict:
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-MVI-2026"),
         # Behind a TLS-terminating proxy: how many X-Forwarded-* hops to trust (0 = none).
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),
+        "UPLOAD_DIR": Path(os.environ.get("UPLOAD_DIR", instance_dir / "uploads")),
+        "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_MB", "25")) * 1024 * 1024,
+        "OUTDATED_AFTER_MONTHS": int(os.environ.get("OUTDATED_AFTER_MONTHS", "36")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(30 * 1024 * 1024))),
     }
 

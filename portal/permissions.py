@@ -16,6 +16,7 @@ from werkzeug.exceptions import Forbidden
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
+    from portal.content.models import Item
     from portal.groups.models import GroupMembership, WorkingGroup
     from portal.organisations.models import Membership, Organisation
 
@@ -224,6 +225,46 @@ def can_leave_group(user: Actor, membership: GroupMembership) -> bool:
 
 def can_decide_group_membership(user: Actor, membership: GroupMembership) -> bool:
     return can_manage_group(user, membership.group)
+
+
+# --- Knowledge items ----------------------------------------------------------------------
+
+
+def can_create_item(user: Actor, organisation: Organisation) -> bool:
+    """Approved members (any role) publish for their own organisation."""
+    if user is SYSTEM:
+        return True
+    return is_verified_member(user) and organisation_role(user, organisation) is not None
+
+
+def can_edit_item(user: Actor, item: Item) -> bool:
+    """Editors and admins of an owning organisation, the author while still a member, moderators."""
+    if user is SYSTEM or can_moderate(user):
+        return True
+    if not is_verified_member(user):
+        return False
+    for owner in item.owners:
+        if organisation_role(user, owner) in (Role.ORG_EDITOR, Role.ORG_ADMIN):
+            return True
+    return item.author_id == user.id and organisation_role(user, item.organisation) is not None
+
+
+def can_view_item(user: Actor, item: Item) -> bool:
+    """Drafts only for those who may edit; then public, members-only or one working group."""
+    if can_edit_item(user, item):
+        return True
+    if item.status == "draft":
+        return False
+    if item.visibility == "public":
+        return True
+    if item.visibility == "members":
+        return is_verified_member(user)
+    return item.group is not None and (is_group_member(user, item.group) or can_moderate(user))
+
+
+def can_mark_item(user: Actor, item: Item) -> bool:
+    """Bookmark, mark useful or report: verified members who can see the item."""
+    return user is not SYSTEM and is_verified_member(user) and can_view_item(user, item)
 
 
 # --- Enforcing permissions in services ----------------------------------------------------

@@ -61,7 +61,8 @@ class Loader:
     def __init__(self) -> None:
         self.created: Counter[str] = Counter()  # per table
         self.updated: Counter[str] = Counter()
-        self._new: set[int] = set()  # rows made in this run are not also counted as updated
+        self._new: set[int] = set()
+        self.knowledge_report = None  # rows made in this run are not also counted as updated
 
     def count_changes(self, session, flush_context, instances) -> None:
         """before_flush hook: count new and really changed rows per table."""
@@ -225,6 +226,15 @@ class Loader:
             seeded.append(user)
         return seeded
 
+    def knowledge(self) -> None:
+        """Knowledge items from seeds/knowledge.jsonl, through the import (re-runs change nothing)."""
+        from portal.content.importer import import_items
+
+        path = SEEDS / "knowledge.jsonl"
+        if path.exists():
+            with path.open(encoding="utf-8") as lines:
+                self.knowledge_report = import_items(lines)
+
     def groups(self) -> None:
         for item in _read("groups.yaml")["groups"]:
             group = db.session.scalar(select(WorkingGroup).where(WorkingGroup.slug == item["slug"]))
@@ -265,6 +275,7 @@ def seed(*, demo_password: str | None) -> Loader:
             loader.users(demo_password)
         loader.groups()
         session.flush()
+        loader.knowledge()
     finally:
         event.remove(session, "before_flush", loader.count_changes)
     return loader

@@ -49,6 +49,7 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_DIR": tmp_dir,
             "MAIL_DIR": tmp_dir / "mail",
+            "UPLOAD_DIR": tmp_dir / "uploads",
             "MAIL_SERVER": "",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",
@@ -79,8 +80,11 @@ def _clean(app):
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
         limiter.reset()
-    for mail in Path(app.config["MAIL_DIR"]).glob("*.eml"):
-        mail.unlink()
+    for leftover in [
+        *Path(app.config["MAIL_DIR"]).glob("*.eml"),
+        *Path(app.config["UPLOAD_DIR"]).glob("*"),
+    ]:
+        leftover.unlink()
     app.config["WTF_CSRF_ENABLED"] = False
 
 

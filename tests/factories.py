@@ -107,3 +107,34 @@ def build_world() -> World:
     return World(
         heumen=heumen, utrecht=utrecht, open_group=open_group, closed_group=closed_group, **users
     )
+
+
+def make_item(kind: str, organisation: Organisation, author: User | None = None, **overrides):
+    """A knowledge item of kind ('tender', 'criterion', ...) created through the content service."""
+    from portal.content import services as content
+    from portal.content.kinds import kinds
+
+    n = next(_seq)
+    fields = {
+        "tender": {"cpv_codes": ["45233220"], "procedure": "openbare-procedure", "award_method": "bpkv", "value_min": 1000000, "tender_status": "afgerond"},
+        "criterion": {"clause_text": "De inschrijver levert een MKI-berekening per variant.", "criterion_kind": "gunningscriterium", "ambition_level": "significant"},
+        "consultation": {"format": "marktdag", "state": "gehouden"},
+        "lesson": {"lesson": "Betrek de contractmanager al bij het specificeren.", "phase": "specificeren"},
+    }[kind]  # fmt: skip
+    data = content.ItemData(
+        title=overrides.pop("title", f"Voorbeeld {kind} {n}"),
+        summary="Korte samenvatting.",
+        body="Een **toelichting**.",
+        themes=overrides.pop("themes", ["circulair"]),
+        product_groups=overrides.pop("product_groups", ["asfalt-en-wegverharding"]),
+        year=2022,
+        status=overrides.pop("status", "published"),
+        visibility=overrides.pop("visibility", "public"),
+        group=overrides.pop("group", None),
+        external_id=overrides.pop("external_id", None),
+        fields={**fields, **overrides.pop("fields", {})},
+    )
+    actor = author if author is not None else SYSTEM
+    item = content.create_item(organisation, kinds()[kind], data, actor=actor)
+    db.session.commit()
+    return item

@@ -36,7 +36,8 @@ def test_every_public_service_function_has_a_permission():
 # Pure helpers that write nothing (validation, hashing, lookups).
 READ_HELPERS = {
     "hash_password", "password_matches", "check_password_strength", "clean_email",
-    "find_user_by_email", "login_blocked", "clean_cpv_codes",
+    "find_user_by_email", "login_blocked", "clean_cpv_codes", "apply_fields", "normalise_tag",
+    "snapshot", "attachment_path", "init_file_cleanup",
 }  # fmt: skip
 
 

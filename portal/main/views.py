@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.accounts.forms import ConfirmForm
 from portal.common import is_safe_redirect
+from portal.content.models import Item
+from portal.content.queries import published_items
 from portal.extensions import db
 from portal.groups.models import WorkingGroup
 from portal.main import bp
@@ -29,7 +32,12 @@ def home():
     newest = db.session.scalars(
         select(Organisation).order_by(Organisation.created_at.desc(), Organisation.name).limit(6)
     ).all()
-    return render_template("main/home.html", counts=counts, themes=themes, newest=newest)
+    latest = db.session.scalars(
+        published_items(current_user).order_by(Item.published_at.desc(), Item.id.desc()).limit(6)
+    ).all()
+    return render_template(
+        "main/home.html", counts=counts, themes=themes, newest=newest, latest=latest
+    )
 
 
 @bp.route("/taal", methods=["POST"])

@@ -69,6 +69,7 @@ def show(slug: str):
         organisation=organisation,
         members=members,
         confirm_form=ConfirmForm(),
+        dossier=_dossier(current_user, organisation=organisation),
     )
 
 
@@ -268,3 +269,10 @@ def leave(slug: str):
         "success" if outcome.done else "error",
     )
     return redirect(url_for("accounts.account"))
+
+
+def _dossier(user, **about):
+    """The knowledge file for this page (imported late: content imports this package's models)."""
+    from portal.content.queries import dossier
+
+    return dossier(user, **about)

@@ -29,7 +29,9 @@ def themes():
 @bp.route("/themas/<slug>")
 def theme(slug: str):
     item = db.first_or_404(select(Theme).where(Theme.slug == slug))
-    return render_template("taxonomy/theme.html", theme=item)
+    return render_template(
+        "taxonomy/theme.html", theme=item, dossier=_dossier(current_user, theme=item)
+    )
 
 
 @bp.route("/productgroepen")
@@ -43,7 +45,11 @@ def product_groups():
 @bp.route("/productgroepen/<slug>")
 def product_group(slug: str):
     item = db.first_or_404(select(ProductGroup).where(ProductGroup.slug == slug))
-    return render_template("taxonomy/product_group.html", group=item)
+    return render_template(
+        "taxonomy/product_group.html",
+        group=item,
+        dossier=_dossier(current_user, product_group=item),
+    )
 
 
 # --- Administrators -----------------------------------------------------------------------
@@ -135,3 +141,10 @@ def edit_term(key: str, slug: str):
     return render_template(
         "taxonomy/term_edit.html", vocabulary=vocabulary, form=form, term=term
     ), outcome.status
+
+
+def _dossier(user, **about):
+    """The knowledge file for this page (imported late: content imports this package's models)."""
+    from portal.content.queries import dossier
+
+    return dossier(user, **about)

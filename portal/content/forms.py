@@ -1,0 +1,232 @@
+"""Item forms: the shared fields once, per kind only its own fields."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+
+from portal.forms import choices, max_length, required
+
+STATUS_CHOICES = [
+    ("draft", _l("Concept")),
+    ("published", _l("Gepubliceerd")),
+    ("archived", _l("Gearchiveerd")),
+]
+VISIBILITY_CHOICES = [
+    ("public", _l("Iedereen")),
+    ("members", _l("Alleen ingelogde leden")),
+    ("group", _l("Alleen één werkgroep")),
+]
+
+
+class ItemForm(FlaskForm):
+    title = StringField(_l("Titel"), validators=[required(), max_length(200)])
+    summary = TextAreaField(
+        _l("Korte samenvatting"),
+        validators=[max_length(600)],
+        description=_l("Eén tot drie zinnen; verschijnt in lijsten."),
+    )
+    body = TextAreaField(
+        _l("Tekst"),
+        validators=[max_length(20000)],
+        description=_l("Markdown: ## kopje, - opsomming, **vet**, [link](https://…)."),
+    )
+    organisation = SelectField(_l("Namens organisatie"), coerce=str, validators=[required()])
+    themes = SelectMultipleField(_l("Thema's"), coerce=str)
+    product_groups = SelectMultipleField(_l("Productgroepen"), coerce=str)
+    tags = StringField(
+        _l("Tags"),
+        validators=[max_length(500)],
+        description=_l("Vrije trefwoorden, gescheiden door komma's (hoogstens 10)."),
+    )
+    year = IntegerField(_l("Jaar"), validators=[Optional()])
+    status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES))
+    visibility = SelectField(_l("Wie mag dit zien?"), choices=choices(VISIBILITY_CHOICES))
+    group = SelectField(
+        _l("Werkgroep (bij 'alleen één werkgroep')"), coerce=str, validators=[Optional()]
+    )
+    reviewed_at = DateField(
+        _l("Laatst gecontroleerd op"),
+        validators=[Optional()],
+        description=_l("Wanneer is de inhoud voor het laatst nagekeken?"),
+    )
+
+
+class MviRow(Form):
+    theme = SelectField(_l("Thema"), coerce=str, validators=[Optional()])
+    instrument = SelectField(_l("Instrument"), coerce=str, validators=[Optional()])
+    ambition_level = SelectField(_l("Ambitieniveau"), coerce=str, validators=[Optional()])
+    weight_percent = IntegerField(_l("Gewicht (%)"), validators=[Optional()])
+    fictive_discount_eur = IntegerField(_l("Fictieve korting (EUR)"), validators=[Optional()])
+    note = StringField(_l("Toelichting"), validators=[max_length(1000)])
+
+
+class BidRow(Form):
+    bidder = StringField(_l("Inschrijver"), validators=[max_length(100)])
+    price_eur = IntegerField(_l("Prijs (EUR)"), validators=[Optional()])
+    quality_score = IntegerField(_l("Kwaliteitsscore"), validators=[Optional()])
+    mki_eur = IntegerField(_l("MKI (EUR)"), validators=[Optional()])
+    winner = BooleanField(_l("Winnaar"))
+
+
+class ContractRow(Form):
+    promised = StringField(_l("Toegezegd"), validators=[max_length(500)])
+    realised = StringField(_l("Gerealiseerd"), validators=[max_length(500)])
+
+
+class TenderForm(ItemForm):
+    cpv_codes = StringField(
+        _l("CPV-codes"),
+        validators=[max_length(400)],
+        description=_l("8 cijfers, eventueel met controlecijfer; gescheiden door spaties."),
+    )
+    procedure = SelectField(_l("Procedure"), coerce=str, validators=[Optional()])
+    award_method = SelectField(_l("Gunningsmethode"), coerce=str, validators=[Optional()])
+    value_min = IntegerField(_l("Geraamde waarde vanaf (EUR)"), validators=[Optional()])
+    value_max = IntegerField(_l("Geraamde waarde tot (EUR)"), validators=[Optional()])
+    duration_months = IntegerField(_l("Looptijd (maanden)"), validators=[Optional()])
+    publication_date = DateField(_l("Publicatiedatum"), validators=[Optional()])
+    award_date = DateField(_l("Gunningsdatum"), validators=[Optional()])
+    tender_reference = StringField(_l("Kenmerk TenderNed/TED"), validators=[max_length(100)])
+    tender_url = StringField(_l("Link naar TenderNed/TED"), validators=[max_length(300)])
+    tender_status = SelectField(
+        _l("Status van de aanbesteding"),
+        choices=choices(
+            [
+                ("in-voorbereiding", _l("In voorbereiding")),
+                ("gepubliceerd", _l("Gepubliceerd")),
+                ("gegund", _l("Gegund")),
+                ("afgerond", _l("Afgerond")),
+            ]
+        ),
+    )
+    mvi = FieldList(
+        FormField(MviRow),
+        label=_l("Hoe MVI is toegepast (per thema)"),
+        min_entries=3,
+        max_entries=12,
+    )
+    number_of_bids = IntegerField(_l("Aantal inschrijvingen"), validators=[Optional()])
+    bids = FieldList(
+        FormField(BidRow),
+        label=_l("Inschrijvingen (prijs en duurzaamheid)"),
+        min_entries=4,
+        max_entries=30,
+    )
+    results = TextAreaField(
+        _l("Resultaten"),
+        validators=[max_length(20000)],
+        description=_l(
+            "De duurzaamheidswinst van de winnaar ten opzichte van de andere inschrijvingen."
+        ),
+    )
+    contract_results = FieldList(
+        FormField(ContractRow),
+        label=_l("Contractfase: toegezegd en gerealiseerd"),
+        min_entries=2,
+        max_entries=20,
+    )
+    contact_name = StringField(_l("Contactpersoon"), validators=[max_length(120)])
+    contact_email = StringField(_l("E-mailadres contactpersoon"), validators=[max_length(254)])
+
+
+class CriterionForm(ItemForm):
+    clause_text = TextAreaField(
+        _l("Tekst van de eis of het criterium"),
+        validators=[required(), max_length(5000)],
+        description=_l("Precies zoals in het aanbestedingsdocument, om over te nemen."),
+    )
+    criterion_kind = SelectField(_l("Soort"), coerce=str, validators=[Optional()])
+    ambition_level = SelectField(_l("Ambitieniveau"), coerce=str, validators=[Optional()])
+    weighting = TextAreaField(_l("Weging of beoordelingsmethode"), validators=[max_length(1000)])
+    verification = TextAreaField(_l("Bewijsmiddel"), validators=[max_length(1000)])
+    source = StringField(
+        _l("Bron"),
+        validators=[max_length(200)],
+        description=_l("Eigen tekst, of de criteriaset (bijvoorbeeld MVI-criteriatool)."),
+    )
+    source_version = StringField(_l("Versie van de bron"), validators=[max_length(50)])
+
+
+class ConsultationForm(ItemForm):
+    purpose = TextAreaField(_l("Doel"), validators=[max_length(2000)])
+    format = SelectField(
+        _l("Vorm"),
+        choices=choices(
+            [
+                ("rfi", "RFI"),
+                ("marktdag", _l("Marktdag")),
+                ("een-op-een-gesprekken", _l("Eén-op-één gesprekken")),
+                ("schriftelijke-vragenlijst", _l("Schriftelijke vragenlijst")),
+                ("overig", _l("Overig")),
+            ]
+        ),
+    )
+    consultation_date = DateField(_l("Datum"), validators=[Optional()])
+    state = SelectField(
+        _l("Gepland of gehouden"),
+        choices=choices([("gehouden", _l("Gehouden")), ("gepland", _l("Gepland"))]),
+    )
+    participation = TextAreaField(
+        _l("Hoe neemt u deel? (bij een geplande consultatie)"), validators=[max_length(2000)]
+    )
+    questions = TextAreaField(_l("Gestelde vragen"), validators=[max_length(20000)])
+    participants_count = IntegerField(_l("Aantal deelnemers"), validators=[Optional()])
+    participants_kind = StringField(_l("Soort deelnemers"), validators=[max_length(300)])
+    outcome = TextAreaField(_l("Uitkomst"), validators=[max_length(20000)])
+    changes_after = TextAreaField(
+        _l("Wat veranderde er in de aanbesteding?"), validators=[max_length(20000)]
+    )
+
+
+class LessonForm(ItemForm):
+    lesson = StringField(_l("De les in één zin"), validators=[required(), max_length(300)])
+    context = TextAreaField(_l("Context"), validators=[max_length(4000)])
+    what_worked = TextAreaField(_l("Wat werkte"), validators=[max_length(4000)])
+    do_differently = TextAreaField(
+        _l("Wat zou u een volgende keer anders doen?"), validators=[max_length(4000)]
+    )
+    phase = SelectField(_l("Fase van de inkoopcyclus"), coerce=str, validators=[Optional()])
+    writer_role = SelectField(_l("Uw rol"), coerce=str, validators=[Optional()])
+
+
+FORMS = {
+    "tender": TenderForm,
+    "criterion": CriterionForm,
+    "consultation": ConsultationForm,
+    "lesson": LessonForm,
+}
+SHARED_FIELDS = (
+    "csrf_token", "title", "summary", "body", "organisation", "themes", "product_groups", "tags",
+    "year", "status", "visibility", "group", "reviewed_at",
+)  # fmt: skip
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("Bestand (PDF, DOCX, ODT of XLSX)"), validators=[required()])
+
+
+class LinkForm(FlaskForm):
+    target = StringField(
+        _l("Adres of slug van het item"),
+        validators=[required(), max_length(300)],
+        description=_l("Bijvoorbeeld /aanbestedingen/asfalt-op-mki of alleen asfalt-op-mki."),
+    )
+
+
+class ReportForm(FlaskForm):
+    reason = TextAreaField(_l("Wat klopt er niet?"), validators=[required(), max_length(2000)])

@@ -1,0 +1,62 @@
+"""Read queries for knowledge items; the visibility filter mirrors permissions.can_view_item."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal import permissions
+from portal.content.models import Item
+from portal.extensions import db
+from portal.groups.models import GroupMembership
+
+
+def visible_to(user) -> list:
+    """SQL conditions for the published items user may see (the same rule as can_view_item)."""
+    conditions = [Item.status == "published"]
+    if permissions.can_moderate(user):
+        return conditions
+    allowed = [Item.visibility == "public"]
+    if permissions.is_verified_member(user):
+        allowed.append(Item.visibility == "members")
+        group_ids = select(GroupMembership.group_id).where(
+            GroupMembership.user_id == user.id, GroupMembership.status == "approved"
+        )
+        allowed.append(and_(Item.visibility == "group", Item.group_id.in_(group_ids)))
+    return [*conditions, or_(*allowed) if allowed else false()]
+
+
+def published_items(user, model: type[Item] = Item) -> Select:
+    return (
+        select(model)
+        .where(*visible_to(user))
+        .options(selectinload(Item.organisation), selectinload(Item.themes))
+    )
+
+
+def dossier(
+    user, *, theme=None, product_group=None, organisation=None, limit: int = 8
+) -> dict[str, list[Item]]:
+    """The newest visible items per kind for a theme, product group or organisation page."""
+    from portal.content.kinds import kinds
+
+    result = {}
+    for key, spec in kinds().items():
+        query = published_items(user, spec.model)
+        if theme is not None:
+            query = query.where(spec.model.themes.any(id=theme.id))
+        if product_group is not None:
+            query = query.where(spec.model.product_groups.any(id=product_group.id))
+        if organisation is not None:
+            query = query.where(
+                or_(
+                    spec.model.organisation_id == organisation.id,
+                    spec.model.co_owners.any(id=organisation.id),
+                )
+            )
+        result[key] = list(
+            db.session.scalars(
+                query.order_by(Item.published_at.desc(), Item.id.desc()).limit(limit)
+            )
+        )
+    return result

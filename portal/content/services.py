@@ -1,0 +1,403 @@
+"""Writes shared by every kind of knowledge item: create, edit (with a revision), status, links,
+attachments, bookmarks, 'nuttig' marks and reports. Per kind only `apply_fields` differs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from portal.accounts.models import User
+from portal.common import ServiceError, clean_text, slugify, utcnow
+from portal.content import files
+from portal.content.kinds import KindSpec, kinds
+from portal.content.models import (
+    STATUSES,
+    VISIBILITIES,
+    Attachment,
+    Bookmark,
+    Item,
+    ItemLink,
+    Report,
+    Revision,
+    Tag,
+    UsefulMark,
+)
+from portal.content.validation import iso_date
+from portal.extensions import db
+from portal.groups.models import WorkingGroup
+from portal.html import render_markdown
+from portal.lookups import by_slug
+from portal.organisations.models import Organisation
+from portal.permissions import (
+    Actor,
+    authorized_by,
+    can_create_item,
+    can_edit_item,
+    can_mark_item,
+    can_moderate,
+    can_view_item,
+    is_group_member,
+)
+from portal.taxonomy.models import ProductGroup, Theme
+
+MAX_TAGS = 10
+
+
+@dataclass
+class ItemData:
+    """The fields of any knowledge item, as a form, an import line or a seed gives them."""
+
+    title: str
+    summary: str = ""
+    body: str = ""
+    themes: list[str] = field(default_factory=list)  # slugs or names
+    product_groups: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    year: int | str | None = None
+    status: str = "draft"
+    visibility: str = "public"
+    group: str | None = None  # working-group slug, for visibility "group"
+    co_owners: list[Organisation] = field(default_factory=list)
+    reviewed_at: date | str | None = None
+    external_id: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)  # the kind's own fields
+
+
+def _terms(model: type, values: list[str], field_name: str, label: str) -> list:
+    found = []
+    for value in values:
+        value = str(value).strip()
+        if not value:
+            continue
+        term = by_slug(model, value) or db.session.scalar(select(model).where(model.name == value))
+        if term is None:
+            raise ServiceError(
+                _("Onbekende waarde '%(value)s' voor %(label)s.", value=value[:60], label=label),
+                field=field_name,
+            )
+        if term not in found:
+            found.append(term)
+    return found
+
+
+def normalise_tag(raw: str) -> str:
+    """'  MKI ' -> 'mki'; inner spaces folded; at most 40 characters."""
+    return re.sub(r"\s+", " ", raw.strip().lower())[:40]
+
+
+def _tags(values: list[str]) -> list[Tag]:
+    names = list(dict.fromkeys(t for t in (normalise_tag(v) for v in values) if t))
+    if len(names) > MAX_TAGS:
+        raise ServiceError(_("Geef hoogstens %(n)d tags op.", n=MAX_TAGS), field="tags")
+    tags = []
+    for name in names:
+        slug = slugify(name, 60)
+        tag = by_slug(Tag, slug)
+        if tag is None:
+            tag = Tag(slug=slug, name=name)
+            db.session.add(tag)
+        tags.append(tag)
+    return tags
+
+
+def _apply_shared(item: Item, data: ItemData, actor: Actor) -> None:
+    item.title = clean_text(
+        data.title, limit=200, field="title", label=_("de titel"), required=True
+    )
+    item.summary = clean_text(data.summary, limit=600, field="summary", label=_("de samenvatting"))
+    item.body_md = clean_text(data.body, limit=20000, field="body", label=_("de tekst"))
+    item.body_html = render_markdown(item.body_md)
+    item.themes = _terms(Theme, data.themes, "themes", _("thema"))
+    item.product_groups = _terms(
+        ProductGroup, data.product_groups, "product_groups", _("productgroep")
+    )
+    item.tags = _tags(data.tags)
+    if data.year in (None, ""):
+        item.year = None
+    else:
+        try:
+            year = int(data.year)
+        except (TypeError, ValueError) as error:
+            raise ServiceError(_("Het jaar moet een jaartal zijn."), field="year") from error
+        if not 1990 <= year <= utcnow().year + 2:
+            raise ServiceError(
+                _("Vul een jaar in tussen 1990 en %(y)d.", y=utcnow().year + 2), field="year"
+            )
+        item.year = year
+    if data.status not in STATUSES:
+        raise ServiceError(_("Kies een geldige status."), field="status")
+    if data.visibility not in VISIBILITIES:
+        raise ServiceError(_("Kies wie het item mag zien."), field="visibility")
+    item.visibility = data.visibility
+    if data.visibility == "group":
+        group = by_slug(WorkingGroup, data.group)
+        if group is None:
+            raise ServiceError(_("Kies de werkgroep die het item mag zien."), field="group")
+        if not (is_group_member(actor, group) or can_moderate(actor)):
+            raise ServiceError(
+                _("U kunt alleen delen met een werkgroep waar u lid van bent."),
+                field="group",
+                status=403,
+            )
+        item.group = group
+    else:
+        item.group = None
+    if item.status != data.status:
+        item.status = data.status
+        if data.status == "published" and item.published_at is None:
+            item.published_at = utcnow()
+    item.co_owners = [o for o in data.co_owners if o.id != item.organisation_id]
+    item.reviewed_at = iso_date(
+        {"reviewed_at": data.reviewed_at}, "reviewed_at", _("de reviewdatum")
+    )
+    if data.external_id is not None:
+        external = clean_text(
+            data.external_id, limit=100, field="external_id", label=_("de externe id")
+        )
+        item.external_id = external or None
+    item.updated_at = utcnow()
+
+
+def snapshot(item: Item) -> dict[str, Any]:
+    """Everything a reader sees of the item, as plain values (for revisions and export)."""
+    return {
+        "title": item.title,
+        "summary": item.summary,
+        "body": item.body_md,
+        "themes": [t.slug for t in item.themes],
+        "product_groups": [g.slug for g in item.product_groups],
+        "tags": [t.name for t in item.tags],
+        "year": item.year,
+        "status": item.status,
+        "visibility": item.visibility,
+        "group": item.group.slug if item.group else None,
+        "co_owners": [o.name for o in item.co_owners],
+        "reviewed_at": item.reviewed_at.isoformat() if item.reviewed_at else None,
+        "fields": item.kind_fields(),
+    }
+
+
+def _record_revision(item: Item, actor: Actor) -> None:
+    number = len(item.revisions) + 1
+    editor = actor if isinstance(actor, User) else None
+    item.revisions.append(
+        Revision(
+            number=number,
+            editor_id=editor.id if editor else None,
+            editor_name=editor.name if editor else _("Import"),
+            snapshot=snapshot(item),
+        )
+    )
+
+
+def _unique_slug(title: str) -> str:
+    base = slugify(title, 100)
+    slug, n = base, 2
+    while db.session.scalar(select(Item.id).where(Item.slug == slug)) is not None:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@authorized_by(can_create_item)
+def create_item(
+    organisation: Organisation, spec: KindSpec, data: ItemData, *, actor: Actor
+) -> Item:
+    """Create an item of spec's kind for organisation, with its first revision."""
+    item = spec.model(organisation=organisation, author=actor if isinstance(actor, User) else None)
+    item.organisation_id = organisation.id
+    _apply_shared(item, data, actor)
+    spec.apply_fields(item, data.fields)
+    item.slug = _unique_slug(item.title)
+    db.session.add(item)
+    _record_revision(item, actor)
+    db.session.flush()
+    return item
+
+
+@authorized_by(can_edit_item)
+def update_item(item: Item, data: ItemData, *, actor: Actor) -> None:
+    """Save an edit and keep it as a revision; the slug stays."""
+    _apply_shared(item, data, actor)
+    kinds()[item.kind].apply_fields(item, data.fields)
+    _record_revision(item, actor)
+    db.session.flush()
+
+
+@authorized_by(can_edit_item)
+def set_status(item: Item, status: str, *, actor: Actor) -> None:
+    """Publish, archive or return an item to draft."""
+    if status not in STATUSES:
+        raise ServiceError(_("Kies een geldige status."), field="status")
+    item.status = status
+    if status == "published" and item.published_at is None:
+        item.published_at = utcnow()
+    item.updated_at = utcnow()
+    _record_revision(item, actor)
+    db.session.flush()
+
+
+ALLOWED_RELATIONS = {
+    ("criterion", "tender"): "used_in",
+    ("consultation", "tender"): "preceded",
+}
+
+
+@authorized_by(can_edit_item)
+def link_items(item: Item, target: Item, *, actor: Actor) -> ItemLink:
+    """Link item to target with the relation their kinds imply (a lesson is 'about' anything)."""
+    if target.id == item.id:
+        raise ServiceError(_("Een item kan niet naar zichzelf verwijzen."), field="target")
+    if not can_view_item(actor, target):
+        raise ServiceError(_("Dit item bestaat niet."), field="target", status=404)
+    relation = "about" if item.kind == "lesson" else ALLOWED_RELATIONS.get((item.kind, target.kind))
+    if relation is None:
+        raise ServiceError(
+            _("Dit soort items kan niet aan elkaar worden gekoppeld."), field="target"
+        )
+    existing = db.session.scalar(
+        select(ItemLink).where(ItemLink.source_id == item.id, ItemLink.target_id == target.id)
+    )
+    if existing is not None:
+        raise ServiceError(_("Deze koppeling bestaat al."), field="target", status=409)
+    link = ItemLink(source=item, target=target, relation=relation)
+    db.session.add(link)
+    db.session.flush()
+    return link
+
+
+@authorized_by(can_edit_item)
+def unlink_items(item: Item, link: ItemLink, *, actor: Actor) -> None:
+    if link.source_id != item.id:
+        raise ServiceError(_("Deze koppeling hoort niet bij dit item."), status=404)
+    db.session.delete(link)
+    db.session.flush()
+
+
+def _upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@authorized_by(can_edit_item)
+def add_attachment(item: Item, filename: str, data: bytes, *, actor: Actor) -> Attachment:
+    """Check the file by its content, store it under a random name and keep its text for search."""
+    checked = files.check_upload(
+        filename, data, max_bytes=current_app.config["MAX_ATTACHMENT_BYTES"]
+    )
+    text, readable = files.extract_text(checked.kind, data)
+    stored_name = files.random_storage_name()
+    target = _upload_dir() / stored_name
+    target.write_bytes(data)
+    attachment = Attachment(
+        item=item,
+        original_name=checked.original_name,
+        stored_name=stored_name,
+        file_kind=checked.kind,
+        content_type=checked.content_type,
+        size=checked.size,
+        text=text,
+        text_readable=readable,
+    )
+    db.session.add(attachment)
+    # A rolled-back transaction must not leave an orphan file behind.
+    db.session.info.setdefault("written_files", []).append(target)
+    db.session.flush()
+    return attachment
+
+
+@authorized_by(can_edit_item)
+def remove_attachment(item: Item, attachment: Attachment, *, actor: Actor) -> None:
+    if attachment.item_id != item.id:
+        raise ServiceError(_("Deze bijlage hoort niet bij dit item."), status=404)
+    path = _upload_dir() / attachment.stored_name
+    db.session.delete(attachment)
+    db.session.flush()
+    from portal.extensions import on_commit
+
+    on_commit(lambda: path.unlink(missing_ok=True))
+
+
+def attachment_path(attachment: Attachment) -> Path:
+    return _upload_dir() / attachment.stored_name
+
+
+@authorized_by(can_mark_item)
+def toggle_bookmark(item: Item, *, actor: Actor) -> bool:
+    """Keep the item for later, or stop keeping it; return whether it is kept now."""
+    mark = db.session.get(Bookmark, (actor.id, item.id))
+    if mark is None:
+        db.session.add(Bookmark(user_id=actor.id, item_id=item.id))
+    else:
+        db.session.delete(mark)
+    db.session.flush()
+    return mark is None
+
+
+@authorized_by(can_mark_item)
+def toggle_useful(item: Item, *, actor: Actor) -> bool:
+    """Mark the item 'nuttig' (once per member), or take the mark back."""
+    mark = db.session.get(UsefulMark, (actor.id, item.id))
+    if mark is None:
+        db.session.add(UsefulMark(user_id=actor.id, item_id=item.id))
+        delta = 1
+    else:
+        db.session.delete(mark)
+        delta = -1
+    db.session.execute(
+        update(Item).where(Item.id == item.id).values(useful_count=Item.useful_count + delta)
+    )
+    db.session.flush()
+    db.session.refresh(item)
+    return mark is None
+
+
+@authorized_by(can_mark_item)
+def report_item(item: Item, reason: str, *, actor: Actor) -> Report:
+    reason = clean_text(reason, limit=2000, field="reason", label=_("de reden"), required=True)
+    report = Report(item=item, reporter_id=actor.id, reason=reason)
+    db.session.add(report)
+    db.session.flush()
+    for moderator in db.session.scalars(select(User).where(User.is_moderator)):
+        from portal.mail import send_mail
+
+        send_mail(
+            moderator.email,
+            _("Melding over '%(title)s'", title=item.title),
+            _("%(name)s meldt: %(reason)s", name=actor.name, reason=reason),
+        )
+    return report
+
+
+@authorized_by(can_view_item)
+def record_view(item: Item, *, actor: Actor) -> None:
+    """Count a view; nothing about the viewer is stored."""
+    db.session.execute(
+        update(Item).where(Item.id == item.id).values(view_count=Item.view_count + 1)
+    )
+
+
+def _remove_files_after_rollback(session, previous_transaction) -> None:
+    for path in session.info.pop("written_files", []):
+        Path(path).unlink(missing_ok=True)
+
+
+def _forget_files_after_commit(session) -> None:
+    session.info.pop("written_files", None)
+
+
+def init_file_cleanup() -> None:
+    """Delete uploaded files of rolled-back transactions (registered once by create_app)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    if not event.contains(Session, "after_soft_rollback", _remove_files_after_rollback):
+        event.listen(Session, "after_soft_rollback", _remove_files_after_rollback)
+        event.listen(Session, "after_commit", _forget_files_after_commit)

@@ -1,0 +1,95 @@
+"""Field cleaners shared by the kinds: dates, amounts, choices and Markdown, each with a Dutch error."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+
+from portal.common import ServiceError, clean_text
+from portal.html import render_markdown
+from portal.lookups import by_slug
+
+
+def text(fields: dict, name: str, label: str, limit: int = 4000, required: bool = False) -> str:
+    return clean_text(fields.get(name), limit=limit, field=name, label=label, required=required)
+
+
+def markdown(fields: dict, name: str, label: str, limit: int = 20000) -> tuple[str, str]:
+    """Return (markdown, sanitised html) for a Markdown field."""
+    source = text(fields, name, label, limit)
+    return source, render_markdown(source)
+
+
+def whole_number(
+    fields: dict, name: str, label: str, *, low: int = 0, high: int = 10**12
+) -> int | None:
+    value = fields.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as error:
+        raise ServiceError(
+            _("%(label)s moet een geheel getal zijn.", label=label.capitalize()), field=name
+        ) from error
+    if not low <= number <= high:
+        raise ServiceError(
+            _(
+                "%(label)s moet tussen %(low)s en %(high)s liggen.",
+                label=label.capitalize(),
+                low=f"{low:,}".replace(",", "."),
+                high=f"{high:,}".replace(",", "."),
+            ),
+            field=name,
+        )
+    return number
+
+
+def iso_date(fields: dict, name: str, label: str) -> date | None:
+    value = fields.get(name)
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        moment = date.fromisoformat(str(value))
+    except ValueError as error:
+        raise ServiceError(
+            _("%(label)s is geen geldige datum (jjjj-mm-dd).", label=label.capitalize()), field=name
+        ) from error
+    if not 1990 <= moment.year <= 2100:
+        raise ServiceError(
+            _("%(label)s ligt buiten 1990-2100.", label=label.capitalize()), field=name
+        )
+    return moment
+
+
+def choice(
+    fields: dict, name: str, label: str, allowed: tuple[str, ...], default: str | None = None
+) -> str:
+    value = fields.get(name) or default
+    if value not in allowed:
+        raise ServiceError(_("Kies een geldige waarde voor %(label)s.", label=label), field=name)
+    return value
+
+
+def term(fields: dict, name: str, model: type, label: str) -> Any:
+    """Look a vocabulary term up by slug (or exact name); unknown values are refused."""
+    value = fields.get(name)
+    if value in (None, ""):
+        return None
+    found = by_slug(model, str(value))
+    if found is None:
+        from sqlalchemy import func, select
+
+        from portal.extensions import db
+
+        found = db.session.scalar(select(model).where(func.lower(model.name) == str(value).lower()))
+    if found is None:
+        raise ServiceError(
+            _("Onbekende waarde '%(value)s' voor %(label)s.", value=str(value)[:60], label=label),
+            field=name,
+        )
+    return found

@@ -1,0 +1,549 @@
+"""Pages shared by every knowledge kind: list, detail, create, edit, revisions, links, files, marks."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from datetime import timedelta
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import desc, select
+from werkzeug.routing import BaseConverter
+
+from portal import permissions
+from portal.accounts.forms import ConfirmForm
+from portal.common import utcnow
+from portal.content import bp, services
+from portal.content.forms import FORMS, SHARED_FIELDS, AttachmentForm, LinkForm, ReportForm
+from portal.content.kinds import KindSpec, by_url, kinds
+from portal.content.models import Attachment, Bookmark, Item, ItemLink, UsefulMark
+from portal.content.queries import published_items
+from portal.extensions import db
+from portal.forms import choices, handle_form, run_action
+from portal.groups.models import WorkingGroup
+from portal.lookups import by_slug
+from portal.organisations.models import Organisation
+from portal.pagination import paginate
+from portal.regions.models import Region
+from portal.taxonomy.models import (
+    AmbitionLevel,
+    AwardMethod,
+    CriterionKind,
+    Instrument,
+    JobRole,
+    OrganisationType,
+    Phase,
+    Procedure,
+    ProductGroup,
+    Theme,
+)
+
+SORTS = {
+    "nieuw": desc(Item.published_at),
+    "nuttig": desc(Item.useful_count),
+    "bekeken": desc(Item.view_count),
+}
+
+
+class KindConverter(BaseConverter):
+    """/aanbestedingen/... -> the tender KindSpec; unknown segments do not match (404)."""
+
+    regex = "aanbestedingen|criteria|marktconsultaties|lessen"
+
+    def to_python(self, value: str) -> KindSpec:
+        spec = by_url(value)
+        if spec is None:
+            abort(404)
+        return spec
+
+    def to_url(self, value) -> str:
+        return value.url if isinstance(value, KindSpec) else kinds()[value].url
+
+
+def _load(spec: KindSpec, slug: str) -> Item:
+    """The item, or 404 also when the visitor may not see it (its existence must not leak)."""
+    item = db.session.scalar(select(spec.model).where(spec.model.slug == slug))
+    if item is None or not permissions.can_view_item(current_user, item):
+        abort(404)
+    return item
+
+
+def _active(model):
+    return db.session.scalars(select(model).where(model.is_active).order_by(model.position)).all()
+
+
+@bp.route("/<kind:spec>/")
+def index(spec: KindSpec):
+    model = spec.model
+    query = published_items(current_user, model)
+    args = request.args
+    if args.get("thema"):
+        query = query.where(model.themes.any(Theme.slug == args["thema"]))
+    if args.get("productgroep"):
+        query = query.where(model.product_groups.any(ProductGroup.slug == args["productgroep"]))
+    if args.get("organisatietype"):
+        query = query.where(
+            model.organisation.has(
+                Organisation.type.has(OrganisationType.slug == args["organisatietype"])
+            )
+        )
+    if args.get("regio"):
+        query = query.where(
+            model.organisation.has(Organisation.regions.any(Region.slug == args["regio"]))
+        )
+    if args.get("jaar", "").isdigit():
+        query = query.where(model.year == int(args["jaar"]))
+    if spec.key == "tender":
+        if args.get("status"):
+            query = query.where(model.tender_status == args["status"])
+        if args.get("procedure"):
+            query = query.where(model.procedure.has(Procedure.slug == args["procedure"]))
+    if spec.key == "criterion":
+        if args.get("ambitie"):
+            query = query.where(model.ambition_level.has(AmbitionLevel.slug == args["ambitie"]))
+        if args.get("soort"):
+            query = query.where(model.criterion_kind.has(CriterionKind.slug == args["soort"]))
+    if spec.key == "lesson" and args.get("fase"):
+        query = query.where(model.phase.has(Phase.slug == args["fase"]))
+    sort = args.get("sorteer", "nieuw")
+    query = query.order_by(SORTS.get(sort, SORTS["nieuw"]), Item.id.desc())
+    page = paginate(query, per_page=20)
+    years = db.session.scalars(
+        select(Item.year)
+        .where(Item.kind == spec.key, Item.year.is_not(None))
+        .distinct()
+        .order_by(Item.year.desc())
+    ).all()
+    return render_template(
+        "content/index.html", spec=spec, page=page, args=args, sort=sort, years=years,
+        themes=_active(Theme), product_groups=_active(ProductGroup), org_types=_active(OrganisationType),
+        regions=db.session.scalars(select(Region).order_by(Region.name)).all(),
+        procedures=_active(Procedure), ambitions=_active(AmbitionLevel), criterion_kinds=_active(CriterionKind),
+        phases=_active(Phase),
+    )  # fmt: skip
+
+
+def _links(item: Item) -> tuple[list[ItemLink], list[ItemLink]]:
+    """Links both ways, leaving out items the visitor may not see."""
+    outgoing = [
+        link for link in item.outgoing_links if permissions.can_view_item(current_user, link.target)
+    ]
+    incoming = [
+        link for link in item.incoming_links if permissions.can_view_item(current_user, link.source)
+    ]
+    return outgoing, incoming
+
+
+@bp.route("/<kind:spec>/<slug>")
+def show(spec: KindSpec, slug: str):
+    item = _load(spec, slug)
+    run_action(lambda: services.record_view(item, actor=current_user))
+    outgoing, incoming = _links(item)
+    marks = {}
+    if permissions.is_verified_member(current_user):
+        marks = {
+            "bookmarked": db.session.get(Bookmark, (current_user.id, item.id)) is not None,
+            "useful": db.session.get(UsefulMark, (current_user.id, item.id)) is not None,
+        }
+    max_age = timedelta(days=30 * current_app.config["OUTDATED_AFTER_MONTHS"])
+    reference = item.reviewed_at or (item.published_at.date() if item.published_at else None)
+    outdated = reference is not None and reference < (utcnow() - max_age).date()
+    return render_template(
+        "content/show.html", spec=spec, item=item, outgoing=outgoing, incoming=incoming, marks=marks,
+        outdated=outdated, confirm_form=ConfirmForm(), attachment_form=AttachmentForm(), link_form=LinkForm(),
+        in_basket=item.id in _basket(),
+    )  # fmt: skip
+
+
+def _prepare(form, spec: KindSpec) -> None:
+    member_orgs = [
+        m.organisation for m in getattr(current_user, "memberships", []) if m.is_approved
+    ]
+    if permissions.can_moderate(current_user):
+        member_orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    form.organisation.choices = choices([(o.slug, o.name) for o in member_orgs])
+    form.themes.choices = choices([(t.slug, t.name) for t in _active(Theme)])
+    form.product_groups.choices = choices([(g.slug, g.name) for g in _active(ProductGroup)])
+    groups = db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.name)).all()
+    form.group.choices = choices(
+        [("", _("— geen —"))]
+        + [
+            (g.slug, g.name)
+            for g in groups
+            if permissions.is_group_member(current_user, g)
+            or permissions.can_moderate(current_user)
+        ]
+    )
+    empty = [("", _("— kies —"))]
+    options = {
+        "procedure": Procedure, "award_method": AwardMethod, "criterion_kind": CriterionKind,
+        "ambition_level": AmbitionLevel, "phase": Phase, "writer_role": JobRole,
+    }  # fmt: skip
+    for name, model in options.items():
+        if hasattr(form, name):
+            getattr(form, name).choices = choices(
+                empty + [(t.slug, t.name) for t in _active(model)]
+            )
+    if hasattr(form, "mvi"):
+        for row in form.mvi:
+            row.theme.choices = choices(empty + [(t.slug, t.name) for t in _active(Theme)])
+            row.instrument.choices = choices(
+                empty + [(t.slug, t.name) for t in _active(Instrument)]
+            )
+            row.ambition_level.choices = choices(
+                empty + [(t.slug, t.name) for t in _active(AmbitionLevel)]
+            )
+
+
+def _data_from(form) -> services.ItemData:
+    fields = {name: f.data for name, f in form._fields.items() if name not in SHARED_FIELDS}
+    for name, value in list(fields.items()):
+        if hasattr(value, "isoformat"):
+            fields[name] = value.isoformat()
+    return services.ItemData(
+        title=form.title.data or "", summary=form.summary.data or "", body=form.body.data or "",
+        themes=form.themes.data or [], product_groups=form.product_groups.data or [],
+        tags=[t for t in (form.tags.data or "").split(",")], year=form.year.data,
+        status=form.status.data, visibility=form.visibility.data, group=form.group.data or None,
+        reviewed_at=form.reviewed_at.data, fields=fields,
+    )  # fmt: skip
+
+
+def _fill(form, item: Item) -> None:
+    """Put an item's current values into its edit form (GET)."""
+    data = services.snapshot(item)
+    form.title.data, form.summary.data, form.body.data = item.title, item.summary, item.body_md
+    form.organisation.data = item.organisation.slug
+    form.themes.data, form.product_groups.data = data["themes"], data["product_groups"]
+    form.tags.data = ", ".join(data["tags"])
+    form.year.data, form.status.data, form.visibility.data = item.year, item.status, item.visibility
+    form.group.data = data["group"] or ""
+    form.reviewed_at.data = item.reviewed_at
+    for name, value in data["fields"].items():
+        field = getattr(form, name, None)
+        if field is None or name in SHARED_FIELDS:
+            continue
+        if hasattr(field, "entries"):
+            for entry, row in zip(field.entries, value or [], strict=False):
+                entry.process(None, data=row)
+        elif name == "cpv_codes":
+            field.data = " ".join(value)
+        elif field.type == "DateField" and value:
+            from datetime import date
+
+            field.data = date.fromisoformat(value)
+        else:
+            field.data = value
+
+
+@bp.route("/<kind:spec>/nieuw", methods=["GET", "POST"])
+@login_required
+def create(spec: KindSpec):
+    orgs = [m.organisation for m in current_user.memberships if m.is_approved]
+    if not any(
+        permissions.can_create_item(current_user, o) for o in orgs
+    ) and not permissions.can_moderate(current_user):
+        abort(403)
+    form = FORMS[spec.key]()
+    _prepare(form, spec)
+
+    def save():
+        organisation = by_slug(Organisation, form.organisation.data)
+        if organisation is None or not permissions.can_create_item(current_user, organisation):
+            abort(403)
+        return services.create_item(organisation, spec, _data_from(form), actor=current_user)
+
+    outcome = handle_form(form, save)
+    if outcome.done:
+        flash(_("'%(title)s' is opgeslagen.", title=outcome.value.title), "success")
+        return redirect(url_for("content.show", spec=spec, slug=outcome.value.slug))
+    return render_template(
+        "content/edit.html", spec=spec, form=form, item=None, shared=SHARED_FIELDS
+    ), outcome.status
+
+
+@bp.route("/<kind:spec>/<slug>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(spec: KindSpec, slug: str):
+    item = _load(spec, slug)
+    if not permissions.can_edit_item(current_user, item):
+        abort(403)
+    form = FORMS[spec.key]()
+    _prepare(form, spec)
+    form.organisation.choices = choices([(item.organisation.slug, item.organisation.name)])
+    if request.method == "GET":
+        _fill(form, item)
+    outcome = handle_form(
+        form, lambda: services.update_item(item, _data_from(form), actor=current_user)
+    )
+    if outcome.done:
+        flash(
+            _("De wijzigingen zijn opgeslagen als versie %(n)d.", n=len(item.revisions)), "success"
+        )
+        return redirect(url_for("content.show", spec=spec, slug=item.slug))
+    return render_template(
+        "content/edit.html", spec=spec, form=form, item=item, shared=SHARED_FIELDS
+    ), outcome.status
+
+
+def _lines(snapshot: dict) -> list[str]:
+    lines = []
+    for key, value in snapshot.items():
+        if key == "fields":
+            lines.extend(_lines(value))
+        elif isinstance(value, str):
+            lines.extend(f"{key}: {line}" for line in value.splitlines() or [""])
+        else:
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return lines
+
+
+@bp.route("/<kind:spec>/<slug>/versies")
+def revisions(spec: KindSpec, slug: str):
+    item = _load(spec, slug)
+    if not permissions.can_edit_item(current_user, item) and not permissions.is_verified_member(
+        current_user
+    ):
+        abort(404)
+    diffs = []
+    previous: list[str] = []
+    for revision in item.revisions:
+        current = _lines(revision.snapshot)
+        changes = [
+            line for line in difflib.unified_diff(previous, current, lineterm="", n=0)
+            if line[:1] in "+-" and not line.startswith(("+++", "---"))
+        ]  # fmt: skip
+        diffs.append((revision, changes))
+        previous = current
+    return render_template(
+        "content/revisions.html", spec=spec, item=item, diffs=list(reversed(diffs))
+    )
+
+
+def _action(spec: KindSpec, slug: str, permission, action, success: str):
+    item = _load(spec, slug)
+    if not permission(current_user, item):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    outcome = run_action(lambda: action(item))
+    flash(success if outcome.done else outcome.value, "success" if outcome.done else "error")
+    return redirect(url_for("content.show", spec=spec, slug=slug))
+
+
+@bp.route("/<kind:spec>/<slug>/status", methods=["POST"])
+@login_required
+def set_status(spec: KindSpec, slug: str):
+    status = request.form.get("status", "")
+    return _action(
+        spec,
+        slug,
+        permissions.can_edit_item,
+        lambda i: services.set_status(i, status, actor=current_user),
+        _("De status is gewijzigd."),
+    )
+
+
+@bp.route("/<kind:spec>/<slug>/bewaren", methods=["POST"])
+@login_required
+def bookmark(spec: KindSpec, slug: str):
+    return _action(
+        spec,
+        slug,
+        permissions.can_mark_item,
+        lambda i: services.toggle_bookmark(i, actor=current_user),
+        _("Uw bewaarde items zijn bijgewerkt."),
+    )
+
+
+@bp.route("/<kind:spec>/<slug>/nuttig", methods=["POST"])
+@login_required
+def useful(spec: KindSpec, slug: str):
+    return _action(
+        spec,
+        slug,
+        permissions.can_mark_item,
+        lambda i: services.toggle_useful(i, actor=current_user),
+        _("Bedankt voor uw waardering."),
+    )
+
+
+@bp.route("/<kind:spec>/<slug>/koppelen", methods=["POST"])
+@login_required
+def link(spec: KindSpec, slug: str):
+    item = _load(spec, slug)
+    if not permissions.can_edit_item(current_user, item):
+        abort(403)
+    form = LinkForm()
+    if not form.validate_on_submit():
+        flash(_("Vul het adres van het item in."), "error")
+        return redirect(url_for("content.show", spec=spec, slug=slug))
+    target_slug = form.target.data.strip().rstrip("/").rpartition("/")[2]
+    target = db.session.scalar(select(Item).where(Item.slug == target_slug))
+    if target is None:
+        flash(_("Dit item bestaat niet."), "error")
+        return redirect(url_for("content.show", spec=spec, slug=slug))
+    outcome = run_action(lambda: services.link_items(item, target, actor=current_user))
+    flash(
+        _("De koppeling is opgeslagen.") if outcome.done else outcome.value,
+        "success" if outcome.done else "error",
+    )
+    return redirect(url_for("content.show", spec=spec, slug=slug))
+
+
+@bp.route("/<kind:spec>/<slug>/koppelingen/<int:link_id>/verwijderen", methods=["POST"])
+@login_required
+def unlink(spec: KindSpec, slug: str, link_id: int):
+    link_row = db.session.get(ItemLink, link_id) or abort(404)
+    return _action(
+        spec,
+        slug,
+        permissions.can_edit_item,
+        lambda i: services.unlink_items(i, link_row, actor=current_user),
+        _("De koppeling is verwijderd."),
+    )
+
+
+@bp.route("/<kind:spec>/<slug>/bijlagen", methods=["POST"])
+@login_required
+def upload(spec: KindSpec, slug: str):
+    item = _load(spec, slug)
+    if not permissions.can_edit_item(current_user, item):
+        abort(403)
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        flash(_("Kies een bestand om te uploaden."), "error")
+        return redirect(url_for("content.show", spec=spec, slug=slug)), 303
+    upload_file = form.file.data
+    data = upload_file.read(current_app.config["MAX_ATTACHMENT_BYTES"] + 1)
+    outcome = run_action(
+        lambda: services.add_attachment(item, upload_file.filename or "", data, actor=current_user)
+    )
+    if outcome.done:
+        flash(
+            _("De bijlage '%(name)s' is toegevoegd.", name=outcome.value.original_name), "success"
+        )
+        if not outcome.value.text_readable:
+            flash(
+                _(
+                    "Let op: de tekst van deze bijlage is niet leesbaar (beveiligd, gescand of beschadigd)."
+                ),
+                "info",
+            )
+        return redirect(url_for("content.show", spec=spec, slug=slug))
+    flash(outcome.value, "error")
+    return redirect(url_for("content.show", spec=spec, slug=slug)), 303
+
+
+@bp.route("/bijlagen/<int:attachment_id>/<path:name>")
+def download(attachment_id: int, name: str):
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or not permissions.can_view_item(current_user, attachment.item):
+        abort(404)
+    return send_file(
+        services.attachment_path(attachment), mimetype=attachment.content_type, as_attachment=True,
+        download_name=attachment.original_name, max_age=0,
+    )  # fmt: skip
+
+
+@bp.route("/<kind:spec>/<slug>/bijlagen/<int:attachment_id>/verwijderen", methods=["POST"])
+@login_required
+def remove_attachment(spec: KindSpec, slug: str, attachment_id: int):
+    attachment = db.session.get(Attachment, attachment_id) or abort(404)
+    return _action(
+        spec,
+        slug,
+        permissions.can_edit_item,
+        lambda i: services.remove_attachment(i, attachment, actor=current_user),
+        _("De bijlage is verwijderd."),
+    )
+
+
+@bp.route("/<kind:spec>/<slug>/melden", methods=["GET", "POST"])
+@login_required
+def report(spec: KindSpec, slug: str):
+    item = _load(spec, slug)
+    if not permissions.can_mark_item(current_user, item):
+        abort(403)
+    form = ReportForm()
+    outcome = handle_form(
+        form, lambda: services.report_item(item, form.reason.data, actor=current_user)
+    )
+    if outcome.done:
+        flash(_("Dank u. De moderatoren bekijken uw melding."), "success")
+        return redirect(url_for("content.show", spec=spec, slug=slug))
+    return render_template("content/report.html", spec=spec, item=item, form=form), outcome.status
+
+
+# --- Criteria basket --------------------------------------------------------------------------
+
+
+def _basket() -> list[int]:
+    from flask import session
+
+    return [i for i in session.get("basket", []) if isinstance(i, int)]
+
+
+@bp.route("/criteria/<slug>/mandje", methods=["POST"])
+@login_required
+def basket_toggle(slug: str):
+    from flask import session
+
+    spec = kinds()["criterion"]
+    item = _load(spec, slug)
+    if not permissions.can_mark_item(current_user, item) or not ConfirmForm().validate_on_submit():
+        abort(403)
+    basket = _basket()
+    if item.id in basket:
+        basket.remove(item.id)
+        flash(_("Uit het mandje gehaald."), "success")
+    elif len(basket) >= 100:
+        flash(_("Het mandje is vol (100 criteria)."), "error")
+    else:
+        basket.append(item.id)
+        flash(_("In het mandje gelegd."), "success")
+    session["basket"] = basket
+    return redirect(
+        request.form.get("next")
+        if request.form.get("next", "").startswith("/mandje")
+        else url_for("content.show", spec=spec, slug=slug)
+    )
+
+
+def _basket_items() -> list[Item]:
+    ids = _basket()
+    from portal.criteria.models import Criterion
+
+    rows = db.session.scalars(select(Criterion).where(Criterion.id.in_(ids))).all() if ids else []
+    return [
+        c
+        for c in sorted(rows, key=lambda c: ids.index(c.id))
+        if permissions.can_view_item(current_user, c)
+    ]
+
+
+@bp.route("/mandje")
+@login_required
+def basket():
+    return render_template("content/basket.html", items=_basket_items(), confirm_form=ConfirmForm())
+
+
+@bp.route("/mandje.<fmt>")
+@login_required
+def basket_download(fmt: str):
+    from portal.content.export import basket_docx, basket_markdown
+
+    items = _basket_items()
+    if not items:
+        abort(404)
+    if fmt == "md":
+        return current_app.response_class(
+            basket_markdown(items), mimetype="text/markdown; charset=utf-8",
+            headers={"Content-Disposition": "attachment; filename=mvi-criteria.md"},
+        )  # fmt: skip
+    if fmt == "docx":
+        return send_file(basket_docx(items), as_attachment=True, download_name="mvi-criteria.docx",
+                         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")  # fmt: skip
+    abort(404)

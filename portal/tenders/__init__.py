@@ -1,0 +1,1 @@
+"""Only what differs for this kind; pages and writes live in portal/content/."""

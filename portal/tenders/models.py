@@ -1,0 +1,81 @@
+"""Tender example (aanbesteding): only what differs from every knowledge item."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.content.models import Item
+from portal.taxonomy.models import AwardMethod, Procedure
+
+TENDER_STATUSES = ("in-voorbereiding", "gepubliceerd", "gegund", "afgerond")
+
+
+class Tender(Item):
+    __tablename__ = "tenders"
+    __table_args__ = (
+        CheckConstraint(
+            "tender_status in ('in-voorbereiding', 'gepubliceerd', 'gegund', 'afgerond')",
+            name="tender_status",
+        ),
+        CheckConstraint("value_min IS NULL OR value_min >= 0", name="value_min"),
+        CheckConstraint("value_max IS NULL OR value_max >= value_min", name="value_range"),
+    )
+    __mapper_args__ = {"polymorphic_identity": "tender"}
+
+    id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    cpv_codes: Mapped[str] = mapped_column(String(400), default="")
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"), index=True)
+    award_method_id: Mapped[int | None] = mapped_column(ForeignKey("award_methods.id"), index=True)
+    value_min: Mapped[int | None] = mapped_column(BigInteger)
+    value_max: Mapped[int | None] = mapped_column(BigInteger)
+    duration_months: Mapped[int | None] = mapped_column(Integer)
+    publication_date: Mapped[date | None] = mapped_column(Date)
+    award_date: Mapped[date | None] = mapped_column(Date)
+    tender_reference: Mapped[str] = mapped_column(String(100), default="")
+    tender_url: Mapped[str] = mapped_column(String(300), default="")
+    tender_status: Mapped[str] = mapped_column(String(20), default="afgerond")
+    # Per theme: instrument, ambition level, weight or fictieve korting, note.
+    mvi: Mapped[list] = mapped_column(JSON, default=list)
+    number_of_bids: Mapped[int | None] = mapped_column(Integer)
+    # Per bid: bidder, price_eur, quality_score, mki_eur, winner.
+    bids: Mapped[list] = mapped_column(JSON, default=list)
+    results_md: Mapped[str] = mapped_column(Text, default="")
+    results_html: Mapped[str] = mapped_column(Text, default="")
+    # Promised versus realised in the contract phase.
+    contract_results: Mapped[list] = mapped_column(JSON, default=list)
+    contact_name: Mapped[str] = mapped_column(String(120), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+
+    procedure: Mapped[Procedure | None] = relationship()
+    award_method: Mapped[AwardMethod | None] = relationship()
+
+    @property
+    def cpv_list(self) -> list[str]:
+        return self.cpv_codes.split()
+
+    def kind_fields(self) -> dict:
+        return {
+            "cpv_codes": self.cpv_list,
+            "procedure": self.procedure.slug if self.procedure else None,
+            "award_method": self.award_method.slug if self.award_method else None,
+            "value_min": self.value_min,
+            "value_max": self.value_max,
+            "duration_months": self.duration_months,
+            "publication_date": self.publication_date.isoformat()
+            if self.publication_date
+            else None,
+            "award_date": self.award_date.isoformat() if self.award_date else None,
+            "tender_reference": self.tender_reference,
+            "tender_url": self.tender_url,
+            "tender_status": self.tender_status,
+            "mvi": self.mvi,
+            "number_of_bids": self.number_of_bids,
+            "bids": self.bids,
+            "results": self.results_md,
+            "contract_results": self.contract_results,
+            "contact_name": self.contact_name,
+            "contact_email": self.contact_email,
+        }

@@ -234,6 +234,39 @@ class Loader:
         if path.exists():
             with path.open(encoding="utf-8") as lines:
                 self.knowledge_report = import_items(lines)
+            self.attachments()
+
+    def attachments(self, count: int = 4) -> None:
+        """Give the first few public tenders a small PDF and DOCX, made here, once."""
+        from portal.content import services as content
+        from portal.tenders.models import Tender
+
+        tenders = db.session.scalars(
+            select(Tender)
+            .where(
+                Tender.status == "published",
+                Tender.visibility == "public",
+                Tender.external_id.is_not(None),
+            )
+            .order_by(Tender.external_id)
+            .limit(count)
+        ).all()
+        for tender in tenders:
+            if tender.attachments:
+                continue
+            lines = [tender.title, tender.organisation.name, "", *_wrap(tender.summary)]
+            content.add_attachment(
+                tender,
+                f"Gunningsrapport {tender.year or ''}.pdf".replace(" .", "."),
+                demo_pdf(lines),
+                actor=SYSTEM,
+            )
+            content.add_attachment(
+                tender,
+                "Samenvatting aanbestedingsleidraad.docx",
+                demo_docx(tender.title, tender.summary),
+                actor=SYSTEM,
+            )
 
     def groups(self) -> None:
         for item in _read("groups.yaml")["groups"]:
@@ -253,6 +286,62 @@ class Loader:
                 user = accounts.find_user_by_email(email)
                 if user is not None and all(m.user_id != user.id for m in group.memberships):
                     groups.add_group_member(group, user, role, actor=SYSTEM)
+
+
+def _wrap(text: str, width: int = 80) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text or "", width)
+
+
+def demo_pdf(lines: list[str]) -> bytes:
+    """A small real PDF (Helvetica text lines) for demo attachments, written without extra libraries."""
+
+    def escape(line: str) -> bytes:
+        raw = line.encode("latin-1", "replace")
+        return raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+
+    text = (
+        b"BT /F1 11 Tf 14 TL 56 780 Td "
+        + b" ".join(b"(" + escape(line) + b") Tj T*" for line in lines)
+        + b" ET"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def demo_docx(title: str, summary: str) -> bytes:
+    """A small Word document for demo attachments."""
+    import io
+
+    from docx import Document
+
+    document = Document()
+    document.add_heading(title, level=1)
+    document.add_paragraph(summary)
+    document.add_paragraph("Voorbeelddocument uit de demodata van het MVI-kennisportaal.")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 def _by_slug(model: type, slug: str) -> Any:

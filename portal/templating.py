@@ -20,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="long": (
         format_date(value, fmt) if value else ""
     )
+    app.jinja_env.globals["pairs"] = lambda terms: [(t.slug, t.name) for t in terms]
+    app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -48,8 +48,16 @@ class ItemForm(FlaskForm):
     organisation = SelectField(_l("Namens organisatie"), coerce=str, validators=[required()])
     themes = SelectMultipleField(_l("Thema's"), coerce=str)
     product_groups = SelectMultipleField(_l("Productgroepen"), coerce=str)
+    co_owners = SelectMultipleField(
+        _l("Mede-eigenaren (gezamenlijke inkoop)"),
+        coerce=str,
+        description=_l(
+            "Andere organisaties die deze aanbesteding samen met u deden; hun redacteuren mogen het item ook bewerken."
+        ),
+    )
     tags = StringField(
         _l("Tags"),
+        render_kw={"list": "tag-suggestions"},
         validators=[max_length(500)],
         description=_l("Vrije trefwoorden, gescheiden door komma's (hoogstens 10)."),
     )
@@ -212,7 +220,7 @@ FORMS = {
 }
 SHARED_FIELDS = (
     "csrf_token", "title", "summary", "body", "organisation", "themes", "product_groups", "tags",
-    "year", "status", "visibility", "group", "reviewed_at",
+    "year", "status", "visibility", "group", "reviewed_at", "co_owners",
 )  # fmt: skip
 
 

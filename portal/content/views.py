@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import desc, select
+from sqlalchemy import desc, func, select
 from werkzeug.routing import BaseConverter
 
 from portal import permissions
@@ -23,7 +23,7 @@ from portal.content.queries import published_items
 from portal.extensions import db
 from portal.forms import choices, handle_form, run_action
 from portal.groups.models import WorkingGroup
-from portal.lookups import by_slug
+from portal.lookups import by_slug, by_slugs
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
 from portal.regions.models import Region
@@ -100,6 +100,8 @@ def index(spec: KindSpec):
             query = query.where(model.tender_status == args["status"])
         if args.get("procedure"):
             query = query.where(model.procedure.has(Procedure.slug == args["procedure"]))
+        if args.get("ambitie"):
+            query = query.where(model.ambition_levels.contains(args["ambitie"][:30]))
     if spec.key == "criterion":
         if args.get("ambitie"):
             query = query.where(model.ambition_level.has(AmbitionLevel.slug == args["ambitie"]))
@@ -165,6 +167,8 @@ def _prepare(form, spec: KindSpec) -> None:
         member_orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     form.organisation.choices = choices([(o.slug, o.name) for o in member_orgs])
     form.themes.choices = choices([(t.slug, t.name) for t in _active(Theme)])
+    all_orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    form.co_owners.choices = choices([(o.slug, o.name) for o in all_orgs])
     form.product_groups.choices = choices([(g.slug, g.name) for g in _active(ProductGroup)])
     groups = db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.name)).all()
     form.group.choices = choices(
@@ -197,6 +201,17 @@ def _prepare(form, spec: KindSpec) -> None:
             )
 
 
+def _tag_names() -> list[str]:
+    """Existing tags, most used first, offered as suggestions (a datalist: no JavaScript needed)."""
+    from portal.content.models import Tag, item_tags
+
+    used = func.count(item_tags.c.item_id)
+    query = (
+        select(Tag.name).join(item_tags).group_by(Tag.id, Tag.name).order_by(used.desc(), Tag.name)
+    )
+    return list(db.session.scalars(query.limit(200)))
+
+
 def _data_from(form) -> services.ItemData:
     fields = {name: f.data for name, f in form._fields.items() if name not in SHARED_FIELDS}
     for name, value in list(fields.items()):
@@ -208,6 +223,7 @@ def _data_from(form) -> services.ItemData:
         tags=[t for t in (form.tags.data or "").split(",")], year=form.year.data,
         status=form.status.data, visibility=form.visibility.data, group=form.group.data or None,
         reviewed_at=form.reviewed_at.data, fields=fields,
+        co_owners=by_slugs(Organisation, form.co_owners.data),
     )  # fmt: skip
 
 
@@ -221,6 +237,7 @@ def _fill(form, item: Item) -> None:
     form.year.data, form.status.data, form.visibility.data = item.year, item.status, item.visibility
     form.group.data = data["group"] or ""
     form.reviewed_at.data = item.reviewed_at
+    form.co_owners.data = [o.slug for o in item.co_owners]
     for name, value in data["fields"].items():
         field = getattr(form, name, None)
         if field is None or name in SHARED_FIELDS:

@@ -39,6 +39,8 @@ class Tender(Item):
     tender_status: Mapped[str] = mapped_column(String(20), default="afgerond")
     # Per theme: instrument, ambition level, weight or fictieve korting, note.
     mvi: Mapped[list] = mapped_column(JSON, default=list)
+    # The ambition levels used in `mvi`, space-separated, so lists can filter on them in SQL.
+    ambition_levels: Mapped[str] = mapped_column(String(100), default="")
     number_of_bids: Mapped[int | None] = mapped_column(Integer)
     # Per bid: bidder, price_eur, quality_score, mki_eur, winner.
     bids: Mapped[list] = mapped_column(JSON, default=list)

@@ -98,6 +98,9 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
         fields, "tender_status", _("de status van de aanbesteding"), TENDER_STATUSES, "afgerond"
     )
     item.mvi = _mvi_rows(fields.get("mvi"))
+    item.ambition_levels = " ".join(
+        sorted({row["ambition_level"] for row in item.mvi if row["ambition_level"]})
+    )
     item.number_of_bids = whole_number(
         fields, "number_of_bids", _("het aantal inschrijvingen"), high=1000
     )

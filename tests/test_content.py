@@ -276,3 +276,17 @@ def test_view_counter_counts_without_personal_data(client, world):
     client.get(f"/lessen/{item.slug}")
     client.get(f"/lessen/{item.slug}")
     assert db.session.get(Item, item.id).view_count == 2
+
+
+def test_edit_form_keeps_the_mvi_rows(client, world, as_user):
+    item = make_item(
+        "tender",
+        world.utrecht,
+        fields={"mvi": [{"theme": "circulair", "instrument": "aanmoedigen", "weight_percent": 30}]},
+    )
+    as_user(world.utrecht_editor)
+    page = client.get(f"/aanbestedingen/{item.slug}/bewerken").get_data(as_text=True)
+    assert (
+        '<option selected value="circulair">' in page
+        or '<option value="circulair" selected>' in page
+    )

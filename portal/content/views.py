@@ -288,10 +288,10 @@ def edit(spec: KindSpec, slug: str):
     if not permissions.can_edit_item(current_user, item):
         abort(403)
     form = FORMS[spec.key]()
+    if request.method == "GET":
+        _fill(form, item)  # before _prepare: filling rebuilds the row sub-forms and their choices
     _prepare(form, spec)
     form.organisation.choices = choices([(item.organisation.slug, item.organisation.name)])
-    if request.method == "GET":
-        _fill(form, item)
     outcome = handle_form(
         form, lambda: services.update_item(item, _data_from(form), actor=current_user)
     )

@@ -56,7 +56,10 @@ def seed_command(with_demo_users: bool) -> None:
     for table, n in sorted(loader.updated.items()):
         click.echo(f"  ~ {n:4d} {table}")
     if loader.knowledge_report is not None:
-        click.echo(f"Kennisitems: {loader.knowledge_report.summary()}.")
+        click.echo(
+            f"Kennisitems: {loader.knowledge_report.summary()}; "
+            f"{loader.attachments_added} demobijlagen toegevoegd."
+        )
         for number, reason in loader.knowledge_report.errors:
             click.echo(f"  knowledge.jsonl regel {number}: {reason}", err=True)
     if with_demo_users:

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.content.models import Attachment, Item, Revision
 from portal.extensions import db
 from portal.groups.models import WorkingGroup
 from portal.organisations.models import Organisation, organisation_regions
@@ -42,10 +43,25 @@ def test_seed_is_complete_and_idempotent(app):
     roles = {m.role for u in users for m in u.memberships if m.is_approved}
     assert roles == {"member", "editor", "admin"}
 
+    report = first.knowledge_report
+    assert report.errors == [] and report.created >= 80 and report.links >= 60
+    kinds = dict(
+        db.session.execute(select(Item.kind, func.count(Item.id)).group_by(Item.kind)).all()
+    )
+    assert kinds["tender"] >= 25 and min(kinds.values()) >= 10
+    assert first.attachments_added >= 4
+    assert db.session.scalar(select(func.count(Attachment.id))) == first.attachments_added
+    assert db.session.scalar(select(func.count(Item.id)).where(Item.visibility == "members")) > 0
+
+    revisions = db.session.scalar(select(func.count(Revision.id)))
     second = seed(demo_password="demo-MVI-2026")
     db.session.commit()
     assert sum(second.created.values()) == 0
     assert sum(second.updated.values()) == 0
+    assert second.knowledge_report.unchanged == report.created
+    assert second.knowledge_report.created == second.knowledge_report.updated == 0
+    assert second.attachments_added == 0
+    assert db.session.scalar(select(func.count(Revision.id))) == revisions
 
 
 def test_seed_command_refuses_demo_users_in_production(app):

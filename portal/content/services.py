@@ -84,7 +84,8 @@ def _terms(model: type, values: list[str], field_name: str, label: str) -> list:
             )
         if term not in found:
             found.append(term)
-    return found
+    # The same order the relationship loads in, so an unchanged save compares equal.
+    return sorted(found, key=lambda t: (t.position, t.name))
 
 
 def normalise_tag(raw: str) -> str:
@@ -104,7 +105,7 @@ def _tags(values: list[str]) -> list[Tag]:
             tag = Tag(slug=slug, name=name)
             db.session.add(tag)
         tags.append(tag)
-    return tags
+    return sorted(tags, key=lambda t: t.name)
 
 
 def _apply_shared(item: Item, data: ItemData, actor: Actor) -> None:
@@ -153,7 +154,10 @@ def _apply_shared(item: Item, data: ItemData, actor: Actor) -> None:
         item.status = data.status
         if data.status == "published" and item.published_at is None:
             item.published_at = utcnow()
-    item.co_owners = [o for o in data.co_owners if o.id != item.organisation_id]
+    item.co_owners = sorted(
+        {o.id: o for o in data.co_owners if o.id != item.organisation_id}.values(),
+        key=lambda o: o.name,
+    )
     item.reviewed_at = iso_date(
         {"reviewed_at": data.reviewed_at}, "reviewed_at", _("de reviewdatum")
     )
@@ -178,7 +182,7 @@ def snapshot(item: Item) -> dict[str, Any]:
         "status": item.status,
         "visibility": item.visibility,
         "group": item.group.slug if item.group else None,
-        "co_owners": [o.name for o in item.co_owners],
+        "co_owners": sorted(o.name for o in item.co_owners),
         "reviewed_at": item.reviewed_at.isoformat() if item.reviewed_at else None,
         "fields": item.kind_fields(),
     }

@@ -58,6 +58,31 @@ class Tender(Item):
     def cpv_list(self) -> list[str]:
         return self.cpv_codes.split()
 
+    def mvi_display(self) -> list[dict]:
+        """The MVI rows with the names of their theme, instrument and ambition level."""
+        from sqlalchemy import select
+
+        from portal.extensions import db
+        from portal.taxonomy.models import AmbitionLevel, Instrument, Theme
+
+        names = {}
+        for model in (Theme, Instrument, AmbitionLevel):
+            names.update(
+                {
+                    (model, slug): name
+                    for slug, name in db.session.execute(select(model.slug, model.name))
+                }
+            )
+        return [
+            {
+                **row,
+                "theme": names.get((Theme, row.get("theme")), ""),
+                "instrument": names.get((Instrument, row.get("instrument")), ""),
+                "ambition_level": names.get((AmbitionLevel, row.get("ambition_level")), ""),
+            }
+            for row in self.mvi
+        ]
+
     def kind_fields(self) -> dict:
         return {
             "cpv_codes": self.cpv_list,

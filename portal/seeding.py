@@ -61,9 +61,9 @@ class Loader:
     def __init__(self) -> None:
         self.created: Counter[str] = Counter()  # per table
         self.updated: Counter[str] = Counter()
-        self._new: set[int] = set()
+        self._new: set[int] = set()  # rows made in this run are not also counted as updated
         self.knowledge_report = None
-        self.attachments_added = 0  # rows made in this run are not also counted as updated
+        self.attachments_added = 0
 
     def count_changes(self, session, flush_context, instances) -> None:
         """before_flush hook: count new and really changed rows per table."""

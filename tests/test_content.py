@@ -290,3 +290,28 @@ def test_edit_form_keeps_the_mvi_rows(client, world, as_user):
         '<option selected value="circulair">' in page
         or '<option value="circulair" selected>' in page
     )
+
+
+def test_account_lists_own_drafts_and_bookmarks(client, world, as_user):
+    draft = make_item(
+        "lesson",
+        world.utrecht,
+        author=world.utrecht_member,
+        status="draft",
+        title="Mijn conceptles",
+    )
+    kept = make_item("tender", world.heumen, title="Bewaarde aanbesteding")
+    as_user(world.utrecht_member)
+    client.post(f"/aanbestedingen/{kept.slug}/bewaren")
+    page = client.get("/account").get_data(as_text=True)
+    assert draft.title in page and "Bewaarde aanbesteding" in page
+
+
+def test_mki_gain_of_the_winner(world):
+    bids = [
+        {"bidder": "A", "mki_eur": 200000, "winner": True},
+        {"bidder": "B", "mki_eur": 260000},
+        {"bidder": "C", "mki_eur": 240000},
+    ]
+    tender = make_item("tender", world.utrecht, fields={"bids": bids})
+    assert tender.mki_gain == {"eur": 50000, "percent": 20}

@@ -196,8 +196,28 @@ def account():
         if all(m.organisation_id != org.id for m in current_user.memberships)
     ]  # fmt: skip
     return render_template(
-        "accounts/account.html", suggestions=suggestions, confirm_form=ConfirmForm()
+        "accounts/account.html",
+        suggestions=suggestions,
+        confirm_form=ConfirmForm(),
+        **_my_items(current_user),
     )
+
+
+def _my_items(user: User) -> dict:
+    """The member's own drafts and the items they keep (bookmarks) that they may still see."""
+    from portal import permissions
+    from portal.content.models import Bookmark, Item
+
+    drafts = db.session.scalars(
+        select(Item)
+        .where(Item.author_id == user.id, Item.status == "draft")
+        .order_by(Item.updated_at.desc())
+    ).all()
+    kept = db.session.scalars(
+        select(Item).join(Bookmark, Bookmark.item_id == Item.id).where(Bookmark.user_id == user.id)
+        .order_by(Bookmark.created_at.desc())
+    ).all()  # fmt: skip
+    return {"drafts": drafts, "bookmarks": [i for i in kept if permissions.can_view_item(user, i)]}
 
 
 @bp.route("/account/profiel", methods=["GET", "POST"])

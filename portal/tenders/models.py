@@ -58,6 +58,17 @@ class Tender(Item):
     def cpv_list(self) -> list[str]:
         return self.cpv_codes.split()
 
+    @property
+    def mki_gain(self) -> dict | None:
+        """How much lower the winner's MKI is than the average of the other bids (EUR and %)."""
+        winners = [b for b in self.bids if b.get("winner") and b.get("mki_eur")]
+        others = [b["mki_eur"] for b in self.bids if not b.get("winner") and b.get("mki_eur")]
+        if len(winners) != 1 or not others:
+            return None
+        average = sum(others) / len(others)
+        gain = average - winners[0]["mki_eur"]
+        return {"eur": round(gain), "percent": round(100 * gain / average) if average else 0}
+
     def mvi_display(self) -> list[dict]:
         """The MVI rows with the names of their theme, instrument and ambition level."""
         from sqlalchemy import select

@@ -71,3 +71,20 @@ def choices(pairs) -> list:
     from wtforms.fields.choices import SelectChoice
 
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ConfirmForm(FlaskForm):
+    """A form with only a CSRF token and a button (verify, log out, request, leave)."""
+
+
+def button_action(allowed: bool, action, success: str, target: str):
+    """Handle a button-only POST: 403 unless allowed, 400 without CSRF, run, flash, redirect."""
+    from flask import abort, flash, redirect
+
+    if not allowed:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    outcome = run_action(action)
+    flash(success if outcome.done else outcome.value, "success" if outcome.done else "error")
+    return redirect(target)

@@ -20,6 +20,7 @@ from portal.content.files import (
     extract_text,
     random_storage_name,
 )
+from portal.seeding import demo_pdf
 
 MB = 1024 * 1024
 LIMIT = 25 * MB
@@ -35,30 +36,8 @@ XLSX_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
 
 def make_pdf(text: str | None = "Gunning op MKI asfalt") -> bytes:
-    """Write a one-page PDF by hand (Helvetica, one text line) with a correct xref table."""
-    content = b"" if text is None else f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    """A one-page PDF with one Helvetica text line (or none), made by the seed's PDF writer."""
+    return demo_pdf([] if text is None else [text])
 
 
 def make_encrypted_pdf(user_password: str) -> bytes:

@@ -14,7 +14,9 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, Length
 
-from portal.forms import max_length, required
+from portal.forms import ConfirmForm, max_length, required
+
+__all__ = ["ConfirmForm"]
 
 _EMAIL = [
     required(),
@@ -62,10 +64,6 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Wachtwoord"), validators=[required(), max_length(128)])
     remember = BooleanField(_l("Ingelogd blijven op dit apparaat (30 dagen)"))
     next = HiddenField()
-
-
-class ConfirmForm(FlaskForm):
-    """A form with only a CSRF token and a button (verify, log out, request, leave)."""
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -21,7 +21,7 @@ from portal.content.kinds import KindSpec, by_url, kinds
 from portal.content.models import Attachment, Bookmark, Item, ItemLink, UsefulMark
 from portal.content.queries import published_items
 from portal.extensions import db
-from portal.forms import choices, handle_form, run_action
+from portal.forms import button_action, choices, handle_form, run_action
 from portal.groups.models import WorkingGroup
 from portal.lookups import by_slug, by_slugs
 from portal.organisations.models import Organisation
@@ -341,13 +341,8 @@ def revisions(spec: KindSpec, slug: str):
 
 def _action(spec: KindSpec, slug: str, permission, action, success: str):
     item = _load(spec, slug)
-    if not permission(current_user, item):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    outcome = run_action(lambda: action(item))
-    flash(success if outcome.done else outcome.value, "success" if outcome.done else "error")
-    return redirect(url_for("content.show", spec=spec, slug=slug))
+    target = url_for("content.show", spec=spec, slug=slug)
+    return button_action(permission(current_user, item), lambda: action(item), success, target)
 
 
 @bp.route("/<kind:spec>/<slug>/status", methods=["POST"])

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
-from portal.forms import choices, handle_form, run_action
+from portal.forms import button_action, choices, handle_form, run_action
 from portal.groups import bp, services
 from portal.groups.forms import GroupForm
 from portal.groups.models import GroupMembership, WorkingGroup
@@ -154,13 +154,9 @@ def members(slug: str):
 def _member_action(slug: str, membership_id: int, action, success: str):
     group = _load(slug)
     membership = _load_membership(group, membership_id)
-    if not permissions.can_decide_group_membership(current_user, membership):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    outcome = run_action(lambda: action(membership))
-    flash(success if outcome.done else outcome.value, "success" if outcome.done else "error")
-    return redirect(url_for("groups.members", slug=slug))
+    allowed = permissions.can_decide_group_membership(current_user, membership)
+    target = url_for("groups.members", slug=slug)
+    return button_action(allowed, lambda: action(membership), success, target)
 
 
 @bp.route("/werkgroepen/<slug>/leden/<int:membership_id>/goedkeuren", methods=["POST"])

@@ -11,7 +11,7 @@ from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.common import ServiceError
 from portal.extensions import db
-from portal.forms import choices, handle_form, run_action
+from portal.forms import button_action, choices, handle_form, run_action
 from portal.lookups import by_slug, by_slugs
 from portal.organisations import bp, services
 from portal.organisations.forms import OrganisationForm, RoleForm
@@ -196,13 +196,9 @@ def members(slug: str):
 def _member_action(slug: str, membership_id: int, action, success: str):
     organisation = _load(slug)
     membership = _load_membership(organisation, membership_id)
-    if not permissions.can_decide_membership(current_user, membership):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    outcome = run_action(lambda: action(membership))
-    flash(success if outcome.done else outcome.value, "success" if outcome.done else "error")
-    return redirect(url_for("organisations.members", slug=slug))
+    allowed = permissions.can_decide_membership(current_user, membership)
+    target = url_for("organisations.members", slug=slug)
+    return button_action(allowed, lambda: action(membership), success, target)
 
 
 @bp.route("/organisaties/<slug>/leden/<int:membership_id>/goedkeuren", methods=["POST"])

@@ -74,8 +74,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts import bp as accounts
     from portal.content import bp as content
     from portal.content.services import init_file_cleanup
+    from portal.search import bp as search
+    from portal.search.services import init_index_on_commit
 
     init_file_cleanup()
+    init_index_on_commit()
     from portal.admin import bp as admin
     from portal.groups import bp as groups
     from portal.main import bp as main
@@ -83,5 +86,15 @@ def register_blueprints(app: Flask) -> None:
     from portal.regions import bp as regions
     from portal.taxonomy import bp as taxonomy
 
-    for blueprint in (main, accounts, organisations, regions, groups, taxonomy, admin, content):
+    for blueprint in (
+        main,
+        accounts,
+        organisations,
+        regions,
+        groups,
+        taxonomy,
+        admin,
+        content,
+        search,
+    ):
         app.register_blueprint(blueprint)

@@ -11,6 +11,48 @@ from portal.extensions import db
 from portal.permissions import SYSTEM
 
 users_cli = AppGroup("users", help="Accounts beheren.")
+search_cli = AppGroup("search", help="De zoekindex herbouwen en controleren.")
+
+
+@search_cli.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the database, with a progress bar and a summary."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from portal.content.models import Item
+    from portal.search.services import reindex
+
+    total = db.session.scalar(select(func.count(Item.id)))
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="Indexeren") as bar:
+        indexed = reindex(progress=bar.update)
+    seconds = time.perf_counter() - started
+    click.echo(
+        f"Zoekindex herbouwd: {indexed} items in {seconds:.1f} s ({indexed / max(seconds, 0.001):.0f} items/s)."
+    )
+
+
+@search_cli.command("check")
+def check_command() -> None:
+    """Report items missing from the index and index entries without an item."""
+    from portal.search.services import check
+
+    try:
+        report = check()
+    except Exception as error:
+        raise click.ClickException(
+            f"Zoekindex niet leesbaar ({error}); voer `flask search reindex` uit."
+        ) from error
+    click.echo(
+        f"Ontbrekend in de index: {len(report.missing)}; verouderd in de index: {len(report.stale)}."
+    )
+    if report.missing or report.stale:
+        click.echo(f"  ontbrekend: {report.missing[:20]}  verouderd: {report.stale[:20]}")
+        raise SystemExit(1)
+
+
 content_cli = AppGroup("content", help="Kennisitems importeren en exporteren (JSON Lines).")
 
 
@@ -106,3 +148,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
+    app.cli.add_command(search_cli)

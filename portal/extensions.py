@@ -53,6 +53,8 @@ def on_commit(callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT released: wait for the real commit
     callbacks = session.info.pop("after_commit", [])
     for callback in callbacks:
         callback()
@@ -60,7 +62,8 @@ def _run_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_rollback(session: Session, previous_transaction) -> None:
-    session.info.pop("after_commit", None)
+    if not previous_transaction.nested:
+        session.info.pop("after_commit", None)
 
 
 @event.listens_for(Engine, "connect")

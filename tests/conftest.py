@@ -6,6 +6,7 @@ import email
 import email.policy
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,7 @@ def app(tmp_path_factory):
             "INSTANCE_DIR": tmp_dir,
             "MAIL_DIR": tmp_dir / "mail",
             "UPLOAD_DIR": tmp_dir / "uploads",
+            "SEARCH_INDEX_DIR": tmp_dir / "search-index",
             "MAIL_SERVER": "",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",
@@ -80,6 +82,7 @@ def _clean(app):
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
         limiter.reset()
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"], ignore_errors=True)
     for leftover in [
         *Path(app.config["MAIL_DIR"]).glob("*.eml"),
         *Path(app.config["UPLOAD_DIR"]).glob("*"),

@@ -38,6 +38,8 @@ READ_HELPERS = {
     "hash_password", "password_matches", "check_password_strength", "clean_email",
     "find_user_by_email", "login_blocked", "clean_cpv_codes", "apply_fields", "normalise_tag",
     "snapshot", "attachment_path", "init_file_cleanup",
+    # Index maintenance after commits and from the CLI: writes no user-visible data.
+    "engine", "update_index", "init_index_on_commit", "reindex", "check", "find",
 }  # fmt: skip
 
 

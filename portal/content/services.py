@@ -389,12 +389,15 @@ def record_view(item: Item, *, actor: Actor) -> None:
 
 
 def _remove_files_after_rollback(session, previous_transaction) -> None:
+    if previous_transaction.nested:
+        return
     for path in session.info.pop("written_files", []):
         Path(path).unlink(missing_ok=True)
 
 
 def _forget_files_after_commit(session) -> None:
-    session.info.pop("written_files", None)
+    if not session.in_nested_transaction():
+        session.info.pop("written_files", None)
 
 
 def init_file_cleanup() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -16,7 +15,7 @@ from portal.groups.models import WorkingGroup
 from portal.main import bp
 from portal.organisations.models import Organisation
 from portal.regions.models import Region
-from portal.taxonomy.models import ProductGroup, Theme
+from portal.taxonomy.models import Theme
 
 
 @bp.route("/")
@@ -50,34 +49,6 @@ def set_language():
     session["lang"] = language
     target = request.form.get("next")
     return redirect(target if is_safe_redirect(target) else url_for("main.home"))
-
-
-@bp.route("/zoeken")
-def search():
-    """Find organisations, regions, working groups, themes and product groups by name.
-
-    Full-text search over knowledge items replaces this page's engine in the search issue.
-    """
-    q = request.args.get("q", "").strip()[:200]
-    results: dict[str, list] = {}
-    if q:
-        needle = q.lower()
-        for key, model in (
-            ("organisations", Organisation), ("themes", Theme), ("product_groups", ProductGroup),
-            ("regions", Region), ("groups", WorkingGroup),
-        ):  # fmt: skip
-            results[key] = db.session.scalars(
-                select(model)
-                .where(func.lower(model.name).contains(needle))
-                .order_by(model.name)
-                .limit(20)
-            ).all()
-    total = sum(len(v) for v in results.values())
-    labels = {
-        "organisations": _("Organisaties"), "themes": _("Thema's"), "product_groups": _("Productgroepen"),
-        "regions": _("Regio's"), "groups": _("Werkgroepen"),
-    }  # fmt: skip
-    return render_template("main/search.html", q=q, results=results, total=total, labels=labels)
 
 
 @bp.route("/toegankelijkheid")

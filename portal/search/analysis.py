@@ -1,0 +1,152 @@
+"""Dutch text analysis shared by every search engine: the engines index and query the terms this
+module produces, so results agree between Whoosh and PostgreSQL.
+
+Steps: lower case and accent folding, tokens, stop words, compound splitting against a vocabulary
+(editable list plus taxonomy names), Dutch Snowball stemming; abbreviations and their spelled-out
+forms are expanded at query time.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from whoosh.lang import stopwords_for_language
+from whoosh.lang.snowball.dutch import DutchStemmer
+
+from portal.config import PROJECT_ROOT
+
+TOKEN_RE = re.compile(r"[a-z0-9]+")
+LINKING = ("s", "e", "en")  # tussenklanken: duurzaamheid-s-ambitie, leerling-en-vervoer
+MIN_PART = 3
+MAX_TOKEN = 60
+_stemmer = DutchStemmer()
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: 'Coördinator' -> 'coordinator'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    return [t for t in TOKEN_RE.findall(fold(text)) if len(t) <= MAX_TOKEN]
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    return frozenset(fold(w) for w in stopwords_for_language("nl")) | {
+        "hoe",
+        "wat",
+        "welke",
+        "waar",
+        "wie",
+    }
+
+
+@lru_cache(maxsize=200_000)
+def stem(token: str) -> str:
+    if token.isdigit():
+        return token
+    stemmed = _stemmer.stem(token)
+    # Snowball leaves '-ies' plurals ('ambities'); fold them onto the singular stem ('ambitie').
+    if stemmed.endswith("ies") and len(stemmed) > 5:
+        stemmed = stemmed[:-1]
+    return stemmed
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> frozenset[str]:
+    """Known word parts for compound splitting: the editable list plus the taxonomy's words."""
+    words = set()
+    parts_file = PROJECT_ROOT / "seeds" / "search" / "compound_parts.txt"
+    for line in parts_file.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(fold(line))
+    for name in ("themes.yaml", "product_groups.yaml", "procurement.yaml"):
+        words.update(
+            t
+            for t in tokens(
+                Path(PROJECT_ROOT / "seeds" / "taxonomy" / name).read_text(encoding="utf-8")
+            )
+            if len(t) >= 4
+        )
+    return frozenset(w for w in words if len(w) >= MIN_PART)
+
+
+@lru_cache(maxsize=1)
+def known_stems() -> frozenset[str]:
+    return frozenset(stem(word) for word in vocabulary())
+
+
+@lru_cache(maxsize=100_000)
+def split_compound(token: str) -> tuple[str, ...]:
+    """Split a compound into known parts ('levenscycluskosten' -> 'levenscyclus', 'kosten'), or ()."""
+    known = vocabulary()
+    if len(token) < 2 * MIN_PART + 1:
+        return ()
+
+    def known_word(word: str) -> bool:
+        return word in known or stem(word) in known_stems()
+
+    def parts(rest: str, depth: int, whole_allowed: bool) -> tuple[str, ...] | None:
+        if whole_allowed and known_word(rest):
+            return (rest,)
+        if depth == 0:
+            return None
+        for cut in range(len(rest) - MIN_PART, MIN_PART - 1, -1):  # longest known head first
+            head, tail = rest[:cut], rest[cut:]
+            if head not in known:
+                continue
+            for link in ("", *LINKING):
+                if link and not tail.startswith(link):
+                    continue
+                rest_tail = tail[len(link) :]
+                found = parts(rest_tail, depth - 1, True) if len(rest_tail) >= MIN_PART else None
+                if found:
+                    return (head, *found)
+        return None
+
+    # The whole word may itself be listed (a taxonomy name); its parts are still wanted.
+    result = parts(token, 3, False)
+    return result if result and len(result) > 1 else ()
+
+
+def analyze(text: str) -> list[str]:
+    """Terms for indexing: every token's stem plus the stems of its compound parts."""
+    terms: list[str] = []
+    for token in tokens(text):
+        if token in stop_words():
+            continue
+        terms.append(stem(token))
+        terms.extend(stem(part) for part in split_compound(token))
+    return terms
+
+
+@lru_cache(maxsize=1)
+def abbreviations() -> dict[str, tuple[str, ...]]:
+    """Folded token -> the tokens it stands for, both ways ('mki' <-> 'milieukostenindicator')."""
+    data = yaml.safe_load(
+        (PROJECT_ROOT / "seeds" / "taxonomy" / "abbreviations.yaml").read_text(encoding="utf-8")
+    )
+    mapping: dict[str, tuple[str, ...]] = {}
+    for short, long in data.items():
+        short_token = fold(str(short))
+        long_tokens = tuple(t for t in tokens(str(long)) if t not in stop_words())
+        mapping[short_token] = long_tokens
+        if len(long_tokens) == 1:
+            mapping[long_tokens[0]] = (short_token,)
+    return mapping
+
+
+def expand_query(text: str) -> list[str]:
+    """Query terms: analysed words plus the analysed forms of abbreviations they stand for."""
+    terms = analyze(text)
+    for token in tokens(text):
+        for extra in abbreviations().get(token, ()):
+            terms.extend(analyze(extra))
+    return list(dict.fromkeys(terms))

@@ -1,0 +1,51 @@
+"""Parse what a buyer types: words, "quoted phrases", -exclusions and OR (which is the default)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from portal.search.analysis import analyze, expand_query
+
+MAX_QUERY = 500  # characters; longer input is cut, never an error
+_PART_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
+
+
+@dataclass
+class ParsedQuery:
+    should: list[str] = field(default_factory=list)  # analysed terms; more matches rank higher
+    phrases: list[list[str]] = field(default_factory=list)  # every term of a phrase must match
+    exclude: list[str] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.should or self.phrases)
+
+    @property
+    def highlight_terms(self) -> set[str]:
+        return set(self.should) | {t for p in self.phrases for t in p}
+
+
+def parse(raw: str) -> ParsedQuery:
+    """Turn raw input into terms; unbalanced quotes and query syntax characters are just text."""
+    text = (raw or "")[:MAX_QUERY].strip()
+    if text.count('"') % 2:
+        text = text.replace('"', " ")
+    parsed = ParsedQuery(text=text)
+    for neg_phrase, phrase, neg_word, word in _PART_RE.findall(text):
+        if phrase or neg_phrase:
+            terms = analyze(phrase)
+            if neg_phrase:
+                parsed.exclude.extend(terms)
+            elif terms:
+                parsed.phrases.append(terms)
+            continue
+        if word.upper() == "OR":
+            continue
+        if neg_word and len(word) > 0:
+            parsed.exclude.extend(analyze(word))
+        else:
+            parsed.should.extend(expand_query(word))
+    parsed.should = list(dict.fromkeys(parsed.should))
+    return parsed

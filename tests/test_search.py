@@ -1,0 +1,175 @@
+"""Dutch full-text search on the embedded engine: analysis, ranking, permissions, facets, bad input."""
+
+import pytest
+
+from portal.content import services as content
+from portal.extensions import db
+from portal.permissions import SYSTEM
+from portal.search.analysis import analyze, expand_query, fold, split_compound
+from portal.search.services import check, reindex
+from tests.factories import make_item
+
+
+def titles(client, query: str, **params) -> list[str]:
+    import re
+
+    page = client.get("/zoeken", query_string={"q": query, **params}).get_data(as_text=True)
+    return re.findall(r'<h2 class="h3"><a href="[^"]+">([^<]+)</a>', page)
+
+
+def test_analysis_folds_stems_and_splits_compounds():
+    assert fold("Coördinator") == "coordinator"
+    assert split_compound("duurzaamheidsambities") == ("duurzaamheid", "ambities")
+    assert split_compound("levenscycluskosten") == ("levenscyclus", "kosten")
+    assert analyze("aanbestedingen") == analyze("aanbesteding")
+    assert set(analyze("ambitie")) <= set(analyze("duurzaamheidsambities"))
+    assert "de" not in " ".join(analyze("de het een"))
+    assert set(analyze("milieukostenindicator")) <= set(expand_query("MKI"))
+
+
+def test_finds_compound_parts_abbreviations_and_natural_questions(client, world):
+    make_item("tender", world.utrecht, title="Duurzaamheidsambities in de wegenbouw")
+    make_item("criterion", world.utrecht, title="Gunnen op de milieukostenindicator bij asfalt")
+    make_item("lesson", world.utrecht, title="Levenscycluskosten maken LED goedkoper")
+    make_item("tender", world.heumen, title="Catering met minder vlees in de bedrijfskantine")
+    assert titles(client, "ambitie") == ["Duurzaamheidsambities in de wegenbouw"]
+    assert titles(client, "duurzaamheid") == ["Duurzaamheidsambities in de wegenbouw"]
+    assert titles(client, "MKI asfalt")[0] == "Gunnen op de milieukostenindicator bij asfalt"
+    assert titles(client, "levenscyclus kosten")[0] == "Levenscycluskosten maken LED goedkoper"
+    assert (
+        titles(client, "hoe doen jullie minder vlees in de kantine?")[0]
+        == "Catering met minder vlees in de bedrijfskantine"
+    )
+    assert titles(client, "coördinator") == [] and titles(client, "coordinator") == []
+
+
+def test_title_matches_rank_above_body_matches(client, world):
+    make_item(
+        "lesson",
+        world.utrecht,
+        title="Een les over planning",
+        fields={"context": "Het ging om asfalt."},
+    )
+    make_item("tender", world.utrecht, title="Asfalt voor de ringweg")
+    assert titles(client, "asfalt") == ["Asfalt voor de ringweg", "Een les over planning"]
+
+
+def test_phrase_and_exclusion(client, world):
+    make_item("tender", world.utrecht, title="Social return bij schoonmaak")
+    make_item("tender", world.utrecht, title="Social media en schoonmaak")
+    assert titles(client, '"social return"') == ["Social return bij schoonmaak"]
+    assert titles(client, "schoonmaak -media") == ["Social return bij schoonmaak"]
+
+
+def test_word_only_in_an_attachment_finds_the_item_with_a_snippet(client, world):
+    from portal.seeding import demo_pdf
+
+    item = make_item("tender", world.utrecht, title="Onderhoud wegen")
+    content.add_attachment(
+        item, "rapport.pdf", demo_pdf(["Het bitumenpercentage was laag."]), actor=SYSTEM
+    )
+    db.session.commit()
+    page = client.get("/zoeken", query_string={"q": "bitumenpercentage"}).get_data(as_text=True)
+    assert (
+        "Onderhoud wegen" in page
+        and "In bijlage rapport.pdf" in page
+        and "<mark>bitumenpercentage</mark>" in page
+    )
+
+
+def test_hidden_items_leave_no_trace(client, world, as_user):
+    make_item("tender", world.utrecht, title="Openbare asfaltaanbesteding")
+    make_item("tender", world.utrecht, title="Besloten asfaltaanbesteding", visibility="members")
+    make_item(
+        "lesson",
+        world.heumen,
+        title="Groepsles asfalt",
+        visibility="group",
+        group="kleine-gemeenten-samen",
+    )
+    make_item("tender", world.utrecht, title="Concept asfalt", status="draft")
+    page = client.get("/zoeken", query_string={"q": "asfalt"}).get_data(as_text=True)
+    assert "Openbare asfaltaanbesteding" in page
+    for hidden in ("Besloten", "Groepsles", "Concept asfalt"):
+        assert hidden not in page
+    assert "1 resultaat" in page and "Geleerde lessen" not in page  # no facet for the hidden lesson
+    as_user(world.heumen_admin)
+    assert set(titles(client, "asfalt")) == {
+        "Openbare asfaltaanbesteding",
+        "Besloten asfaltaanbesteding",
+        "Groepsles asfalt",
+    }
+
+
+def test_facets_narrow_and_are_in_the_url(client, world):
+    make_item("tender", world.utrecht, title="Asfalt Utrecht", themes=["klimaat"])
+    make_item("criterion", world.heumen, title="Asfalt-eis Heumen", themes=["circulair"])
+    page = client.get("/zoeken", query_string={"q": "asfalt"}).get_data(as_text=True)
+    assert 'Voorbeeldaanbestedingen <span class="count">(1)</span>' in page
+    assert titles(client, "asfalt", soort="criterion") == ["Asfalt-eis Heumen"]
+    assert sorted(titles(client, "asfalt", thema=["klimaat", "circulair"])) == [
+        "Asfalt Utrecht",
+        "Asfalt-eis Heumen",
+    ]
+    assert titles(client, "asfalt", thema="bestaat-niet") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "de het een",
+        "x" * 5000,
+        '"onbalans',
+        "asfalt* ?~ :() [] {} ^",
+        "'; DROP TABLE items; --",
+        "<script>alert(1)</script>",
+    ],
+)
+def test_bad_input_gives_a_sensible_page(client, world, query):
+    make_item("tender", world.utrecht, title="Asfalt")
+    response = client.get("/zoeken", query_string={"q": query})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.get_data(as_text=True)
+
+
+def test_page_numbers(client, world):
+    make_item("tender", world.utrecht, title="Asfalt")
+    assert client.get("/zoeken?q=asfalt&pagina=10000").status_code == 200
+    assert client.get("/zoeken?q=asfalt&pagina=abc").status_code == 404
+
+
+def test_index_follows_every_commit(client, world):
+    item = make_item("tender", world.utrecht, title="Leerlingenvervoer emissievrij")
+    assert titles(client, "leerlingenvervoer") == ["Leerlingenvervoer emissievrij"]
+    content.update_item(
+        item,
+        content.ItemData(
+            title="Doelgroepenvervoer elektrisch",
+            status="published",
+            fields={"tender_status": "afgerond"},
+        ),
+        actor=SYSTEM,
+    )
+    db.session.commit()
+    assert titles(client, "leerlingen") == [] and titles(client, "doelgroepenvervoer") == [
+        "Doelgroepenvervoer elektrisch"
+    ]
+    content.set_status(item, "archived", actor=SYSTEM)
+    db.session.commit()
+    assert titles(client, "doelgroepenvervoer") == []  # archived items are not in results
+    db.session.delete(item)
+    db.session.commit()
+    assert check().stale == [] and check().missing == []
+
+
+def test_missing_index_still_serves_pages_and_reindex_restores(app, client, world):
+    import shutil
+
+    make_item("tender", world.utrecht, title="Asfalt")
+    shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
+    page = client.get("/zoeken?q=asfalt")
+    assert page.status_code == 200 and "wordt opnieuw opgebouwd" in page.get_data(as_text=True)
+    assert client.get("/aanbestedingen/").status_code == 200
+    assert reindex() == 1
+    assert titles(client, "asfalt") == ["Asfalt"]

@@ -24,7 +24,8 @@ def test_analysis_folds_stems_and_splits_compounds():
     assert analyze("aanbestedingen") == analyze("aanbesteding")
     assert set(analyze("ambitie")) <= set(analyze("duurzaamheidsambities"))
     assert "de" not in " ".join(analyze("de het een"))
-    assert set(analyze("milieukostenindicator")) <= set(expand_query("MKI"))
+    assert analyze("milieukostenindicator")[0] in expand_query("MKI")
+    assert "kost" not in expand_query("MKI")  # the expansion is the whole word, not its parts
 
 
 def test_finds_compound_parts_abbreviations_and_natural_questions(client, world):
@@ -173,3 +174,41 @@ def test_missing_index_still_serves_pages_and_reindex_restores(app, client, worl
     assert client.get("/aanbestedingen/").status_code == 200
     assert reindex() == 1
     assert titles(client, "asfalt") == ["Asfalt"]
+
+
+def test_spelling_hint_from_public_words_only(client, world):
+    from portal.search.spelling import forget
+
+    make_item("tender", world.utrecht, title="Leerlingenvervoer emissievrij")
+    make_item("tender", world.utrecht, title="Geheimzinnigheidsproject", visibility="members")
+    forget()
+    page = client.get("/zoeken", query_string={"q": "leerlingenvervoor"}).get_data(as_text=True)
+    assert "Bedoelde u:" in page and "leerlingenvervoer" in page
+    page = client.get("/zoeken", query_string={"q": "geheimzinnigheidsprojekt"}).get_data(
+        as_text=True
+    )
+    assert "Bedoelde u:" not in page and "geheimzinnigheidsproject<" not in page
+
+
+def test_suggestions_offer_visible_titles_and_taxonomy(client, world):
+    make_item("tender", world.utrecht, title="Circulair kantoormeubilair stadskantoor")
+    make_item("tender", world.utrecht, title="Kantoormeubilair geheim", visibility="members")
+    data = client.get("/zoeken/suggesties?q=kantoorm").get_json()
+    labels = [s["label"] for s in data["suggestions"]]
+    assert "Kantoormeubilair" in labels and "Circulair kantoormeubilair stadskantoor" in labels
+    assert "Kantoormeubilair geheim" not in labels
+    assert client.get("/zoeken/suggesties?q=k").get_json() == {"suggestions": []}
+
+
+def test_json_api(client, world):
+    make_item("tender", world.utrecht, title="Asfalt met MKI", external_id="ext-1")
+    make_item("tender", world.utrecht, title="Asfalt besloten", visibility="members")
+    data = client.get("/api/search?q=asfalt").get_json()
+    assert data["total"] == 1 and data["items"][0]["external_id"] == "ext-1"
+    assert (
+        data["items"][0]["url"].endswith("/aanbestedingen/asfalt-met-mki")
+        and data["items"][0]["score"] > 0
+    )
+    assert {f["value"] for f in data["facets"]["soort"]} == {"tender"}
+    response = client.get("/api/search?q=asfalt&pagina=nul")
+    assert response.status_code == 400 and "paginanummer" in response.get_json()["detail"]

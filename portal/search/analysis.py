@@ -147,6 +147,7 @@ def expand_query(text: str) -> list[str]:
     """Query terms: analysed words plus the analysed forms of abbreviations they stand for."""
     terms = analyze(text)
     for token in tokens(text):
-        for extra in abbreviations().get(token, ()):
-            terms.extend(analyze(extra))
+        # The whole spelled-out word only, not its compound parts: 'MKI' must not match every
+        # text about 'milieu' or 'kosten'.
+        terms.extend(stem(extra) for extra in abbreviations().get(token, ()))
     return list(dict.fromkeys(terms))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, render_template, request, url_for
+from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -138,16 +138,22 @@ def page_url(number: int) -> str:
     return url_for("search.index", **args)
 
 
-@bp.route("/zoeken")
-def index():
-    raw = request.args.get("q", "")
+class BadSearchError(ValueError):
+    """Input that cannot be answered at all (the API says 400, the page says 404)."""
+
+
+def run_search(args) -> dict:
+    """The whole search for these URL arguments, as the page and the API both need it."""
+    raw = args.get("q", "")
     query = parse(raw)
-    selected = {name: request.args.getlist(name)[:20] for name in FACETS}
-    page_raw = request.args.get("pagina", "1")
+    selected = {name: args.getlist(name)[:20] for name in FACETS}
+    page_raw = args.get("pagina", "1")
     if not page_raw.isdigit() or not 1 <= int(page_raw) <= 10_000:
-        abort(404)
+        raise BadSearchError(_("Het paginanummer moet een getal van 1 tot 10.000 zijn."))
     page_number = int(page_raw)
-    sort = request.args.get("sorteer", "relevantie")
+    sort = args.get("sorteer", "relevantie")
+    if sort not in ("relevantie", "datum"):
+        raise BadSearchError(_("Sorteer op relevantie of datum."))
     hits = find(query)
     results, total, counts = [], 0, {}
     if hits.scores:
@@ -163,22 +169,109 @@ def index():
         total = len(items)
         start = (page_number - 1) * PER_PAGE
         terms = query.highlight_terms
-        results = [(item, _snippets(item, terms)) for item in items[start : start + PER_PAGE]]
+        results = [
+            (item, hits.scores[item.id], _snippets(item, terms))
+            for item in items[start : start + PER_PAGE]
+        ]
         counts = _facet_counts(ids, selected)
-    needle = query.text.lower()[:100]
-    directory = []
-    if needle and len(needle) >= 3 and page_number == 1:
+    return {
+        "query": query, "selected": selected, "page": page_number, "sort": sort, "results": results,
+        "total": total, "counts": counts, "unavailable": hits.unavailable,
+        "pages": max(1, (total + PER_PAGE - 1) // PER_PAGE),
+        "suggestion": spelling_hint(query.text) if query.text and total < 3 else None,
+    }  # fmt: skip
+
+
+def _directory(text: str) -> list[tuple[str, str]]:
+    needle = text.lower()[:100]
+    found = []
+    if len(needle) >= 3:
         for model, endpoint in ((Organisation, "organisations.show"), (Theme, "taxonomy.theme"),
                                 (ProductGroup, "taxonomy.product_group"), (WorkingGroup, "groups.show")):  # fmt: skip
             for row in db.session.scalars(
                 select(model).where(func.lower(model.name).contains(needle)).limit(5)
             ):
-                directory.append((row.name, url_for(endpoint, slug=row.slug)))
-    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
+                found.append((row.name, url_for(endpoint, slug=row.slug)))
+    return found
+
+
+@bp.route("/zoeken")
+def index():
+    try:
+        found = run_search(request.args)
+    except BadSearchError:
+        abort(404)
+    query = found["query"]
     return render_template(
-        "search/index.html", q=query.text, results=results, total=total, counts=counts, selected=selected,
-        page=page_number, pages=pages, sort=sort, unavailable=hits.unavailable, directory=directory,
-        empty_query=query.is_empty and bool(raw.strip()), toggle_url=toggle_url, page_url=page_url,
+        "search/index.html", q=query.text, results=found["results"], total=found["total"],
+        counts=found["counts"], selected=found["selected"], page=found["page"], pages=found["pages"],
+        sort=found["sort"], unavailable=found["unavailable"], suggestion=found["suggestion"],
+        directory=_directory(query.text) if found["page"] == 1 else [],
+        empty_query=query.is_empty and bool(request.args.get("q", "").strip()),
+        toggle_url=toggle_url, page_url=page_url,
         facet_labels={"soort": _("Soort"), "thema": _("Thema"), "productgroep": _("Productgroep"),
                       "organisatietype": _("Soort organisatie"), "regio": _("Regio"), "jaar": _("Jaar")},
     )  # fmt: skip
+
+
+@bp.route("/api/search")
+def api():
+    """JSON: items (id, external_id, kind, title, url, snippet, score), facets and total."""
+    try:
+        found = run_search(request.args)
+    except BadSearchError as error:
+        return jsonify(error=_("Ongeldige zoekopdracht"), detail=str(error)), 400
+    return jsonify(
+        query=found["query"].text,
+        total=found["total"],
+        page=found["page"],
+        pages=found["pages"],
+        items=[
+            {
+                "id": item.id, "external_id": item.external_id, "kind": item.kind, "title": item.title,
+                "url": url_for("content.show", spec=item.kind, slug=item.slug, _external=True),
+                "snippet": snips[0][1].striptags() if snips else item.summary[:200], "score": round(score, 4),
+            }
+            for item, score, snips in found["results"]
+        ],
+        facets={name: [{"value": v, "label": label, "count": n} for v, label, n in rows] for name, rows in found["counts"].items()},
+        suggestion=found["suggestion"],
+        unavailable=found["unavailable"],
+    )  # fmt: skip
+
+
+@bp.route("/zoeken/suggesties")
+def suggestions():
+    """Type-ahead: titles the visitor may see, organisations, themes and product groups."""
+    text = request.args.get("q", "").strip()[:100]
+    if len(text) < 2:
+        return jsonify(suggestions=[])
+    needle = f"%{text.lower()}%"
+    found: list[dict] = []
+    for model, endpoint, kind in (
+        (Theme, "taxonomy.theme", _("Thema")), (ProductGroup, "taxonomy.product_group", _("Productgroep")),
+        (Organisation, "organisations.show", _("Organisatie")),
+    ):  # fmt: skip
+        for row in db.session.scalars(
+            select(model).where(func.lower(model.name).like(needle)).order_by(model.name).limit(4)
+        ):
+            found.append(
+                {"label": row.name, "kind": str(kind), "url": url_for(endpoint, slug=row.slug)}
+            )
+    titles = select(Item).where(func.lower(Item.title).like(needle), *visible_to(current_user))
+    for item in db.session.scalars(titles.order_by(Item.published_at.desc()).limit(6)):
+        found.append(
+            {
+                "label": item.title,
+                "kind": item.kind,
+                "url": url_for("content.show", spec=item.kind, slug=item.slug),
+            }
+        )
+    return jsonify(suggestions=found[:12])
+
+
+def spelling_hint(text: str) -> str | None:
+    """'Bedoelde u …?' from the portal's own words (public, published items and taxonomy only)."""
+    from portal.search.spelling import suggest
+
+    return suggest(text)

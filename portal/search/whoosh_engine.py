@@ -92,9 +92,17 @@ class WhooshEngine:
             return []
         if query.exclude:
             combined = AndNot(combined, Or([anywhere(t) for t in query.exclude]))
+        wanted = set(query.should) | {t for phrase in query.phrases for t in phrase}
         with ix.searcher(weighting=BM25F()) as searcher:
-            hits = searcher.search(combined, limit=limit)
-            return [(int(hit["id"]), float(hit.score)) for hit in hits]
+            hits = searcher.search(combined, limit=limit, terms=True)
+            results = []
+            for hit in hits:
+                # Coordination: a text that matches more of the words the buyer typed ranks higher
+                # than one that matches a single word many times or in a heavy field.
+                matched = {term.decode() if isinstance(term, bytes) else term for _field, term in hit.matched_terms()}
+                coverage = len(matched & wanted) / len(wanted)
+                results.append((int(hit["id"]), float(hit.score) * (0.25 + coverage)))
+            return results
 
     def ids(self) -> set[int]:
         ix = self._open()

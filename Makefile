@@ -34,6 +34,7 @@ translations: $(VENV)/.installed ## Compile the interface translations (.po -> .
 run: install translations ## Migrate, seed the demo data and serve http://127.0.0.1:5000
 	$(FLASK) db upgrade
 	$(FLASK) seed --with-demo-users
+	$(FLASK) search check >/dev/null 2>&1 || $(FLASK) search reindex
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install-test translations lint chromium postgres ## Lint, then the whole suite on SQLite and on PostgreSQL

@@ -8,6 +8,13 @@ from flask_babel import format_date, get_locale
 from portal import permissions
 
 
+def _atom_date(moment) -> str:
+    """RFC 3339 in UTC for Atom; now when there is no date."""
+    from portal.common import as_utc, utcnow
+
+    return as_utc(moment or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict:
@@ -20,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = lambda value, fmt="long": (
         format_date(value, fmt) if value else ""
     )
+    app.jinja_env.filters["atom_date"] = _atom_date
     app.jinja_env.globals["pairs"] = lambda terms: [(t.slug, t.name) for t in terms]
     app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")

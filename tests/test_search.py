@@ -212,3 +212,36 @@ def test_json_api(client, world):
     assert {f["value"] for f in data["facets"]["soort"]} == {"tender"}
     response = client.get("/api/search?q=asfalt&pagina=nul")
     assert response.status_code == 400 and "paginanummer" in response.get_json()["detail"]
+
+
+def test_kind_specific_facets(client, world):
+    make_item(
+        "tender", world.utrecht, title="Asfalt openbaar", fields={"procedure": "openbare-procedure"}
+    )
+    make_item(
+        "tender",
+        world.utrecht,
+        title="Asfalt onderhands",
+        fields={"procedure": "meervoudig-onderhandse-procedure"},
+    )
+    make_item(
+        "criterion", world.utrecht, title="Asfalt-eis", fields={"ambition_level": "ambitieus"}
+    )
+    page = client.get("/zoeken", query_string={"q": "asfalt"}).get_data(as_text=True)
+    assert "Openbare procedure <span" in page and "Ambitieus <span" in page
+    assert titles(client, "asfalt", procedure="openbare-procedure") == ["Asfalt openbaar"]
+    assert titles(client, "asfalt", ambitie="ambitieus") == ["Asfalt-eis"]
+
+
+def test_atom_feed_for_any_search_shows_only_public_items(client, world):
+    import xml.etree.ElementTree as ET
+
+    make_item("tender", world.utrecht, title="Asfalt & MKI <openbaar>")
+    make_item("tender", world.utrecht, title="Asfalt besloten", visibility="members")
+    response = client.get("/zoeken.atom?q=asfalt")
+    assert response.mimetype == "application/atom+xml"
+    root = ET.fromstring(response.data)  # noqa: S314 - our own output in a test
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert [e.find("a:title", ns).text for e in root.findall("a:entry", ns)] == [
+        "Asfalt & MKI <openbaar>"
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, jsonify, render_template, request, url_for
+from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -24,8 +24,38 @@ from portal.search.snippets import snippet
 from portal.taxonomy.models import OrganisationType, ProductGroup, Theme
 
 PER_PAGE = 20
+
+
+def _kind_facets() -> dict:
+    """Facets on one kind's own fields: (kind model, relationship, slug column)."""
+    from portal.criteria.models import Criterion
+    from portal.taxonomy.models import AmbitionLevel, AwardMethod, CriterionKind, Procedure
+    from portal.tenders.models import Tender
+
+    return {
+        "procedure": (Tender, Tender.procedure, Procedure.slug),
+        "gunningsmethode": (Tender, Tender.award_method, AwardMethod.slug),
+        "ambitie": (Criterion, Criterion.ambition_level, AmbitionLevel.slug),
+        "criteriumsoort": (Criterion, Criterion.criterion_kind, CriterionKind.slug),
+    }
+
+
 MARKDOWN_CHARS = re.compile(r"[#*_>`|\[\]]+")
-FACETS = ("soort", "thema", "productgroep", "organisatietype", "regio", "jaar")
+FACETS = (
+    "soort",
+    "thema",
+    "productgroep",
+    "organisatietype",
+    "regio",
+    "jaar",
+    "procedure",
+    "gunningsmethode",
+    "ambitie",
+    "criteriumsoort",
+)
+
+
+KIND_FACETS = _kind_facets()
 
 
 def _filters(query, selected: dict[str, list[str]], skip: str | None = None):
@@ -50,6 +80,11 @@ def _filters(query, selected: dict[str, list[str]], skip: str | None = None):
         elif name == "jaar":
             years = [int(v) for v in values if v.isdigit()]
             query = query.where(Item.year.in_(years))
+        elif name in KIND_FACETS:
+            model, relation, column = KIND_FACETS[name]
+            query = query.where(
+                Item.id.in_(select(model.id).join(relation).where(column.in_(values)))
+            )
     return query
 
 
@@ -102,6 +137,14 @@ def _facet_counts(
         .group_by(Item.year)
     ).all()
     counts["jaar"] = [(str(y), str(y), n) for y, n in sorted(rows, reverse=True)]
+    for name, (model, relation, _column) in KIND_FACETS.items():
+        sub = base(name)
+        term = relation.property.mapper.class_
+        rows = db.session.execute(
+            select(term.slug, term.name, func.count()).select_from(model).join(relation)
+            .where(model.id.in_(select(sub.c.id))).group_by(term.slug, term.name)
+        ).all()  # fmt: skip
+        counts[name] = [tuple(r) for r in rows]
     for name in counts:
         if name != "jaar":
             counts[name].sort(key=lambda row: (-row[2], row[1]))
@@ -195,6 +238,15 @@ def _directory(text: str) -> list[tuple[str, str]]:
     return found
 
 
+def _facet_labels() -> dict[str, str]:
+    return {
+        "soort": _("Soort"), "thema": _("Thema"), "productgroep": _("Productgroep"),
+        "organisatietype": _("Soort organisatie"), "regio": _("Regio"), "jaar": _("Jaar"),
+        "procedure": _("Procedure"), "gunningsmethode": _("Gunningsmethode"),
+        "ambitie": _("Ambitieniveau"), "criteriumsoort": _("Soort criterium"),
+    }  # fmt: skip
+
+
 @bp.route("/zoeken")
 def index():
     try:
@@ -209,8 +261,7 @@ def index():
         directory=_directory(query.text) if found["page"] == 1 else [],
         empty_query=query.is_empty and bool(request.args.get("q", "").strip()),
         toggle_url=toggle_url, page_url=page_url,
-        facet_labels={"soort": _("Soort"), "thema": _("Thema"), "productgroep": _("Productgroep"),
-                      "organisatietype": _("Soort organisatie"), "regio": _("Regio"), "jaar": _("Jaar")},
+        facet_labels=_facet_labels(),
     )  # fmt: skip
 
 
@@ -275,3 +326,20 @@ def spelling_hint(text: str) -> str | None:
     from portal.search.spelling import suggest
 
     return suggest(text)
+
+
+@bp.route("/zoeken.atom")
+def feed():
+    """An Atom feed of any search, newest first (public by nature: only what the reader may see)."""
+    args = request.args.copy()
+    args["sorteer"] = "datum"
+    args.pop("pagina", None)
+    try:
+        found = run_search(args)
+    except BadSearchError:
+        abort(404)
+    body = render_template(
+        "search/feed.xml", q=found["query"].text, results=found["results"],
+        self_url=request.url, page_url=url_for("search.index", **request.args.to_dict(flat=False), _external=True),
+    )  # fmt: skip
+    return current_app.response_class(body, mimetype="application/atom+xml")

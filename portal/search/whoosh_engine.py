@@ -99,7 +99,10 @@ class WhooshEngine:
             for hit in hits:
                 # Coordination: a text that matches more of the words the buyer typed ranks higher
                 # than one that matches a single word many times or in a heavy field.
-                matched = {term.decode() if isinstance(term, bytes) else term for _field, term in hit.matched_terms()}
+                matched = {
+                    term.decode() if isinstance(term, bytes) else term
+                    for _field, term in hit.matched_terms()
+                }
                 coverage = len(matched & wanted) / len(wanted)
                 results.append((int(hit["id"]), float(hit.score) * (0.25 + coverage)))
             return results

@@ -189,32 +189,28 @@ class Attachment(db.Model):
     item: Mapped[Item] = relationship(back_populates="attachments")
 
 
-class Bookmark(db.Model):
+class ItemMarkMixin:
+    """One mark per member per item, with when it was set."""
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Bookmark(ItemMarkMixin, db.Model):
     """'Bewaren': a member keeps an item for later."""
 
     __tablename__ = "bookmarks"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-
-class UsefulMark(db.Model):
+class UsefulMark(ItemMarkMixin, db.Model):
     """'Nuttig': one per member per item; items.useful_count keeps the total for sorting."""
 
     __tablename__ = "useful_marks"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
-    item_id: Mapped[int] = mapped_column(
-        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
-    )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Report(db.Model):

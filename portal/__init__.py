@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
         directory=str(Path(__file__).resolve().parent.parent / "migrations"),
         render_as_batch=True,
         compare_type=True,
+        include_object=_include_object,
     )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -65,6 +66,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+
+
+def _include_object(obj, name, type_, reflected, compare_to) -> bool:
+    from portal.search.models import include_object
+
+    return include_object(obj, name, type_, reflected, compare_to)
 
 
 def register_blueprints(app: Flask) -> None:

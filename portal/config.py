@@ -70,6 +70,8 @@ def settings_from_env() -> dict:
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-MVI-2026"),
         # Behind a TLS-terminating proxy: how many X-Forwarded-* hops to trust (0 = none).
         "PROXY_FIX_HOPS": int(os.environ.get("PROXY_FIX_HOPS", "0")),
+        # "whoosh" or "postgres"; empty: PostgreSQL search on PostgreSQL, Whoosh otherwise.
+        "SEARCH_ENGINE": os.environ.get("SEARCH_ENGINE", ""),
         "SEARCH_INDEX_DIR": Path(os.environ.get("SEARCH_INDEX_DIR", instance_dir / "search-index")),
         "UPLOAD_DIR": Path(os.environ.get("UPLOAD_DIR", instance_dir / "uploads")),
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_MB", "25")) * 1024 * 1024,

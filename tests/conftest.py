@@ -89,6 +89,7 @@ def _clean(app):
     ]:
         leftover.unlink()
     app.config["WTF_CSRF_ENABLED"] = False
+    app.config["SEARCH_ENGINE"] = ""
 
 
 @pytest.fixture

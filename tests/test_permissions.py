@@ -39,7 +39,7 @@ READ_HELPERS = {
     "find_user_by_email", "login_blocked", "clean_cpv_codes", "apply_fields", "normalise_tag",
     "snapshot", "attachment_path", "init_file_cleanup",
     # Index maintenance after commits and from the CLI: writes no user-visible data.
-    "engine", "update_index", "init_index_on_commit", "reindex", "check", "find",
+    "engine", "engine_name", "update_index", "init_index_on_commit", "reindex", "check", "find",
 }  # fmt: skip
 
 

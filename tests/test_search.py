@@ -165,8 +165,10 @@ def test_index_follows_every_commit(client, world):
 
 
 def test_missing_index_still_serves_pages_and_reindex_restores(app, client, world):
+    """The embedded engine's index is a directory that can vanish; the database stays the truth."""
     import shutil
 
+    app.config["SEARCH_ENGINE"] = "whoosh"
     make_item("tender", world.utrecht, title="Asfalt")
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"])
     page = client.get("/zoeken?q=asfalt")
@@ -174,6 +176,7 @@ def test_missing_index_still_serves_pages_and_reindex_restores(app, client, worl
     assert client.get("/aanbestedingen/").status_code == 200
     assert reindex() == 1
     assert titles(client, "asfalt") == ["Asfalt"]
+    app.config["SEARCH_ENGINE"] = ""
 
 
 def test_spelling_hint_from_public_words_only(client, world):
@@ -245,3 +248,12 @@ def test_atom_feed_for_any_search_shows_only_public_items(client, world):
     assert [e.find("a:title", ns).text for e in root.findall("a:entry", ns)] == [
         "Asfalt & MKI <openbaar>"
     ]
+
+
+def test_the_configured_engine_follows_the_database(app):
+    from portal.search.services import engine_name
+
+    expected = (
+        "postgres" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else "whoosh"
+    )
+    assert engine_name() == expected

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.content.models import Attachment, Item
 from portal.search.documents import document
+from portal.search.postgres_engine import PostgresEngine
 from portal.search.query import ParsedQuery
 from portal.search.whoosh_engine import IndexUnavailableError, WhooshEngine
 
@@ -19,7 +20,23 @@ log = logging.getLogger(__name__)
 MAX_HITS = 1000
 
 
-def engine() -> WhooshEngine:
+def engine_name() -> str:
+    """SEARCH_ENGINE, or by default PostgreSQL search on PostgreSQL and Whoosh on SQLite."""
+    configured = current_app.config.get("SEARCH_ENGINE") or ""
+    if configured in ("whoosh", "postgres"):
+        return configured
+    return (
+        "postgres"
+        if current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+        else "whoosh"
+    )
+
+
+def engine() -> WhooshEngine | PostgresEngine:
+    from portal.extensions import db
+
+    if engine_name() == "postgres":
+        return PostgresEngine(db.engine)
     return WhooshEngine(current_app.config["SEARCH_INDEX_DIR"])
 
 
@@ -43,9 +60,10 @@ def update_index(ids: Iterable[int]) -> None:
     if not ids:
         return
     try:
-        with engine().writer() as writer, Session(db.engine) as session:
+        search_engine = engine()
+        with search_engine.writer() as writer, Session(db.engine) as session:
             documents, deleted = _documents(session, ids)
-            WhooshEngine.apply(writer, documents, deleted)
+            search_engine.apply(writer, documents, deleted)
     except Exception:  # the database stays the truth; `flask search check` finds the gap
         log.exception("Zoekindex niet bijgewerkt voor items %s", sorted(ids))
 
@@ -92,7 +110,7 @@ def reindex(batch: int = 500, progress=None) -> int:
         for start in range(0, len(ids), batch):
             chunk = ids[start : start + batch]
             documents, _deleted = _documents(session, chunk)
-            WhooshEngine.apply(writer, documents, [])
+            search_engine.apply(writer, documents, [])
             total += len(documents)
             if progress:
                 progress(len(chunk))

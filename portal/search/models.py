@@ -1,0 +1,43 @@
+"""The PostgreSQL engine's documents: the same analysed terms as the Whoosh index, one row per item.
+
+On PostgreSQL a GIN index over the weighted tsvector of these columns (created by migration 0004)
+serves the search; on SQLite the table exists too (the schema is identical) but stays unused.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+# setweight A..D: title; summary + taxonomy; body; attachment text.
+TSVECTOR_SQL = (
+    "setweight(to_tsvector('simple', title), 'A') || "
+    "setweight(to_tsvector('simple', summary || ' ' || taxonomy), 'B') || "
+    "setweight(to_tsvector('simple', body), 'C') || "
+    "setweight(to_tsvector('simple', attachments), 'D')"
+)
+
+
+class SearchDocument(db.Model):
+    __tablename__ = "search_documents"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    taxonomy: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    attachments: Mapped[str] = mapped_column(Text, default="")
+
+
+# Indexes made by migrations for one database only; autogenerate and the drift test skip them.
+DATABASE_ONLY_INDEXES = frozenset({"ix_search_documents_fts"})
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: everything except the database-only indexes above."""
+    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)

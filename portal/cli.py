@@ -53,6 +53,21 @@ def check_command() -> None:
         raise SystemExit(1)
 
 
+@search_cli.command("alerts")
+def alerts_command() -> None:
+    """Mail members the new matches of their saved searches (safe to run twice)."""
+    import time
+
+    from portal.search.saved import send_alerts
+
+    started = time.perf_counter()
+    mails, searches = send_alerts()
+    db.session.commit()
+    click.echo(
+        f"Zoekmeldingen: {mails} mails voor {searches} bewaarde zoekopdrachten in {time.perf_counter() - started:.1f} s."
+    )
+
+
 content_cli = AppGroup("content", help="Kennisitems importeren en exporteren (JSON Lines).")
 
 

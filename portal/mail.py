@@ -18,6 +18,16 @@ from portal.extensions import on_commit
 log = logging.getLogger(__name__)
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail, from PUBLIC_URL (also in the CLI, without a request)."""
+    from flask import has_request_context, url_for
+
+    if has_request_context():
+        return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
+
+
 def build_message(to: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]

@@ -267,6 +267,10 @@ def can_mark_item(user: Actor, item: Item) -> bool:
     return user is not SYSTEM and is_verified_member(user) and can_view_item(user, item)
 
 
+def can_delete_saved_search(user: Actor, saved) -> bool:
+    return is_signed_in(user) and (user is SYSTEM or saved.user_id == user.id)
+
+
 # --- Enforcing permissions in services ----------------------------------------------------
 
 P = ParamSpec("P")

@@ -10,7 +10,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from limits import parse
 from sqlalchemy import select
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from portal.accounts.models import AccountToken, User
 from portal.common import ServiceError, as_utc, clean_text, normalize_email, utcnow
 from portal.extensions import db, limiter
-from portal.mail import send_mail
+from portal.mail import absolute_url, send_mail
 from portal.permissions import (
     Actor,
     authorized_by,
@@ -170,14 +170,6 @@ def _consume_token(raw: str, purpose: str) -> AccountToken:
     return token
 
 
-def _link(endpoint: str, **values: str) -> str:
-    """An absolute link for an e-mail, built from PUBLIC_URL (also from the CLI, without a request)."""
-    if has_request_context():
-        return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
-    with current_app.test_request_context("/"):
-        return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
-
-
 def _send_verification(user: User) -> None:
     raw = _issue_token(user, "verify", current_app.config["VERIFY_TOKEN_HOURS"])
     send_mail(
@@ -188,7 +180,7 @@ def _send_verification(user: User) -> None:
             "deze link:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één keer.\n\n"
             "Heeft u zich niet aangemeld? Dan kunt u dit bericht negeren.",
             name=user.name,
-            link=_link("accounts.verify", token=raw),
+            link=absolute_url("accounts.verify", token=raw),
             hours=current_app.config["VERIFY_TOKEN_HOURS"],
         ),
     )
@@ -292,7 +284,7 @@ def request_password_reset(email: str, *, actor: Actor) -> None:
             "nieuw wachtwoord via deze link:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één "
             "keer. Vroeg u niets aan? Dan blijft uw wachtwoord gewoon hetzelfde.",
             name=user.name,
-            link=_link("accounts.reset_password", token=raw),
+            link=absolute_url("accounts.reset_password", token=raw),
             hours=current_app.config["RESET_TOKEN_HOURS"],
         ),
     )
@@ -337,7 +329,7 @@ def request_email_change(user: User, new_email: str, password: str, *, actor: Ac
             "Beste %(name)s,\n\nBevestig dat u dit adres voortaan gebruikt voor het "
             "MVI-kennisportaal:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één keer.",
             name=user.name,
-            link=_link("accounts.confirm_email", token=raw),
+            link=absolute_url("accounts.confirm_email", token=raw),
             hours=current_app.config["VERIFY_TOKEN_HOURS"],
         ),
     )

@@ -217,7 +217,17 @@ def _my_items(user: User) -> dict:
         select(Item).join(Bookmark, Bookmark.item_id == Item.id).where(Bookmark.user_id == user.id)
         .order_by(Bookmark.created_at.desc())
     ).all()  # fmt: skip
-    return {"drafts": drafts, "bookmarks": [i for i in kept if permissions.can_view_item(user, i)]}
+    from portal.search.models import SavedSearch
+    from portal.search.saved import new_matches
+
+    saved = db.session.scalars(
+        select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.name)
+    ).all()
+    return {
+        "drafts": drafts,
+        "bookmarks": [i for i in kept if permissions.can_view_item(user, i)],
+        "saved_searches": [(s, len(new_matches(s, user))) for s in saved],
+    }
 
 
 @bp.route("/account/profiel", methods=["GET", "POST"])

@@ -6,9 +6,12 @@ serves the search; on SQLite the table exists too (the schema is identical) but 
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, Text
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.common import utcnow
 from portal.extensions import db
 
 # setweight A..D: title; summary + taxonomy; body; attachment text.
@@ -32,6 +35,22 @@ class SearchDocument(db.Model):
     taxonomy: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")
     attachments: Mapped[str] = mapped_column(Text, default="")
+
+
+class SavedSearch(db.Model):
+    """A member's saved search; with `alert` on, new matches are mailed by `flask search alerts`."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The search's URL query string (q and facets), so it reproduces exactly.
+    query_string: Mapped[str] = mapped_column(String(2000))
+    alert: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Items published after this moment are "new" for the next alert.
+    alerted_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 # Indexes made by migrations for one database only; autogenerate and the drift test skip them.

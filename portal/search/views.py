@@ -6,13 +6,15 @@ import re
 
 from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from portal import permissions
 from portal.content.kinds import kinds
 from portal.content.models import Item, item_product_groups, item_themes
 from portal.content.queries import visible_to
 from portal.extensions import db
+from portal.forms import button_action
 from portal.groups.models import WorkingGroup
 from portal.organisations.models import Organisation, organisation_regions
 from portal.regions.models import Region
@@ -89,14 +91,14 @@ def _filters(query, selected: dict[str, list[str]], skip: str | None = None):
 
 
 def _facet_counts(
-    ids: list[int], selected: dict[str, list[str]]
+    ids: list[int], selected: dict[str, list[str]], user
 ) -> dict[str, list[tuple[str, str, int]]]:
     """(value, label, count) per facet over the visible matches only."""
     counts: dict[str, list[tuple[str, str, int]]] = {}
 
     def base(skip: str):
         return _filters(
-            select(Item.id).where(Item.id.in_(ids), *visible_to(current_user)), selected, skip
+            select(Item.id).where(Item.id.in_(ids), *visible_to(user)), selected, skip
         ).subquery()
 
     kind_labels = {key: str(spec.plural) for key, spec in kinds().items()}
@@ -185,8 +187,9 @@ class BadSearchError(ValueError):
     """Input that cannot be answered at all (the API says 400, the page says 404)."""
 
 
-def run_search(args) -> dict:
-    """The whole search for these URL arguments, as the page and the API both need it."""
+def run_search(args, user=None, *, with_facets: bool = True) -> dict:
+    """The whole search for these URL arguments and this user (default: the visitor)."""
+    user = current_user if user is None else user
     raw = args.get("q", "")
     query = parse(raw)
     selected = {name: args.getlist(name)[:20] for name in FACETS}
@@ -201,9 +204,7 @@ def run_search(args) -> dict:
     results, total, counts = [], 0, {}
     if hits.scores:
         ids = list(hits.scores)
-        visible = _filters(
-            select(Item).where(Item.id.in_(ids), *visible_to(current_user)), selected
-        )
+        visible = _filters(select(Item).where(Item.id.in_(ids), *visible_to(user)), selected)
         items = db.session.scalars(visible).all()
         if sort == "datum":
             items.sort(key=lambda i: (i.published_at is not None, i.published_at), reverse=True)
@@ -216,7 +217,7 @@ def run_search(args) -> dict:
             (item, hits.scores[item.id], _snippets(item, terms))
             for item in items[start : start + PER_PAGE]
         ]
-        counts = _facet_counts(ids, selected)
+        counts = _facet_counts(ids, selected, user) if with_facets else {}
     return {
         "query": query, "selected": selected, "page": page_number, "sort": sort, "results": results,
         "total": total, "counts": counts, "unavailable": hits.unavailable,
@@ -343,3 +344,36 @@ def feed():
         self_url=request.url, page_url=url_for("search.index", **request.args.to_dict(flat=False), _external=True),
     )  # fmt: skip
     return current_app.response_class(body, mimetype="application/atom+xml")
+
+
+@bp.route("/zoeken/bewaren", methods=["POST"])
+@login_required
+def save():
+    """Keep the current search (its query string comes from the form) with e-mail alerts."""
+    from portal.search.saved import save_search
+
+    query_string = request.form.get("zoekopdracht", "")
+    target = url_for("search.index") + "?" + query_string[:2000]
+    return button_action(
+        permissions.is_verified_member(current_user),
+        lambda: save_search(query_string, request.form.get("naam", ""), actor=current_user),
+        _("De zoekopdracht is bewaard. U krijgt bericht bij nieuwe resultaten."),
+        target,
+    )
+
+
+@bp.route("/zoekopdrachten/<int:saved_id>/verwijderen", methods=["POST"])
+@login_required
+def delete_saved(saved_id: int):
+    from portal.search.models import SavedSearch
+    from portal.search.saved import delete_saved_search
+
+    saved = db.session.get(SavedSearch, saved_id)
+    if saved is None:
+        abort(404)
+    return button_action(
+        permissions.can_delete_saved_search(current_user, saved),
+        lambda: delete_saved_search(saved, actor=current_user),
+        _("De bewaarde zoekopdracht is verwijderd."),
+        url_for("accounts.account"),
+    )

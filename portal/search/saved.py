@@ -1,0 +1,99 @@
+"""Saved searches: members keep a search and are told of new matches (in the site and by e-mail)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlencode
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from portal.accounts.models import User
+from portal.common import ServiceError, as_utc, clean_text, utcnow
+from portal.extensions import db
+from portal.mail import absolute_url, send_mail
+from portal.permissions import Actor, authorized_by, can_delete_saved_search, is_verified_member
+from portal.search.models import SavedSearch
+
+MAX_PER_MEMBER = 50
+
+
+def _can_save(actor: Actor) -> bool:
+    return is_verified_member(actor) and isinstance(actor, User)
+
+
+@authorized_by(_can_save)
+def save_search(query_string: str, name: str, *, alert: bool = True, actor: Actor) -> SavedSearch:
+    """Keep this search (its URL query) for the member, with e-mail alerts unless switched off."""
+    args = parse_qs(query_string[:2000], keep_blank_values=False)
+    args.pop("pagina", None)
+    if not "".join(args.get("q", [])).strip():
+        raise ServiceError(_("Er is niets om te bewaren: vul eerst een zoekvraag in."), field="q")
+    count = db.session.query(SavedSearch).filter_by(user_id=actor.id).count()
+    if count >= MAX_PER_MEMBER:
+        raise ServiceError(
+            _("U kunt hoogstens %(n)d zoekopdrachten bewaren.", n=MAX_PER_MEMBER), status=409
+        )
+    saved = SavedSearch(
+        user_id=actor.id,
+        name=clean_text(
+            name or args["q"][0], limit=200, field="name", label=_("de naam"), required=True
+        ),
+        query_string=urlencode(args, doseq=True),
+        alert=alert,
+    )
+    db.session.add(saved)
+    db.session.flush()
+    return saved
+
+
+@authorized_by(can_delete_saved_search)
+def delete_saved_search(saved: SavedSearch, *, actor: Actor) -> None:
+    db.session.delete(saved)
+    db.session.flush()
+
+
+def new_matches(saved: SavedSearch, user: User) -> list:
+    """Items this member may see that match and were published after the last alert."""
+    from portal.search.views import run_search
+
+    found = run_search(MultiDict(parse_qs(saved.query_string)), user, with_facets=False)
+    since = as_utc(saved.alerted_until)
+    return [
+        item
+        for item, _score, _snips in found["results"]
+        if item.published_at and as_utc(item.published_at) > since
+    ]
+
+
+def send_alerts() -> tuple[int, int]:
+    """Mail each member the new matches of their alerting searches; return (mails, searches).
+
+    Safe to run twice: a search's `alerted_until` moves on, so nothing is sent twice.
+    """
+    mails = 0
+    searches = db.session.scalars(select(SavedSearch).where(SavedSearch.alert)).all()
+    for saved in searches:
+        user = db.session.get(User, saved.user_id)
+        if user is None or not user.is_verified:
+            continue
+        items = new_matches(saved, user)
+        saved.alerted_until = utcnow()
+        if not items:
+            continue
+        lines = [
+            f"- {item.title}\n  {absolute_url('content.show', spec=item.kind, slug=item.slug)}"
+            for item in items[:20]
+        ]
+        send_mail(
+            user.email,
+            _("Nieuw voor uw zoekopdracht '%(name)s'", name=saved.name),
+            _(
+                "Nieuwe resultaten op het MVI-kennisportaal:\n\n%(lines)s\n\nZoekopdracht beheren: %(link)s",
+                lines="\n".join(lines),
+                link=absolute_url("accounts.account"),
+            ),
+        )
+        mails += 1
+    db.session.flush()
+    return mails, len(searches)

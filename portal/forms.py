@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length
 from portal.common import ServiceError
 
 
-def required(label: str | None = None) -> DataRequired:
+def required() -> DataRequired:
     return DataRequired(message=_l("Dit veld is verplicht."))
 
 

@@ -218,7 +218,7 @@ def _my_items(user: User) -> dict:
         .order_by(Bookmark.created_at.desc())
     ).all()  # fmt: skip
     from portal.search.models import SavedSearch
-    from portal.search.saved import new_matches
+    from portal.search.saved import new_match_count
 
     saved = db.session.scalars(
         select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.name)
@@ -226,7 +226,7 @@ def _my_items(user: User) -> dict:
     return {
         "drafts": drafts,
         "bookmarks": [i for i in kept if permissions.can_view_item(user, i)],
-        "saved_searches": [(s, len(new_matches(s, user))) for s in saved],
+        "saved_searches": [(s, new_match_count(s, user)) for s in saved],
     }
 
 

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from portal.forms import choices, max_length, required
+from portal.forms import max_length, required
 
 
 class OrganisationForm(FlaskForm):
@@ -45,13 +45,4 @@ class OrganisationForm(FlaskForm):
             Optional(),
             NumberRange(min=2000, max=2100, message=_l("Vul een jaartal in tussen 2000 en 2100.")),
         ],
-    )
-
-
-class RoleForm(FlaskForm):
-    role = SelectField(
-        _l("Rol"),
-        choices=choices(
-            [("member", _l("Lid")), ("editor", _l("Redacteur")), ("admin", _l("Beheerder"))]
-        ),
     )

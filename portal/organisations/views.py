@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.forms import button_action, choices, handle_form, run_action
 from portal.lookups import by_slug, by_slugs
 from portal.organisations import bp, services
-from portal.organisations.forms import OrganisationForm, RoleForm
+from portal.organisations.forms import OrganisationForm
 from portal.organisations.models import Membership, Organisation
 from portal.pagination import paginate
 from portal.regions.models import Region
@@ -189,7 +189,6 @@ def members(slug: str):
         organisation=organisation,
         memberships=memberships,
         confirm_form=ConfirmForm(),
-        role_form=RoleForm(),
     )
 
 

@@ -66,6 +66,29 @@ def new_matches(saved: SavedSearch, user: User) -> list:
     ]
 
 
+def new_match_count(saved: SavedSearch, user: User) -> int:
+    """How many visible matches were published since the last alert: one engine query, one count."""
+    from sqlalchemy import func
+
+    from portal.content.models import Item
+    from portal.content.queries import visible_to
+    from portal.search.query import parse
+    from portal.search.services import find
+    from portal.search.views import FACETS, _filters
+
+    args = MultiDict(parse_qs(saved.query_string))
+    hits = find(parse(args.get("q", "")))
+    if not hits.scores:
+        return 0
+    selected = {name: args.getlist(name)[:20] for name in FACETS}
+    query = select(func.count(Item.id)).where(
+        Item.id.in_(list(hits.scores)),
+        Item.published_at > as_utc(saved.alerted_until),
+        *visible_to(user),
+    )
+    return db.session.scalar(_filters(query, selected)) or 0
+
+
 def send_alerts() -> tuple[int, int]:
     """Mail each member the new matches of their alerting searches; return (mails, searches).
 

@@ -7,7 +7,7 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test translations run test test-sqlite test-postgres e2e lint format chromium postgres clean
+.PHONY: help install install-test translations run test test-sqlite test-postgres e2e lint format chromium postgres clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,3 +70,6 @@ postgres: ## Start the local PostgreSQL when it is installed but not running
 
 clean: ## Remove the virtualenv, caches and the local instance data
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info
+
+bench: install translations postgres ## Search quality and speed: nDCG@10, index build, p50/p95, memory
+	$(BIN)/python -m portal.search.bench

@@ -257,3 +257,65 @@ def test_the_configured_engine_follows_the_database(app):
         "postgres" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else "whoosh"
     )
     assert engine_name() == expected
+
+
+def test_instrument_facet_and_facets_combine(client, world):
+    make_item(
+        "tender", world.utrecht, title="Asfalt uitnodigend",
+        fields={"mvi": [{"theme": "circulair", "instrument": "uitnodigen"}]},
+    )  # fmt: skip
+    make_item(
+        "tender", world.heumen, title="Asfalt voorschrijvend",
+        fields={"mvi": [{"theme": "circulair", "instrument": "voorschrijven"}]},
+    )  # fmt: skip
+    page = client.get("/zoeken", query_string={"q": "asfalt"}).get_data(as_text=True)
+    assert "Uitnodigen (functionele uitvraag" in page and "Voorschrijven (minimumeisen" in page
+    assert titles(client, "asfalt", instrument="uitnodigen") == ["Asfalt uitnodigend"]
+    # OR within a facet, AND across facets; an unknown value simply matches nothing.
+    both = titles(client, "asfalt", instrument=["uitnodigen", "voorschrijven"])
+    assert sorted(both) == ["Asfalt uitnodigend", "Asfalt voorschrijvend"]
+    assert titles(client, "asfalt", instrument="uitnodigen", soort="lesson") == []
+    assert titles(client, "asfalt", instrument="bestaat-niet") == []
+
+
+def test_a_rebuilt_index_is_seen_by_the_next_search(app, client, world):
+    item = make_item("tender", world.utrecht, title="Wegmeubilair van gerecycled plastic")
+    assert titles(client, "wegmeubilair") == ["Wegmeubilair van gerecycled plastic"]
+    reindex()  # starts a new index (its generation numbers start again)
+    assert titles(client, "wegmeubilair") == ["Wegmeubilair van gerecycled plastic"]
+    content.set_status(item, "archived", actor=SYSTEM)
+    db.session.commit()
+    assert titles(client, "wegmeubilair") == []
+
+
+def test_ndcg_at_10():
+    from portal.search.bench import ndcg_at_10
+
+    judged = {"a": 3, "b": 1}
+    assert ndcg_at_10(["a", "b"], judged) == pytest.approx(1.0)
+    assert ndcg_at_10(["b", "a"], judged) < 1.0
+    assert ndcg_at_10(["x", "y"], judged) == 0.0
+    assert ndcg_at_10(["x"] * 10 + ["a"], judged) == 0.0  # beyond the tenth place counts nothing
+
+
+def test_relevance_set_judges_only_public_published_demo_items():
+    import json
+
+    from portal.config import PROJECT_ROOT
+    from portal.search.bench import load_relevance
+
+    demo = {
+        row["external_id"]: row
+        for row in map(
+            json.loads,
+            (PROJECT_ROOT / "seeds" / "knowledge.jsonl").read_text(encoding="utf-8").splitlines(),
+        )
+    }
+    rows = load_relevance()
+    assert len(rows) >= 30
+    for row in rows:
+        assert row["query"].strip() and 3 in row["judgments"].values(), row["query"]
+        for external_id, grade in row["judgments"].items():
+            assert grade in (1, 2, 3)
+            item = demo[external_id]
+            assert (item["status"], item["visibility"]) == ("published", "public"), external_id

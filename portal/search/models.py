@@ -1,7 +1,7 @@
 """The PostgreSQL engine's documents: the same analysed terms as the Whoosh index, one row per item.
 
-On PostgreSQL a GIN index over the weighted tsvector of these columns (created by migration 0004)
-serves the search; on SQLite the table exists too (the schema is identical) but stays unused.
+On PostgreSQL a stored, GIN-indexed `vector` column (weights A..D: title; summary + taxonomy; body;
+attachment text), made by migration 0007, serves the search; on SQLite the table exists too (the schema is identical) but stays unused.
 """
 
 from __future__ import annotations
@@ -13,14 +13,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.common import utcnow
 from portal.extensions import db
-
-# setweight A..D: title; summary + taxonomy; body; attachment text.
-TSVECTOR_SQL = (
-    "setweight(to_tsvector('simple', title), 'A') || "
-    "setweight(to_tsvector('simple', summary || ' ' || taxonomy), 'B') || "
-    "setweight(to_tsvector('simple', body), 'C') || "
-    "setweight(to_tsvector('simple', attachments), 'D')"
-)
 
 
 class SearchDocument(db.Model):
@@ -54,9 +46,13 @@ class SavedSearch(db.Model):
 
 
 # Indexes made by migrations for one database only; autogenerate and the drift test skip them.
-DATABASE_ONLY_INDEXES = frozenset({"ix_search_documents_fts"})
+DATABASE_ONLY_INDEXES = frozenset({"ix_search_documents_fts", "ix_search_documents_vector"})
+# Columns made by migrations on PostgreSQL only (the stored tsvector, migration 0007).
+DATABASE_ONLY_COLUMNS = frozenset({("search_documents", "vector")})
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic filter: everything except the database-only indexes above."""
+    """Alembic filter: everything except the database-only indexes and columns above."""
+    if type_ == "column" and (getattr(obj.table, "name", None), name) in DATABASE_ONLY_COLUMNS:
+        return False
     return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)

@@ -3,6 +3,7 @@ so several app servers share one search without a shared disk."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,11 +12,13 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from portal.search.models import TSVECTOR_SQL, SearchDocument
-from portal.search.query import ParsedQuery
+from portal.search.models import SearchDocument
+from portal.search.query import ParsedQuery, is_common
 
 # ts_rank weights for D, C, B, A: about the Whoosh field boosts (attachments < body < summary < title).
 WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
+SHARES_TTL = 300.0  # seconds: ANALYZE statistics change slowly
+_SHARES: dict[str, tuple[float, dict[str, float]]] = {}
 
 
 class PostgresEngine:
@@ -53,32 +56,74 @@ class PostgresEngine:
         with Session(self.engine) as session, session.begin():
             session.execute(delete(SearchDocument))
 
+    def _shares(self, connection) -> dict[str, float]:
+        """The common lexemes (with their share of documents), from PostgreSQL's own statistics."""
+        key = str(self.engine.url)
+        cached = _SHARES.get(key)
+        if cached and time.monotonic() - cached[0] < SHARES_TTL:
+            return cached[1]
+        row = connection.execute(
+            text(
+                "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs, "
+                "(SELECT reltuples FROM pg_class WHERE relname = 'search_documents') AS texts "
+                "FROM pg_stats WHERE tablename = 'search_documents' AND attname = 'vector'"
+            )
+        ).first()
+        shares = {}
+        if row and row.elems:
+            texts = max(float(row.texts or 0), 0.0)
+            shares = {
+                elem: freq for elem, freq in zip(row.elems, row.freqs, strict=False)
+                if is_common(freq * texts, texts)
+            }  # fmt: skip
+        _SHARES[key] = (time.monotonic(), shares)
+        return shares
+
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
         """(item id, score): ts_rank of the weighted vector times the share of typed words matched."""
         should = list(query.should)
         required = [t for phrase in query.phrases for t in phrase]
         if not should and not required:
             return []
-        # Terms come from the analysis: only [a-z0-9], so they are safe tsquery lexemes.
-        match = " | ".join(should + required)
-        if required:
-            match = f"({' & '.join(required)})"
-        if query.exclude:
-            match = f"({match}) & !({' | '.join(query.exclude)})"
         wanted = list(dict.fromkeys(should + required))
-        vector = f"({TSVECTOR_SQL})"
-        coverage = " + ".join(
-            f"({vector} @@ to_tsquery('simple', :t{i}))::int" for i in range(len(wanted))
-        )
-        # The WHERE uses the indexed expression itself, so the GIN index serves the match.
-        # Only constants are formatted in; every value is a bound parameter.
-        select_sql = f"SELECT item_id, ts_rank('{WEIGHTS}', {vector}, q) * (0.25 + ({coverage})::float / :n) AS score"
-        from_sql = f"FROM search_documents, to_tsquery('simple', :q) AS q WHERE {vector} @@ q"
-        sql = text(f"{select_sql} {from_sql} ORDER BY score DESC LIMIT :limit")
-        params: dict[str, Any] = {"q": match, "n": len(wanted), "limit": limit}
-        params.update({f"t{i}": term for i, term in enumerate(wanted)})
         with self.engine.connect() as connection:
-            return [(int(row.item_id), float(row.score)) for row in connection.execute(sql, params)]
+            shares = self._shares(connection)
+            common = [t for t in should if t in shares]
+            rare = [t for t in should if t not in common]
+            # Terms come from the analysis: only [a-z0-9], so they are safe tsquery lexemes.
+            if required:
+                matches = [" & ".join(required)]
+            elif rare:
+                matches = [" | ".join(rare)]
+            else:  # only frequent words: texts with all of them, or else any of them
+                matches = [" & ".join(common), " | ".join(common)]
+            for match in matches:
+                if query.exclude:
+                    match = f"({match}) & !({' | '.join(query.exclude)})"
+                rows = self._ranked(connection, match, wanted, limit)
+                if rows:
+                    return rows
+            return []
+
+    @staticmethod
+    def _ranked(connection, match: str, wanted: list[str], limit: int) -> list[tuple[int, float]]:
+        coverage = " + ".join(
+            f"(vector @@ to_tsquery('simple', :t{i}))::int" for i in range(len(wanted))
+        )
+        # Only constants are formatted in; every value is a bound parameter.
+        sql = text(
+            f"SELECT item_id, ts_rank('{WEIGHTS}', vector, r) * (0.25 + ({coverage})::float / :n) AS score "  # noqa: S608
+            "FROM search_documents, to_tsquery('simple', :q) AS q, to_tsquery('simple', :r) AS r "
+            "WHERE vector @@ q ORDER BY score DESC LIMIT :limit"
+        )
+        params: dict[str, Any] = {
+            "q": match,
+            "r": " | ".join(wanted),
+            "n": len(wanted),
+            "limit": limit,
+        }
+        params.update({f"t{i}": term for i, term in enumerate(wanted)})
+        return [(int(row.item_id), float(row.score)) for row in connection.execute(sql, params)]
 
     def ids(self) -> set[int]:
         with self.engine.connect() as connection:

@@ -8,6 +8,17 @@ from dataclasses import dataclass, field
 from portal.search.analysis import analyze, expand_query
 
 MAX_QUERY = 500  # characters; longer input is cut, never an error
+# A query word found in more than this share of the texts only re-ranks the texts the rarer words
+# matched (a "common terms" query): "aanbesteding" must not make every engine scan every text.
+# Each engine reads document frequencies from its own statistics.
+COMMON_SHARE = 0.1
+COMMON_MIN_TEXTS = 2000  # below this every text is simply scored
+
+
+def is_common(documents_with_term: float, documents: float) -> bool:
+    return documents >= COMMON_MIN_TEXTS and documents_with_term / documents > COMMON_SHARE
+
+
 _PART_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 
 

@@ -53,40 +53,31 @@ def delete_saved_search(saved: SavedSearch, *, actor: Actor) -> None:
     db.session.flush()
 
 
-def new_matches(saved: SavedSearch, user: User) -> list:
-    """Items this member may see that match and were published after the last alert."""
-    from portal.search.views import run_search
-
-    found = run_search(MultiDict(parse_qs(saved.query_string)), user, with_facets=False)
-    since = as_utc(saved.alerted_until)
-    return [
-        item
-        for item, _score, _snips in found["results"]
-        if item.published_at and as_utc(item.published_at) > since
-    ]
-
-
-def new_match_count(saved: SavedSearch, user: User) -> int:
-    """How many visible matches were published since the last alert: one engine query, one count."""
-    from sqlalchemy import func
-
-    from portal.content.models import Item
-    from portal.content.queries import visible_to
+def _new_since_alert(saved: SavedSearch, user: User) -> list:
+    """The matches this member may see, narrowed by the saved facets, published after the last
+    alert: one engine query and the facet queries, however many results there are."""
+    from portal.search.facets import narrow, selection, visible_matches
     from portal.search.query import parse
     from portal.search.services import find
-    from portal.search.views import FACETS, _filters
 
     args = MultiDict(parse_qs(saved.query_string))
     hits = find(parse(args.get("q", "")))
-    if not hits.scores:
-        return 0
-    selected = {name: args.getlist(name)[:20] for name in FACETS}
-    query = select(func.count(Item.id)).where(
-        Item.id.in_(list(hits.scores)),
-        Item.published_at > as_utc(saved.alerted_until),
-        *visible_to(user),
-    )
-    return db.session.scalar(_filters(query, selected)) or 0
+    since = as_utc(saved.alerted_until)
+    found = narrow(visible_matches(hits.scores, user), selection(args)) if hits.scores else []
+    return [m for m in found if m.published_at and as_utc(m.published_at) > since]
+
+
+def new_matches(saved: SavedSearch, user: User) -> list:
+    """Items this member may see that match and were published after the last alert, newest first."""
+    from portal.content.models import Item
+
+    ids = [m.id for m in _new_since_alert(saved, user)]
+    items = db.session.scalars(select(Item).where(Item.id.in_(ids))).all()
+    return sorted(items, key=lambda item: as_utc(item.published_at), reverse=True)
+
+
+def new_match_count(saved: SavedSearch, user: User) -> int:
+    return len(_new_since_alert(saved, user))
 
 
 def send_alerts() -> tuple[int, int]:

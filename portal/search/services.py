@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectin_polymorphic, selectinload
 
 from portal.content.models import Attachment, Item
 from portal.search.documents import document
@@ -17,7 +17,7 @@ from portal.search.query import ParsedQuery
 from portal.search.whoosh_engine import IndexUnavailableError, WhooshEngine
 
 log = logging.getLogger(__name__)
-MAX_HITS = 1000
+MAX_HITS = 300
 
 
 def engine_name() -> str:
@@ -42,11 +42,26 @@ def engine() -> WhooshEngine | PostgresEngine:
 
 def _documents(session: Session, ids: Iterable[int]) -> tuple[list[dict], list[str]]:
     """Documents for the ids that still exist; the rest are deletions."""
+    from portal.content.kinds import kinds
+    from portal.taxonomy.models import VOCABULARIES
+
     ids = sorted(set(ids))
+    if not session.info.get("terms_loaded"):
+        # Many-to-one terms (procedure, phase...) then come from the identity map, not a query each.
+        for vocabulary in VOCABULARIES.values():
+            session.scalars(select(vocabulary.model)).all()
+        session.info["terms_loaded"] = True
     items = session.scalars(
         select(Item)
         .where(Item.id.in_(ids))
-        .options(selectinload(Item.attachments), selectinload(Item.themes))
+        .options(
+            selectin_polymorphic(Item, [spec.model for spec in kinds().values()]),
+            selectinload(Item.attachments),
+            selectinload(Item.themes),
+            selectinload(Item.product_groups),
+            selectinload(Item.tags),
+            selectinload(Item.organisation),
+        )
     ).all()
     found = {item.id for item in items}
     return [document(item) for item in items], [str(i) for i in ids if i not in found]
@@ -115,6 +130,7 @@ def reindex(batch: int = 500, progress=None) -> int:
             if progress:
                 progress(len(chunk))
             session.expunge_all()
+            session.info["terms_loaded"] = False
     return total
 
 

@@ -3,154 +3,56 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from flask import abort, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectin_polymorphic, selectinload
 
 from portal import permissions
 from portal.content.kinds import kinds
-from portal.content.models import Item, item_product_groups, item_themes
+from portal.content.models import Item
 from portal.content.queries import visible_to
 from portal.extensions import db
 from portal.forms import button_action
 from portal.groups.models import WorkingGroup
-from portal.organisations.models import Organisation, organisation_regions
-from portal.regions.models import Region
+from portal.organisations.models import Organisation
 from portal.search import bp
 from portal.search.documents import body_text
+from portal.search.facets import FACET_LABELS, narrow, selection, visible_matches
+from portal.search.facets import counts as facet_counts
 from portal.search.query import parse
-from portal.search.services import find
+from portal.search.services import MAX_HITS, find
 from portal.search.snippets import snippet
-from portal.taxonomy.models import OrganisationType, ProductGroup, Theme
+from portal.taxonomy.models import ProductGroup, Theme
 
 PER_PAGE = 20
-
-
-def _kind_facets() -> dict:
-    """Facets on one kind's own fields: (kind model, relationship, slug column)."""
-    from portal.criteria.models import Criterion
-    from portal.taxonomy.models import AmbitionLevel, AwardMethod, CriterionKind, Procedure
-    from portal.tenders.models import Tender
-
-    return {
-        "procedure": (Tender, Tender.procedure, Procedure.slug),
-        "gunningsmethode": (Tender, Tender.award_method, AwardMethod.slug),
-        "ambitie": (Criterion, Criterion.ambition_level, AmbitionLevel.slug),
-        "criteriumsoort": (Criterion, Criterion.criterion_kind, CriterionKind.slug),
-    }
+RECENT_REVIEW_DAYS = 365
 
 
 MARKDOWN_CHARS = re.compile(r"[#*_>`|\[\]]+")
-FACETS = (
-    "soort",
-    "thema",
-    "productgroep",
-    "organisatietype",
-    "regio",
-    "jaar",
-    "procedure",
-    "gunningsmethode",
-    "ambitie",
-    "criteriumsoort",
-)
 
 
-KIND_FACETS = _kind_facets()
+def boost(reviewed_at: date | None) -> float:
+    """A modest boost for items whose owner confirmed them recently (reviewed within a year)."""
+    if reviewed_at is not None and (date.today() - reviewed_at).days <= RECENT_REVIEW_DAYS:
+        return 1.15
+    return 1.0
 
 
-def _filters(query, selected: dict[str, list[str]], skip: str | None = None):
-    """OR within a facet, AND across facets (a facet's own counts ignore its own selection)."""
-    for name, values in selected.items():
-        if not values or name == skip:
-            continue
-        if name == "soort":
-            query = query.where(Item.kind.in_(values))
-        elif name == "thema":
-            query = query.where(Item.themes.any(Theme.slug.in_(values)))
-        elif name == "productgroep":
-            query = query.where(Item.product_groups.any(ProductGroup.slug.in_(values)))
-        elif name == "organisatietype":
-            query = query.where(
-                Item.organisation.has(Organisation.type.has(OrganisationType.slug.in_(values)))
-            )
-        elif name == "regio":
-            query = query.where(
-                Item.organisation.has(Organisation.regions.any(Region.slug.in_(values)))
-            )
-        elif name == "jaar":
-            years = [int(v) for v in values if v.isdigit()]
-            query = query.where(Item.year.in_(years))
-        elif name in KIND_FACETS:
-            model, relation, column = KIND_FACETS[name]
-            query = query.where(
-                Item.id.in_(select(model.id).join(relation).where(column.in_(values)))
-            )
-    return query
-
-
-def _facet_counts(
-    ids: list[int], selected: dict[str, list[str]], user
-) -> dict[str, list[tuple[str, str, int]]]:
-    """(value, label, count) per facet over the visible matches only."""
-    counts: dict[str, list[tuple[str, str, int]]] = {}
-
-    def base(skip: str):
-        return _filters(
-            select(Item.id).where(Item.id.in_(ids), *visible_to(user)), selected, skip
-        ).subquery()
-
-    kind_labels = {key: str(spec.plural) for key, spec in kinds().items()}
-    sub = base("soort")
-    rows = db.session.execute(
-        select(Item.kind, func.count()).where(Item.id.in_(select(sub.c.id))).group_by(Item.kind)
-    ).all()
-    counts["soort"] = [(kind, kind_labels.get(kind, kind), n) for kind, n in rows]
-    for name, table, model, column in (
-        ("thema", item_themes, Theme, item_themes.c.theme_id),
-        ("productgroep", item_product_groups, ProductGroup, item_product_groups.c.product_group_id),
-    ):
-        sub = base(name)
-        rows = db.session.execute(
-            select(model.slug, model.name, func.count()).join(table, column == model.id)
-            .where(table.c.item_id.in_(select(sub.c.id))).group_by(model.slug, model.name)
-        ).all()  # fmt: skip
-        counts[name] = [(slug, label, n) for slug, label, n in rows]
-    sub = base("organisatietype")
-    rows = db.session.execute(
-        select(OrganisationType.slug, OrganisationType.name, func.count()).select_from(Item)
-        .join(Organisation, Item.organisation_id == Organisation.id).join(OrganisationType)
-        .where(Item.id.in_(select(sub.c.id))).group_by(OrganisationType.slug, OrganisationType.name)
+def _load(ids: list[int]) -> list[Item]:
+    """The page's items, in this order, with what their result and snippet show in few queries."""
+    items = db.session.scalars(
+        select(Item).where(Item.id.in_(ids)).options(
+            selectin_polymorphic(Item, [spec.model for spec in kinds().values()]),
+            selectinload(Item.attachments), selectinload(Item.organisation),
+            selectinload(Item.themes),
+        )
     ).all()  # fmt: skip
-    counts["organisatietype"] = [tuple(r) for r in rows]
-    sub = base("regio")
-    rows = db.session.execute(
-        select(Region.slug, Region.name, func.count()).select_from(Item)
-        .join(organisation_regions, organisation_regions.c.organisation_id == Item.organisation_id)
-        .join(Region, Region.id == organisation_regions.c.region_id)
-        .where(Item.id.in_(select(sub.c.id))).group_by(Region.slug, Region.name)
-    ).all()  # fmt: skip
-    counts["regio"] = [tuple(r) for r in rows]
-    sub = base("jaar")
-    rows = db.session.execute(
-        select(Item.year, func.count())
-        .where(Item.id.in_(select(sub.c.id)), Item.year.is_not(None))
-        .group_by(Item.year)
-    ).all()
-    counts["jaar"] = [(str(y), str(y), n) for y, n in sorted(rows, reverse=True)]
-    for name, (model, relation, _column) in KIND_FACETS.items():
-        sub = base(name)
-        term = relation.property.mapper.class_
-        rows = db.session.execute(
-            select(term.slug, term.name, func.count()).select_from(model).join(relation)
-            .where(model.id.in_(select(sub.c.id))).group_by(term.slug, term.name)
-        ).all()  # fmt: skip
-        counts[name] = [tuple(r) for r in rows]
-    for name in counts:
-        if name != "jaar":
-            counts[name].sort(key=lambda row: (-row[2], row[1]))
-    return counts
+    by_id = {item.id: item for item in items}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def _snippets(item: Item, terms: set[str]) -> list[tuple[str, object]]:
@@ -192,7 +94,7 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
     user = current_user if user is None else user
     raw = args.get("q", "")
     query = parse(raw)
-    selected = {name: args.getlist(name)[:20] for name in FACETS}
+    selected = selection(args)
     page_raw = args.get("pagina", "1")
     if not page_raw.isdigit() or not 1 <= int(page_raw) <= 10_000:
         raise BadSearchError(_("Het paginanummer moet een getal van 1 tot 10.000 zijn."))
@@ -203,24 +105,28 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
     hits = find(query)
     results, total, counts = [], 0, {}
     if hits.scores:
-        ids = list(hits.scores)
-        visible = _filters(select(Item).where(Item.id.in_(ids), *visible_to(user)), selected)
-        items = db.session.scalars(visible).all()
+        matches = visible_matches(hits.scores, user)
+        found = narrow(matches, selected)
+        scores = {m.id: hits.scores[m.id] * boost(m.reviewed_at) for m in found}
         if sort == "datum":
-            items.sort(key=lambda i: (i.published_at is not None, i.published_at), reverse=True)
+            found.sort(
+                key=lambda m: (m.published_at is not None, m.published_at, m.id), reverse=True
+            )
         else:
-            items.sort(key=lambda i: hits.scores[i.id], reverse=True)
-        total = len(items)
+            found.sort(key=lambda m: (scores[m.id], m.id), reverse=True)
+        total = len(found)
         start = (page_number - 1) * PER_PAGE
         terms = query.highlight_terms
         results = [
-            (item, hits.scores[item.id], _snippets(item, terms))
-            for item in items[start : start + PER_PAGE]
+            (item, scores[item.id], _snippets(item, terms))
+            for item in _load([m.id for m in found[start : start + PER_PAGE]])
         ]
-        counts = _facet_counts(ids, selected, user) if with_facets else {}
+        if with_facets:
+            counts = facet_counts(matches, selected)
     return {
         "query": query, "selected": selected, "page": page_number, "sort": sort, "results": results,
         "total": total, "counts": counts, "unavailable": hits.unavailable,
+        "capped": len(hits.scores) >= MAX_HITS,
         "pages": max(1, (total + PER_PAGE - 1) // PER_PAGE),
         "suggestion": spelling_hint(query.text) if query.text and total < 3 else None,
     }  # fmt: skip
@@ -239,15 +145,6 @@ def _directory(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def _facet_labels() -> dict[str, str]:
-    return {
-        "soort": _("Soort"), "thema": _("Thema"), "productgroep": _("Productgroep"),
-        "organisatietype": _("Soort organisatie"), "regio": _("Regio"), "jaar": _("Jaar"),
-        "procedure": _("Procedure"), "gunningsmethode": _("Gunningsmethode"),
-        "ambitie": _("Ambitieniveau"), "criteriumsoort": _("Soort criterium"),
-    }  # fmt: skip
-
-
 @bp.route("/zoeken")
 def index():
     try:
@@ -259,10 +156,11 @@ def index():
         "search/index.html", q=query.text, results=found["results"], total=found["total"],
         counts=found["counts"], selected=found["selected"], page=found["page"], pages=found["pages"],
         sort=found["sort"], unavailable=found["unavailable"], suggestion=found["suggestion"],
+        capped=found["capped"],
         directory=_directory(query.text) if found["page"] == 1 else [],
         empty_query=query.is_empty and bool(request.args.get("q", "").strip()),
         toggle_url=toggle_url, page_url=page_url,
-        facet_labels=_facet_labels(),
+        facet_labels=FACET_LABELS,
     )  # fmt: skip
 
 
@@ -289,6 +187,7 @@ def api():
         facets={name: [{"value": v, "label": label, "count": n} for v, label, n in rows] for name, rows in found["counts"].items()},
         suggestion=found["suggestion"],
         unavailable=found["unavailable"],
+        capped=found["capped"],
     )  # fmt: skip
 
 

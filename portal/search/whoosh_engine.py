@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,18 +15,27 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import And, AndMaybe, AndNot, Or, Term
 from whoosh.scoring import BM25F
 
-from portal.search.documents import FIELD_BOOSTS
-from portal.search.query import ParsedQuery
+from portal.search.query import ParsedQuery, is_common
 
-FIELDS = tuple(FIELD_BOOSTS)
+# BM25F sums each field's term frequency times its weight before saturating; one field in which a
+# term occurs weight times per occurrence is the same sum, and merges one posting list per term
+# instead of five (frequencies only, so the repeats cost no index space).
+REPEATS = {"title": 6, "summary": 3, "taxonomy": 3, "body": 2, "attachments": 1}
 
 
 def _schema() -> Schema:
-    text = {
-        name: TEXT(analyzer=SpaceSeparatedTokenizer(), field_boost=boost)
-        for name, boost in FIELD_BOOSTS.items()
-    }
-    return Schema(id=ID(stored=True, unique=True), kind=ID(stored=True), **text)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        kind=ID(stored=True),
+        text=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False),
+    )
+
+
+def weighted_text(document: dict[str, str]) -> str:
+    return " ".join(" ".join([document[name]] * n) for name, n in REPEATS.items() if document[name])
+
+
+_LOCAL = threading.local()
 
 
 class IndexUnavailableError(RuntimeError):
@@ -40,7 +51,10 @@ class WhooshEngine:
     def _open(self, create: bool = False):
         try:
             if whoosh_index.exists_in(self.directory):
-                return whoosh_index.open_dir(self.directory)
+                ix = whoosh_index.open_dir(self.directory)
+                if set(ix.schema.names()) != set(_schema().names()):
+                    raise IndexUnavailableError("zoekindex met een oud schema: herbouw hem")
+                return ix
         except Exception as error:
             if not create:
                 raise IndexUnavailableError(str(error)) from error
@@ -73,39 +87,69 @@ class WhooshEngine:
         for doc_id in deleted_ids:
             writer.delete_by_term("id", doc_id)
         for document in documents:
-            writer.update_document(**document)
+            writer.update_document(
+                id=document["id"], kind=document["kind"], text=weighted_text(document)
+            )
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
-        """(item id, score) of the best matches; more matched terms and heavier fields rank first."""
-        ix = self._open()
-
-        def anywhere(term: str):
-            return Or([Term(field, term) for field in FIELDS])
-
-        optional = Or([anywhere(t) for t in query.should]) if query.should else None
-        if query.phrases:
-            required = And([anywhere(t) for phrase in query.phrases for t in phrase])
-            combined = AndMaybe(required, optional) if optional is not None else required
-        elif optional is not None:
-            combined = optional
+        """(item id, score) of the best matches; texts matching more of the typed words rank first."""
+        searcher = self._searcher()
+        total = max(1, searcher.doc_count())
+        should = [t for t in query.should if searcher.doc_frequency("text", t)]
+        common = [t for t in should if is_common(searcher.doc_frequency("text", t), total)]
+        rare = [t for t in should if t not in common]
+        phrase_terms = [t for phrase in query.phrases for t in phrase]
+        if phrase_terms:
+            required = And([Term("text", t) for t in phrase_terms])
+        elif rare:
+            required = Or([Term("text", t) for t in rare])
+        elif common:
+            # Only frequent words: texts with all of them first; if none has all, any of them.
+            required = And([Term("text", t) for t in common])
+            if not searcher.search(required, limit=1):
+                required = Or([Term("text", t) for t in common])
+            common = []
         else:
             return []
+        optional = should if phrase_terms else common
+        combined = (
+            AndMaybe(required, Or([Term("text", t) for t in optional])) if optional else required
+        )
         if query.exclude:
-            combined = AndNot(combined, Or([anywhere(t) for t in query.exclude]))
-        wanted = set(query.should) | {t for phrase in query.phrases for t in phrase}
-        with ix.searcher(weighting=BM25F()) as searcher:
-            hits = searcher.search(combined, limit=limit, terms=True)
-            results = []
-            for hit in hits:
-                # Coordination: a text that matches more of the words the buyer typed ranks higher
-                # than one that matches a single word many times or in a heavy field.
-                matched = {
-                    term.decode() if isinstance(term, bytes) else term
-                    for _field, term in hit.matched_terms()
-                }
-                coverage = len(matched & wanted) / len(wanted)
-                results.append((int(hit["id"]), float(hit.score) * (0.25 + coverage)))
-            return results
+            combined = AndNot(combined, Or([Term("text", t) for t in query.exclude]))
+        hits = searcher.search(combined, limit=limit)
+        return [(int(hit["id"]), float(hit.score)) for hit in hits]
+
+    def _stamp(self) -> tuple:
+        """Which table of contents is current: names and times, so a rebuilt index (whose
+        generation numbers start again) is never mistaken for the one a searcher holds."""
+        try:
+            return tuple(
+                sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(self.directory)
+                       if e.name.endswith(".toc"))
+            )  # fmt: skip
+        except OSError as error:
+            raise IndexUnavailableError(str(error)) from error
+
+    def _searcher(self):
+        """This thread's searcher, kept open between requests and reopened when the index changed
+        (opening one costs more than most searches)."""
+        cache = _LOCAL.__dict__.setdefault("searchers", {})
+        stamp = self._stamp()
+        stamped = cache.get(self.directory)
+        if stamped is not None and stamped[0] == stamp:
+            return stamped[1]
+        if stamped is not None:
+            stamped[1].close()
+        cache.pop(self.directory, None)
+        try:
+            searcher = self._open().searcher(weighting=BM25F())
+        except IndexUnavailableError:
+            raise
+        except Exception as error:  # files replaced under us: the index is being rebuilt
+            raise IndexUnavailableError(str(error)) from error
+        cache[self.directory] = (stamp, searcher)
+        return searcher
 
     def ids(self) -> set[int]:
         ix = self._open()

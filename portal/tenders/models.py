@@ -41,6 +41,8 @@ class Tender(Item):
     mvi: Mapped[list] = mapped_column(JSON, default=list)
     # The ambition levels used in `mvi`, space-separated, so lists can filter on them in SQL.
     ambition_levels: Mapped[str] = mapped_column(String(100), default="")
+    # Likewise the instruments used in `mvi`, for the search facet.
+    instruments: Mapped[str] = mapped_column(String(200), default="", server_default="")
     number_of_bids: Mapped[int | None] = mapped_column(Integer)
     # Per bid: bidder, price_eur, quality_score, mki_eur, winner.
     bids: Mapped[list] = mapped_column(JSON, default=list)

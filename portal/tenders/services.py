@@ -101,6 +101,9 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
     item.ambition_levels = " ".join(
         sorted({row["ambition_level"] for row in item.mvi if row["ambition_level"]})
     )
+    item.instruments = " ".join(
+        sorted({row["instrument"] for row in item.mvi if row["instrument"]})
+    )
     item.number_of_bids = whole_number(
         fields, "number_of_bids", _("het aantal inschrijvingen"), high=1000
     )

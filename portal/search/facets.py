@@ -1,0 +1,185 @@
+"""Facets over the visible matches: their values are read in a handful of queries, then filtered
+and counted in memory (OR within a facet, AND across facets; a facet's own counts ignore its own
+selection), so narrowing never costs a query per facet."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.content.models import Item, item_product_groups, item_themes
+from portal.content.queries import visible_to
+from portal.extensions import db
+
+# URL name -> label; the order is the order on the page.
+FACET_LABELS = {
+    "soort": _l("Soort"),
+    "thema": _l("Thema"),
+    "productgroep": _l("Productgroep"),
+    "organisatietype": _l("Soort organisatie"),
+    "regio": _l("Regio"),
+    "jaar": _l("Jaar"),
+    "procedure": _l("Procedure"),
+    "gunningsmethode": _l("Gunningsmethode"),
+    "instrument": _l("Instrument"),
+    "ambitie": _l("Ambitieniveau"),
+    "criteriumsoort": _l("Soort criterium"),
+}
+FACETS = tuple(FACET_LABELS)
+MAX_VALUES = 20  # per facet in a URL; more is ignored
+
+
+@dataclass
+class Match:
+    id: int
+    published_at: datetime | None
+    reviewed_at: date | None
+    values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+
+def selection(args) -> dict[str, list[str]]:
+    return {name: [str(v)[:100] for v in args.getlist(name)[:MAX_VALUES]] for name in FACETS}
+
+
+def visible_matches(ids: Iterable[int], user) -> list[Match]:
+    """The ids this user may see, with every facet value of each (six queries, whatever the size)."""
+    from portal.consultations.models import Consultation  # noqa: F401 (mapper configured)
+    from portal.criteria.models import Criterion
+    from portal.organisations.models import Organisation, organisation_regions
+    from portal.regions.models import Region
+    from portal.taxonomy.models import (
+        AmbitionLevel,
+        AwardMethod,
+        CriterionKind,
+        OrganisationType,
+        Procedure,
+        ProductGroup,
+        Theme,
+    )
+    from portal.tenders.models import Tender
+
+    ids = list(ids)
+    rows = db.session.execute(
+        select(Item.id, Item.published_at, Item.reviewed_at, Item.kind, Item.year,
+               Item.organisation_id).where(Item.id.in_(ids), *visible_to(user))
+    ).all()  # fmt: skip
+    matches = {row.id: Match(row.id, row.published_at, row.reviewed_at) for row in rows}
+    if not matches:
+        return []
+    found = list(matches)
+    by_org: dict[int, list[Match]] = defaultdict(list)
+    for row in rows:
+        values = matches[row.id].values
+        values["soort"].add(row.kind)
+        if row.year is not None:
+            values["jaar"].add(str(row.year))
+        by_org[row.organisation_id].append(matches[row.id])
+
+    def add(name: str, pairs) -> None:
+        for item_id, slug in pairs:
+            if slug:
+                matches[item_id].values[name].add(slug)
+
+    add("thema", db.session.execute(
+        select(item_themes.c.item_id, Theme.slug).join(Theme, Theme.id == item_themes.c.theme_id)
+        .where(item_themes.c.item_id.in_(found))))  # fmt: skip
+    add("productgroep", db.session.execute(
+        select(item_product_groups.c.item_id, ProductGroup.slug)
+        .join(ProductGroup, ProductGroup.id == item_product_groups.c.product_group_id)
+        .where(item_product_groups.c.item_id.in_(found))))  # fmt: skip
+    for row in db.session.execute(
+        select(Tender.id, Procedure.slug.label("procedure"), AwardMethod.slug.label("award"),
+               Tender.instruments, Tender.ambition_levels)
+        .outerjoin(Procedure, Procedure.id == Tender.procedure_id)
+        .outerjoin(AwardMethod, AwardMethod.id == Tender.award_method_id)
+        .where(Tender.id.in_(found))
+    ):  # fmt: skip
+        add("procedure", [(row.id, row.procedure)])
+        add("gunningsmethode", [(row.id, row.award)])
+        add("instrument", [(row.id, slug) for slug in row.instruments.split()])
+        add("ambitie", [(row.id, slug) for slug in row.ambition_levels.split()])
+    for row in db.session.execute(
+        select(Criterion.id, CriterionKind.slug.label("kind"), AmbitionLevel.slug.label("ambition"))
+        .outerjoin(CriterionKind, CriterionKind.id == Criterion.criterion_kind_id)
+        .outerjoin(AmbitionLevel, AmbitionLevel.id == Criterion.ambition_level_id)
+        .where(Criterion.id.in_(found))
+    ):  # fmt: skip
+        add("criteriumsoort", [(row.id, row.kind)])
+        add("ambitie", [(row.id, row.ambition)])
+    for org_id, type_slug, region_slug in db.session.execute(
+        select(Organisation.id, OrganisationType.slug, Region.slug)
+        .outerjoin(OrganisationType, OrganisationType.id == Organisation.type_id)
+        .outerjoin(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
+        .outerjoin(Region, Region.id == organisation_regions.c.region_id)
+        .where(Organisation.id.in_(list(by_org)))
+    ):  # fmt: skip
+        for match in by_org[org_id]:
+            if type_slug:
+                match.values["organisatietype"].add(type_slug)
+            if region_slug:
+                match.values["regio"].add(region_slug)
+    return list(matches.values())
+
+
+def _passing(
+    matches: list[Match], selected: dict[str, list[str]], skip: str | None = None
+) -> list[Match]:
+    active = [(name, set(values)) for name, values in selected.items() if values and name != skip]
+    if not active:
+        return matches
+    return [m for m in matches if all(not m.values[n].isdisjoint(v) for n, v in active)]
+
+
+def narrow(matches: list[Match], selected: dict[str, list[str]]) -> list[Match]:
+    """The matches that pass every selected facet."""
+    return _passing(matches, selected)
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    from portal.content.kinds import kinds
+    from portal.regions.models import Region
+    from portal.taxonomy.models import (
+        AmbitionLevel,
+        AwardMethod,
+        CriterionKind,
+        Instrument,
+        OrganisationType,
+        Procedure,
+        ProductGroup,
+        Theme,
+    )
+
+    labels = {"soort": {key: str(spec.plural) for key, spec in kinds().items()}}
+    for name, model in (
+        ("thema", Theme), ("productgroep", ProductGroup), ("organisatietype", OrganisationType),
+        ("regio", Region), ("procedure", Procedure), ("gunningsmethode", AwardMethod),
+        ("instrument", Instrument), ("ambitie", AmbitionLevel), ("criteriumsoort", CriterionKind),
+    ):  # fmt: skip
+        labels[name] = {
+            slug: name for slug, name in db.session.execute(select(model.slug, model.name))
+        }
+    return labels
+
+
+def counts(
+    matches: list[Match], selected: dict[str, list[str]]
+) -> dict[str, list[tuple[str, str, int]]]:
+    """(value, label, count) per facet: most frequent first, years newest first."""
+    labels = _labels()
+    result: dict[str, list[tuple[str, str, int]]] = {}
+    for name in FACETS:
+        counter: Counter[str] = Counter()
+        for match in _passing(matches, selected, skip=name):
+            counter.update(match.values[name])
+        rows = [(value, labels.get(name, {}).get(value, value), n) for value, n in counter.items()]
+        if name == "jaar":
+            rows.sort(key=lambda row: row[0], reverse=True)
+        else:
+            rows.sort(key=lambda row: (-row[2], row[1]))
+        result[name] = rows
+    return result

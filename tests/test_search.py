@@ -271,6 +271,8 @@ def test_instrument_facet_and_facets_combine(client, world):
     page = client.get("/zoeken", query_string={"q": "asfalt"}).get_data(as_text=True)
     assert "Uitnodigen (functionele uitvraag" in page and "Voorschrijven (minimumeisen" in page
     assert titles(client, "asfalt", instrument="uitnodigen") == ["Asfalt uitnodigend"]
+    chosen = client.get("/zoeken", query_string={"q": "asfalt", "instrument": "uitnodigen"})
+    assert "ruimte voor innovatie) ✕" in chosen.get_data(as_text=True)  # the label, not the slug
     # OR within a facet, AND across facets; an unknown value simply matches nothing.
     both = titles(client, "asfalt", instrument=["uitnodigen", "voorschrijven"])
     assert sorted(both) == ["Asfalt uitnodigend", "Asfalt voorschrijvend"]

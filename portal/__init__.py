@@ -87,9 +87,13 @@ def register_blueprints(app: Flask) -> None:
     init_file_cleanup()
     init_index_on_commit()
     from portal.admin import bp as admin
+    from portal.events.views import bp as events
     from portal.groups import bp as groups
     from portal.main import bp as main
+    from portal.moderation.views import bp as moderation
+    from portal.notifications import bp as notifications
     from portal.organisations import bp as organisations
+    from portal.questions.views import bp as questions
     from portal.regions import bp as regions
     from portal.taxonomy import bp as taxonomy
 
@@ -101,6 +105,10 @@ def register_blueprints(app: Flask) -> None:
         groups,
         taxonomy,
         admin,
+        events,
+        questions,
+        notifications,
+        moderation,
         content,
         search,
     ):

@@ -68,6 +68,28 @@ def alerts_command() -> None:
     )
 
 
+notify_cli = AppGroup("notify", help="Meldingen per e-mail versturen.")
+
+
+@notify_cli.command("digest")
+@click.option(
+    "--period", type=click.Choice(["daily", "weekly"]), default="daily", show_default=True,
+    help="Voor leden die een dagelijks of wekelijks overzicht kozen.",
+)  # fmt: skip
+def digest_command(period: str) -> None:
+    """Mail each member one overview of their unsent notices (safe to run twice)."""
+    import time
+
+    from portal.notifications.digest import send_digests
+
+    started = time.perf_counter()
+    mails, notices = send_digests(period)
+    db.session.commit()
+    click.echo(
+        f"Overzichten ({period}): {mails} mails met {notices} meldingen in {time.perf_counter() - started:.2f} s."
+    )
+
+
 content_cli = AppGroup("content", help="Kennisitems importeren en exporteren (JSON Lines).")
 
 
@@ -119,6 +141,15 @@ def seed_command(with_demo_users: bool) -> None:
         )
         for number, reason in loader.knowledge_report.errors:
             click.echo(f"  knowledge.jsonl regel {number}: {reason}", err=True)
+    if loader.events_report is not None:
+        click.echo(
+            f"Bijeenkomsten: {loader.events_report.summary()}; "
+            f"{loader.registrations_added} demo-aanmeldingen."
+        )
+        for number, reason in loader.events_report.errors:
+            click.echo(f"  events.yaml bijeenkomst {number}: {reason}", err=True)
+    if loader.community_added:
+        click.echo(f"Community: {loader.community_added} demovragen met antwoorden toegevoegd.")
     if with_demo_users:
         click.echo("\nDemo-logins (wachtwoord voor allemaal: " + password + "):")
         for role, email, name in demo_logins():
@@ -130,14 +161,19 @@ def seed_command(with_demo_users: bool) -> None:
 @click.argument("email")
 @click.option("--site-admin/--no-site-admin", default=False)
 @click.option("--moderator/--no-moderator", default=False)
-def set_role_command(email: str, site_admin: bool, moderator: bool) -> None:
-    """Make an account site administrator and/or moderator (or take it away)."""
+@click.option(
+    "--expert/--no-expert", default=None, help="Aangewezen expert: mag antwoorden verifiëren."
+)
+def set_role_command(email: str, site_admin: bool, moderator: bool, expert: bool | None) -> None:
+    """Make an account site administrator, moderator and/or designated expert (or take it away)."""
     from portal.accounts import services
 
     user = services.find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"Geen account met e-mailadres {email}.")
-    services.set_site_roles(user, is_moderator=moderator, is_site_admin=site_admin, actor=SYSTEM)
+    services.set_site_roles(
+        user, is_moderator=moderator, is_site_admin=site_admin, is_expert=expert, actor=SYSTEM
+    )
     db.session.commit()
     click.echo(f"{user.email}: beheerder={site_admin}, moderator={moderator}")
 
@@ -164,3 +200,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(notify_cli)

@@ -61,9 +61,15 @@ def deliver(message: EmailMessage) -> Path | None:
     return path
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Queue a mail that goes out only when the current transaction commits."""
+def send_mail(to: str, subject: str, body: str, *, unsubscribe_url: str | None = None) -> None:
+    """Queue a mail that goes out only when the current transaction commits.
+
+    With unsubscribe_url the mail carries List-Unsubscribe headers (one click, RFC 8058).
+    """
     message = build_message(to, subject, body)
+    if unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def send() -> None:

@@ -17,8 +17,11 @@ from werkzeug.exceptions import Forbidden
 if TYPE_CHECKING:
     from portal.accounts.models import User
     from portal.content.models import Item
+    from portal.events.models import Event
     from portal.groups.models import GroupMembership, WorkingGroup
+    from portal.notifications.models import Notification
     from portal.organisations.models import Membership, Organisation
+    from portal.questions.models import Answer, Question
 
 Actor = Any  # a User, Flask-Login's AnonymousUserMixin, or SYSTEM
 
@@ -269,6 +272,119 @@ def can_mark_item(user: Actor, item: Item) -> bool:
 
 def can_delete_saved_search(user: Actor, saved) -> bool:
     return is_signed_in(user) and (user is SYSTEM or saved.user_id == user.id)
+
+
+# --- Events -------------------------------------------------------------------------------
+
+
+def can_register_for_event(user: Actor, event: Event) -> bool:
+    """Verified members who can see the event sign themselves up (when is the service's call)."""
+    return user is not SYSTEM and is_verified_member(user) and can_view_item(user, event)
+
+
+def can_cancel_event_registration(user: Actor, event: Event) -> bool:
+    """Anyone signed in may withdraw their own sign-up (the service checks there is one)."""
+    return user is not SYSTEM and is_signed_in(user)
+
+
+def can_see_event_attendees(user: Actor, event: Event) -> bool:
+    """Members of an organising organisation and moderators see who comes; others see counts."""
+    if not can_view_item(user, event):
+        return False
+    if can_moderate(user):
+        return True
+    return is_verified_member(user) and any(
+        organisation_role(user, owner) is not None for owner in event.owners
+    )
+
+
+# --- Questions and answers ----------------------------------------------------------------
+
+
+def can_ask_question(user: Actor) -> bool:
+    """Verified members of an organisation ask; the question stands under that organisation."""
+    if user is SYSTEM:
+        return True
+    return is_verified_member(user) and any(m.is_approved for m in user.memberships)
+
+
+def can_answer_question(user: Actor, question: Question) -> bool:
+    """Verified members who can see an open question (not marked as a duplicate)."""
+    if question.status != "published" or question.duplicate_of_id is not None:
+        return False
+    return user is SYSTEM or (is_verified_member(user) and can_view_item(user, question))
+
+
+def can_edit_answer(user: Actor, answer: Answer) -> bool:
+    if user is SYSTEM or can_moderate(user):
+        return True
+    return is_verified_member(user) and answer.author_id == user.id
+
+
+def can_vote_answer(user: Actor, answer: Answer) -> bool:
+    """Verified members who can see the question (own answers are refused with a reason)."""
+    return user is not SYSTEM and is_verified_member(user) and can_view_item(user, answer.question)
+
+
+def can_comment_answer(user: Actor, answer: Answer) -> bool:
+    return can_vote_answer(user, answer) and answer.hidden_at is None
+
+
+def can_accept_answer(user: Actor, answer: Answer) -> bool:
+    """Only the asker accepts (moderators may, for an asker who left)."""
+    if user is SYSTEM or can_moderate(user):
+        return True
+    return is_verified_member(user) and answer.question.author_id == user.id
+
+
+def can_verify_answer(user: Actor, answer: Answer) -> bool:
+    """Moderators and designated experts mark an answer as checked."""
+    if user is SYSTEM or can_moderate(user):
+        return True
+    return (
+        is_verified_member(user)
+        and bool(getattr(user, "is_expert", False))
+        and can_view_item(user, answer.question)
+    )
+
+
+def can_mark_duplicate(user: Actor, question: Question) -> bool:
+    if user is SYSTEM or can_moderate(user):
+        return True
+    return is_verified_member(user) and question.author_id == user.id
+
+
+def can_moderate_answer(user: Actor, answer: Answer) -> bool:
+    return user is SYSTEM or can_moderate(user)
+
+
+def can_flag_answer(user: Actor, answer: Answer) -> bool:
+    """Verified members who can see an answer may report it to the moderators."""
+    return can_vote_answer(user, answer) and answer.hidden_at is None
+
+
+def can_resolve_report(user: Actor, report: Any) -> bool:
+    return user is SYSTEM or can_moderate(user)
+
+
+def can_view_profiles(user: Actor) -> bool:
+    """Member profiles (names, functions, answers) are for verified members only."""
+    return user is SYSTEM or is_verified_member(user)
+
+
+# --- Follows and notifications -------------------------------------------------------------
+
+
+def can_follow(user: Actor) -> bool:
+    return user is not SYSTEM and is_verified_member(user)
+
+
+def can_read_notification(user: Actor, notification: Notification) -> bool:
+    return is_signed_in(user) and notification.user_id == getattr(user, "id", None)
+
+
+def can_change_notification_settings(user: Actor, account: User) -> bool:
+    return user is SYSTEM or (is_signed_in(user) and account.id == user.id)
 
 
 # --- Enforcing permissions in services ----------------------------------------------------

@@ -6,6 +6,7 @@ Every record is looked up by its slug (or e-mail) first, so a second run changes
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import event, select
 
 from portal.accounts import services as accounts
 from portal.accounts.models import User
+from portal.common import utcnow
 from portal.config import PROJECT_ROOT
 from portal.extensions import db
 from portal.groups import services as groups
@@ -29,11 +31,13 @@ from portal.taxonomy.models import (
     VOCABULARIES,
     JobRole,
     OrganisationType,
+    ProductGroup,
     SizeClass,
     Theme,
 )
 
 SEEDS = PROJECT_ROOT / "seeds"
+DEMO_ACCOUNT_AGE_DAYS = 90
 ORGANISATION_TYPE_SLUGS = {
     "Gemeente": "gemeente",
     "Provincie": "provincie",
@@ -64,6 +68,9 @@ class Loader:
         self._new: set[int] = set()  # rows made in this run are not also counted as updated
         self.knowledge_report = None
         self.attachments_added = 0
+        self.events_report = None
+        self.registrations_added = 0
+        self.community_added = 0
 
     def count_changes(self, session, flush_context, instances) -> None:
         """before_flush hook: count new and really changed rows per table."""
@@ -202,6 +209,8 @@ class Loader:
                 user = accounts.create_verified_user(
                     item["email"], password, item["name"], actor=SYSTEM
                 )
+                # Demo accounts "exist" for a while, as their demo questions and answers do.
+                user.created_at = utcnow() - timedelta(days=DEMO_ACCOUNT_AGE_DAYS)
                 accounts.update_profile(
                     user,
                     name=item["name"],
@@ -269,6 +278,109 @@ class Loader:
                 demo_docx(tender.title, tender.summary),
                 actor=SYSTEM,
             )
+
+    def community(self) -> None:
+        """Demo questions, answers, votes, follows and "vraagbaak" opt-ins from seeds/community.yaml,
+        made through the real services (so notices are made too). A question that exists is left
+        alone, so a second run changes nothing."""
+        from portal.content.models import Item
+        from portal.notifications import services as notify
+        from portal.questions import services as qa
+        from portal.questions.models import Question
+
+        path = SEEDS / "community.yaml"
+        if not path.exists():
+            return
+        data = _read("community.yaml")
+        now = utcnow()
+
+        def user(email: str) -> User:
+            found = accounts.find_user_by_email(email)
+            if found is None:
+                raise ValueError(f"Onbekende demogebruiker in community.yaml: {email!r}")
+            return found
+
+        def slugs(external_ids: list[str]) -> list[str]:
+            found = db.session.scalars(select(Item.slug).where(Item.external_id.in_(external_ids)))
+            return list(found)
+
+        for entry in data.get("questions", []):
+            external_id = f"demo-question-{entry['key']}"
+            if db.session.scalar(select(Question.id).where(Question.external_id == external_id)):
+                continue
+            asker = user(entry["asker"])
+            question = qa.ask_question(
+                qa.QuestionData(
+                    title=entry["title"], body=entry.get("body", ""),
+                    themes=entry.get("themes", []), product_groups=entry.get("product_groups", []),
+                    region=entry.get("region"), group=entry.get("group"),
+                    addressed_to=entry.get("addressed_to", []),
+                ),
+                actor=asker,
+            )  # fmt: skip
+            asked_at = now - timedelta(days=entry.get("days_ago", 7))
+            question.external_id = external_id
+            question.created_at = question.updated_at = question.published_at = asked_at
+            self.community_added += 1
+            for row in entry.get("answers", []):
+                answer = qa.answer_question(
+                    question, row["body"], slugs(row.get("linked", [])), actor=user(row["author"])
+                )
+                answer.created_at = answer.updated_at = now - timedelta(days=row.get("days_ago", 1))
+                for email in row.get("votes", []):
+                    qa.vote_answer(answer, actor=user(email))
+                for comment in row.get("comments", []):
+                    qa.comment_answer(answer, comment["body"], actor=user(comment["author"]))
+                if row.get("accepted"):
+                    qa.accept_answer(answer, actor=asker)
+                if row.get("verified_by"):
+                    qa.verify_answer(answer, actor=user(row["verified_by"]))
+        targets = {
+            "themes": ("theme", Theme), "product_groups": ("product_group", ProductGroup),
+            "organisations": ("organisation", Organisation), "regions": ("region", Region),
+            "groups": ("group", WorkingGroup),
+        }  # fmt: skip
+        for entry in data.get("follows", []):
+            follower = user(entry["user"])
+            for key, (target_type, model) in targets.items():
+                for slug in entry.get(key, []):
+                    notify.follow(target_type, _by_slug(model, slug).id, actor=follower)
+        for entry in data.get("vraagbaak", []):
+            member = user(entry["user"])
+            for membership in member.memberships:
+                if membership.organisation.slug == entry["organisation"]:
+                    membership.is_vraagbaak = True
+        db.session.flush()
+
+    def events(self) -> None:
+        """Events from seeds/events.yaml through the import, then demo sign-ups (idempotent)."""
+        import json
+
+        from portal.content.importer import import_items
+        from portal.events import services as events
+        from portal.events.models import Event, EventRegistration
+
+        records = _read("events.yaml")["events"]
+        sign_ups = {r["external_id"]: r.pop("registrations", []) for r in records}
+        self.events_report = import_items(
+            json.dumps({"kind": "event", **r}, ensure_ascii=False) for r in records
+        )
+        for external_id, emails in sign_ups.items():
+            item = db.session.scalar(select(Event).where(Event.external_id == external_id))
+            if item is None or item.has_started:
+                continue  # past events take no sign-ups
+            for email in emails:
+                user = accounts.find_user_by_email(email)
+                if user is None:  # demo users are only there with --with-demo-users
+                    continue
+                exists = db.session.scalar(
+                    select(EventRegistration.id).where(
+                        EventRegistration.event_id == item.id, EventRegistration.user_id == user.id
+                    )
+                )
+                if exists is None:
+                    events.register_for_event(item, actor=user)
+                    self.registrations_added += 1
 
     def groups(self) -> None:
         for item in _read("groups.yaml")["groups"]:
@@ -371,6 +483,9 @@ def seed(*, demo_password: str | None) -> Loader:
     # Knowledge items report through the import: a no-op update is flushed, compared and rolled
     # back in a savepoint, which the flush counter above would wrongly count as a change.
     loader.knowledge()
+    loader.events()
+    if demo_password:
+        loader.community()
     return loader
 
 

@@ -15,6 +15,15 @@ def _atom_date(moment) -> str:
     return as_utc(moment or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _visible_to_viewer(item) -> bool:
+    """Jinja test: may the current visitor see this item? (the detail page's own rule)"""
+    from flask_login import current_user
+
+    from portal.permissions import can_view_item
+
+    return can_view_item(current_user, item)
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict:
@@ -29,6 +38,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["atom_date"] = _atom_date
     app.jinja_env.globals["pairs"] = lambda terms: [(t.slug, t.name) for t in terms]
+    app.jinja_env.tests["visible_to_viewer"] = _visible_to_viewer
     app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
     app.jinja_env.trim_blocks = True

@@ -48,10 +48,33 @@ def test_seed_is_complete_and_idempotent(app):
     kinds = dict(
         db.session.execute(select(Item.kind, func.count(Item.id)).group_by(Item.kind)).all()
     )
-    assert kinds["tender"] >= 25 and min(kinds.values()) >= 10
+    knowledge_kinds = [kinds[k] for k in ("tender", "criterion", "consultation", "lesson")]
+    assert kinds["tender"] >= 25 and min(knowledge_kinds) >= 10
+    # The community: questions from small municipalities with answers, some accepted or verified.
+    from portal.notifications.models import Follow
+    from portal.questions.models import Answer
+
+    assert first.community_added >= 8 and kinds["question"] == first.community_added
+    answers = db.session.scalars(select(Answer)).all()
+    assert len(answers) >= 10
+    assert any(a.accepted_at for a in answers) and any(a.verified_at for a in answers)
+    assert db.session.scalar(select(func.count(Follow.id))) >= 10
     assert first.attachments_added >= 4
     assert db.session.scalar(select(func.count(Attachment.id))) == first.attachments_added
     assert db.session.scalar(select(func.count(Item.id)).where(Item.visibility == "members")) > 0
+    # Events: past ones with a report, upcoming ones with sign-ups and one full with a waiting list.
+    from portal.events.models import Event, EventRegistration
+
+    assert first.events_report.errors == [] and first.events_report.created == kinds["event"] >= 6
+    demo_events = db.session.scalars(select(Event)).all()
+    assert all(e.report_md for e in demo_events if e.has_ended)
+    statuses = {r.status for e in demo_events if not e.has_started for r in e.registrations}
+    full = next(e for e in demo_events if e.external_id == "demo-event-005")
+    if not full.has_started:
+        assert statuses == {"registered", "waitlist"}
+        assert sum(r.status == "registered" for r in full.registrations) == full.capacity
+    registrations = db.session.scalar(select(func.count(EventRegistration.id)))
+    assert registrations == first.registrations_added
 
     revisions = db.session.scalar(select(func.count(Revision.id)))
     second = seed(demo_password="demo-MVI-2026")
@@ -61,6 +84,11 @@ def test_seed_is_complete_and_idempotent(app):
     assert second.knowledge_report.unchanged == report.created
     assert second.knowledge_report.created == second.knowledge_report.updated == 0
     assert second.attachments_added == 0
+    assert second.community_added == 0
+    assert second.events_report.unchanged == first.events_report.created
+    assert second.registrations_added == 0
+    assert db.session.scalar(select(func.count(EventRegistration.id))) == registrations
+    assert len(db.session.scalars(select(Answer)).all()) == len(answers)
     assert db.session.scalar(select(func.count(Revision.id))) == revisions
 
 

@@ -37,6 +37,10 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     is_site_admin: Mapped[bool] = mapped_column(default=False)
     is_moderator: Mapped[bool] = mapped_column(default=False)
+    # A designated expert may mark answers as checked ("geverifieerd"), as moderators may.
+    is_expert: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # How notifications reach this member by e-mail: immediate, daily, weekly or never.
+    notify_email: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Changes on password change, e-mail change and logout-everywhere: old sessions stop working.

@@ -376,9 +376,15 @@ def delete_account(user: User, password: str, *, actor: Actor) -> None:
 
 
 @authorized_by(can_manage_user_roles)
-def set_site_roles(user: User, *, is_moderator: bool, is_site_admin: bool, actor: Actor) -> None:
+def set_site_roles(
+    user: User, *, is_moderator: bool, is_site_admin: bool, actor: Actor,
+    is_expert: bool | None = None,
+) -> None:  # fmt: skip
+    """Site roles; a designated expert may verify answers (None leaves that flag as it is)."""
     user.is_moderator = is_moderator
     user.is_site_admin = is_site_admin
+    if is_expert is not None:
+        user.is_expert = is_expert
 
 
 @authorized_by(can_manage_user_roles)

@@ -331,3 +331,49 @@ def delete_account():
         )
         return redirect(url_for("main.home"))
     return render_template("accounts/delete.html", form=form), outcome.status
+
+
+@bp.route("/leden")
+@login_required
+def members():
+    """Find the experts: members by expertise theme, most verified and accepted answers first."""
+    from portal import permissions
+    from portal.questions.queries import answer_stats
+
+    if not permissions.can_view_profiles(current_user):
+        abort(403)
+    themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
+    chosen = request.args.get("thema", "")
+    query = select(User).where(User.email_verified_at.is_not(None))
+    if chosen:
+        query = query.where(User.expertise.any(Theme.slug == chosen))
+    people = db.session.scalars(query.order_by(User.name).limit(200)).all()
+    people = [p for p in people if any(m.is_approved for m in p.memberships)]
+    stats = answer_stats([p.id for p in people], current_user)
+    people.sort(
+        key=lambda p: (-stats[p.id].verified, -stats[p.id].accepted, -stats[p.id].answers, p.name)
+    )
+    return render_template(
+        "accounts/members.html", people=people, stats=stats, themes=themes, chosen=chosen
+    )
+
+
+@bp.route("/leden/<int:user_id>")
+@login_required
+def member(user_id: int):
+    from portal import permissions
+    from portal.questions.queries import answer_stats, answers_by
+
+    if not permissions.can_view_profiles(current_user):
+        abort(403)
+    person = db.session.get(User, user_id)
+    if (
+        person is None
+        or not person.is_verified
+        or not any(m.is_approved for m in person.memberships)
+    ):
+        abort(404)
+    return render_template(
+        "accounts/member.html", person=person, stats=answer_stats([person.id], current_user)[person.id],
+        answers=answers_by(person, current_user),
+    )  # fmt: skip

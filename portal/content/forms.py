@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     FieldList,
     Form,
     FormField,
@@ -212,11 +213,82 @@ class LessonForm(ItemForm):
     writer_role = SelectField(_l("Uw rol"), coerce=str, validators=[Optional()])
 
 
+EVENT_TYPE_CHOICES = [
+    ("regionale-bijeenkomst", _l("Regionale bijeenkomst")),
+    ("marktbijeenkomst", _l("Marktbijeenkomst")),
+    ("webinar", _l("Webinar")),
+    ("werkgroepoverleg", _l("Werkgroepoverleg")),
+]
+# The first format is what a datetime-local input expects; the others accept typed values.
+LOCAL_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+
+
+class EventForm(ItemForm):
+    group = SelectField(
+        _l("Werkgroep"),
+        coerce=str,
+        validators=[Optional()],
+        description=_l(
+            "De werkgroep die de bijeenkomst organiseert (verplicht bij 'alleen één werkgroep'). Openbare bijeenkomsten komen ook in de agenda van de werkgroep."
+        ),
+    )
+    event_type = SelectField(_l("Soort bijeenkomst"), choices=choices(EVENT_TYPE_CHOICES))
+    starts_at = DateTimeLocalField(
+        _l("Begint op"),
+        format=LOCAL_TIME_FORMATS,
+        validators=[required()],
+        description=_l("Nederlandse tijd, bijvoorbeeld 2026-12-04 13:30."),
+    )
+    ends_at = DateTimeLocalField(
+        _l("Eindigt op"),
+        format=LOCAL_TIME_FORMATS,
+        validators=[required()],
+        description=_l("Nederlandse tijd, bijvoorbeeld 2026-12-04 16:00."),
+    )
+    location = StringField(
+        _l("Plaats"),
+        validators=[max_length(300)],
+        description=_l(
+            "Adres of gebouw. Vul een plaats, een link voor online deelname of allebei in."
+        ),
+    )
+    online_url = StringField(
+        _l("Link voor online deelname"),
+        validators=[max_length(300)],
+        description=_l("Een volledig webadres dat begint met https://."),
+    )
+    capacity = IntegerField(
+        _l("Aantal plaatsen"),
+        validators=[Optional()],
+        description=_l(
+            "Leeg is onbeperkt. Is de bijeenkomst vol, dan komen nieuwe aanmeldingen op de wachtlijst."
+        ),
+    )
+    registration_deadline = DateTimeLocalField(
+        _l("Aanmelden kan tot"),
+        format=LOCAL_TIME_FORMATS,
+        validators=[Optional()],
+        description=_l("Optioneel; Nederlandse tijd."),
+    )
+    agenda = TextAreaField(
+        _l("Programma"),
+        validators=[max_length(20000)],
+        description=_l("Markdown: - 13:30 Welkom, - 13:45 Presentatie …"),
+    )
+    report = TextAreaField(
+        _l("Verslag (na afloop)"),
+        validators=[max_length(20000)],
+        description=_l("Een kort verslag; presentaties voegt u toe als bijlage."),
+    )
+
+
 FORMS = {
     "tender": TenderForm,
     "criterion": CriterionForm,
     "consultation": ConsultationForm,
     "lesson": LessonForm,
+    "event": EventForm,
+    "question": ItemForm,  # asked at /vragen/nieuw; edited with the shared fields only
 }
 SHARED_FIELDS = (
     "csrf_token", "title", "summary", "body", "organisation", "themes", "product_groups", "tags",

@@ -11,7 +11,9 @@ from flask_babel import lazy_gettext as _l
 from portal.consultations.models import Consultation
 from portal.content.models import Item
 from portal.criteria.models import Criterion
+from portal.events.models import Event
 from portal.lessons.models import Lesson
+from portal.questions.models import Question
 from portal.tenders.models import Tender
 
 
@@ -25,12 +27,20 @@ class KindSpec:
     intro: Any
     apply_fields: Callable[[Item, dict], None]
     filters: tuple[str, ...]  # extra list filters beyond the shared ones
+    # The list's own default order ("datum"), e.g. events: upcoming first.
+    list_order: Callable[[], tuple] | None = None
+    # Extra template values for the detail page: detail_context(item, user) -> dict.
+    detail_context: Callable[[Item, Any], dict] | None = None
 
 
 def _registry() -> dict[str, KindSpec]:
     from portal.consultations.services import apply_fields as consultation_fields
     from portal.criteria.services import apply_fields as criterion_fields
+    from portal.events.queries import detail_context as event_details
+    from portal.events.queries import upcoming_first
+    from portal.events.services import apply_fields as event_fields
     from portal.lessons.services import apply_fields as lesson_fields
+    from portal.questions.services import apply_fields as question_fields
     from portal.tenders.services import apply_fields as tender_fields
 
     specs = [
@@ -46,6 +56,12 @@ def _registry() -> dict[str, KindSpec]:
         KindSpec("lesson", "lessen", Lesson, _l("Geleerde les"), _l("Geleerde lessen"),
                  _l("Wat werkte en wat een volgende keer anders moet, in één zin en met context."),
                  lesson_fields, ("fase",)),
+        KindSpec("event", "bijeenkomsten", Event, _l("Bijeenkomst"), _l("Bijeenkomsten"),
+                 _l("Regionale bijeenkomsten, marktbijeenkomsten, webinars en werkgroepoverleggen: meld u aan, zet ze in uw agenda en lees achteraf het verslag."),
+                 event_fields, ("soort", "wanneer"), list_order=upcoming_first, detail_context=event_details),
+        KindSpec("question", "vragen", Question, _l("Vraag"), _l("Vragen"),
+                 _l("Vragen van collega's en de antwoorden van wie het eerder deed: peer-antwoorden en geverifieerde antwoorden."),
+                 question_fields, ()),
     ]  # fmt: skip
     return {spec.key: spec for spec in specs}
 

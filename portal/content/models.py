@@ -4,7 +4,7 @@ only what differs (joined-table inheritance), plus tags, links, revisions, attac
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -118,6 +118,8 @@ class Item(db.Model):
     )
 
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "item"}
+    # Kinds that keep their working group whatever the visibility (events: the group's agenda).
+    keeps_group: ClassVar[bool] = False
 
     def __str__(self) -> str:
         return self.title
@@ -220,6 +222,10 @@ class Report(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    # Set when the report is about one answer under the item (a question).
+    answer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("answers.id", ondelete="CASCADE"), index=True
+    )
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="open")

@@ -137,7 +137,7 @@ def _apply_shared(item: Item, data: ItemData, actor: Actor) -> None:
     if data.visibility not in VISIBILITIES:
         raise ServiceError(_("Kies wie het item mag zien."), field="visibility")
     item.visibility = data.visibility
-    if data.visibility == "group":
+    if data.visibility == "group" or (data.group and item.keeps_group):
         group = by_slug(WorkingGroup, data.group)
         if group is None:
             raise ServiceError(_("Kies de werkgroep die het item mag zien."), field="group")
@@ -222,7 +222,16 @@ def create_item(
     db.session.add(item)
     _record_revision(item, actor)
     db.session.flush()
+    _published(item, actor)
     return item
+
+
+def _published(item: Item, actor: Actor) -> None:
+    """Tell followers once the item is published (the notice is stored once per item)."""
+    from portal.notifications.fanout import item_published
+
+    if item.status == "published":
+        item_published(item, actor=actor)
 
 
 @authorized_by(can_edit_item)
@@ -232,6 +241,7 @@ def update_item(item: Item, data: ItemData, *, actor: Actor) -> None:
     kinds()[item.kind].apply_fields(item, data.fields)
     _record_revision(item, actor)
     db.session.flush()
+    _published(item, actor)
 
 
 @authorized_by(can_edit_item)
@@ -245,6 +255,7 @@ def set_status(item: Item, status: str, *, actor: Actor) -> None:
     item.updated_at = utcnow()
     _record_revision(item, actor)
     db.session.flush()
+    _published(item, actor)
 
 
 ALLOWED_RELATIONS = {

@@ -50,7 +50,7 @@ SORTS = {
 class KindConverter(BaseConverter):
     """/aanbestedingen/... -> the tender KindSpec; unknown segments do not match (404)."""
 
-    regex = "aanbestedingen|criteria|marktconsultaties|lessen"
+    regex = "aanbestedingen|criteria|marktconsultaties|lessen|bijeenkomsten|vragen"
 
     def to_python(self, value: str) -> KindSpec:
         spec = by_url(value)
@@ -109,8 +109,18 @@ def index(spec: KindSpec):
             query = query.where(model.criterion_kind.has(CriterionKind.slug == args["soort"]))
     if spec.key == "lesson" and args.get("fase"):
         query = query.where(model.phase.has(Phase.slug == args["fase"]))
-    sort = args.get("sorteer", "nieuw")
-    query = query.order_by(SORTS.get(sort, SORTS["nieuw"]), Item.id.desc())
+    if spec.key == "event":
+        if args.get("soort"):
+            query = query.where(model.event_type == args["soort"][:30])
+        if args.get("wanneer") == "komend":
+            query = query.where(model.ends_at >= utcnow())
+        elif args.get("wanneer") == "geweest":
+            query = query.where(model.ends_at < utcnow())
+    sort = args.get("sorteer", "datum" if spec.list_order else "nieuw")
+    if sort == "datum" and spec.list_order:
+        query = query.order_by(*spec.list_order(), Item.id.desc())
+    else:
+        query = query.order_by(SORTS.get(sort, SORTS["nieuw"]), Item.id.desc())
     page = paginate(query, per_page=20)
     years = db.session.scalars(
         select(Item.year)
@@ -156,6 +166,7 @@ def show(spec: KindSpec, slug: str):
         "content/show.html", spec=spec, item=item, outgoing=outgoing, incoming=incoming, marks=marks,
         outdated=outdated, confirm_form=ConfirmForm(), attachment_form=AttachmentForm(), link_form=LinkForm(),
         in_basket=item.id in _basket(),
+        **(spec.detail_context(item, current_user) if spec.detail_context else {}),
     )  # fmt: skip
 
 
@@ -251,6 +262,11 @@ def _fill(form, item: Item) -> None:
             from datetime import date
 
             field.data = date.fromisoformat(value)
+        elif field.type == "DateTimeLocalField" and value:
+            from datetime import datetime
+
+            # Kinds give local times with their offset; the input shows the wall-clock time.
+            field.data = datetime.fromisoformat(value).replace(tzinfo=None)
         else:
             field.data = value
 

@@ -37,6 +37,8 @@ def index():
 
 @bp.route("/werkgroepen/<slug>")
 def show(slug: str):
+    from portal.events.queries import upcoming_events  # events import groups: load on use
+
     group = _load(slug)
     members = [m for m in group.memberships if m.is_approved]
     members.sort(key=lambda m: (m.role != "admin", m.user.name.lower()))
@@ -46,6 +48,7 @@ def show(slug: str):
         members=members if permissions.can_view_group_content(current_user, group) else [],
         membership=permissions.group_membership(current_user, group),
         confirm_form=ConfirmForm(),
+        events=upcoming_events(current_user, group=group),
     )
 
 
@@ -201,4 +204,19 @@ def remove_member(slug: str, membership_id: int):
         membership_id,
         lambda m: services.remove_group_member(m, actor=current_user),
         _("Het lid is verwijderd."),
+    )
+
+
+@bp.route("/werkgroepen/<slug>.atom")
+def feed(slug: str):
+    """What the group's members share publicly, newest first: group-only items never appear."""
+    from portal.content.feeds import public_feed
+    from portal.content.models import Item
+
+    group = db.first_or_404(select(WorkingGroup).where(WorkingGroup.slug == slug))
+    members = select(GroupMembership.user_id).where(
+        GroupMembership.group_id == group.id, GroupMembership.status == "approved"
+    )
+    return public_feed(
+        group.name, Item.author_id.in_(members), url_for("groups.show", slug=slug, _external=True)
     )

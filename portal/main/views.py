@@ -6,6 +6,7 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.common import is_safe_redirect
 from portal.content.models import Item
@@ -34,8 +35,13 @@ def home():
     latest = db.session.scalars(
         published_items(current_user).order_by(Item.published_at.desc(), Item.id.desc()).limit(6)
     ).all()
+    mine = None
+    if permissions.is_verified_member(current_user):
+        from portal.main.queries import member_home
+
+        mine = member_home(current_user)
     return render_template(
-        "main/home.html", counts=counts, themes=themes, newest=newest, latest=latest
+        "main/home.html", counts=counts, themes=themes, newest=newest, latest=latest, mine=mine
     )
 
 

@@ -98,6 +98,8 @@ class Membership(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Opted in as "vraagbaak": told of questions addressed to the organisation.
+    is_vraagbaak: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")

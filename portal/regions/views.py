@@ -76,3 +76,15 @@ def edit(slug: str):
         flash(_("De regio is opgeslagen."), "success")
         return redirect(url_for("regions.show", slug=region.slug))
     return render_template("regions/edit.html", form=form, region=region), outcome.status
+
+
+@bp.route("/regios/<slug>.atom")
+def feed(slug: str):
+    """Public items of the region's organisations, newest first."""
+    from portal.content.feeds import public_feed
+    from portal.content.models import Item
+    from portal.organisations.models import Organisation
+
+    region = db.first_or_404(select(Region).where(Region.slug == slug))
+    condition = Item.organisation.has(Organisation.regions.any(Region.id == region.id))
+    return public_feed(region.name, condition, url_for("regions.show", slug=slug, _external=True))

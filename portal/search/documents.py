@@ -10,6 +10,7 @@ FIELD_BOOSTS = {"title": 5.0, "summary": 2.5, "taxonomy": 2.0, "body": 1.0, "att
 KIND_TEXT_FIELDS = (
     "clause_text", "weighting", "verification", "results_md", "lesson", "context", "what_worked",
     "do_differently", "purpose", "questions_md", "outcome_md", "changes_after_md", "participants_kind",
+    "answers_text", "location", "agenda_md", "report_md",
 )  # fmt: skip
 
 

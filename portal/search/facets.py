@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Integer, any_, bindparam, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.content.models import Item, item_product_groups, item_themes
 from portal.content.queries import visible_to
@@ -40,10 +41,20 @@ class Match:
     published_at: datetime | None
     reviewed_at: date | None
     values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # A question with an accepted or verified answer (ranks a little higher).
+    answered: bool = False
 
 
 def selection(args) -> dict[str, list[str]]:
     return {name: [str(v)[:100] for v in args.getlist(name)[:MAX_VALUES]] for name in FACETS}
+
+
+def _among(column, ids: list[int]):
+    """column IN ids; on PostgreSQL as = ANY(one array parameter), which plans far faster than
+    hundreds of separate parameters."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def visible_matches(ids: Iterable[int], user) -> list[Match]:
@@ -51,6 +62,7 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
     from portal.consultations.models import Consultation  # noqa: F401 (mapper configured)
     from portal.criteria.models import Criterion
     from portal.organisations.models import Organisation, organisation_regions
+    from portal.questions.models import Answer
     from portal.regions.models import Region
     from portal.taxonomy.models import (
         AmbitionLevel,
@@ -66,7 +78,7 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
     ids = list(ids)
     rows = db.session.execute(
         select(Item.id, Item.published_at, Item.reviewed_at, Item.kind, Item.year,
-               Item.organisation_id).where(Item.id.in_(ids), *visible_to(user))
+               Item.organisation_id).where(_among(Item.id, ids), *visible_to(user))
     ).all()  # fmt: skip
     matches = {row.id: Match(row.id, row.published_at, row.reviewed_at) for row in rows}
     if not matches:
@@ -87,17 +99,17 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
 
     add("thema", db.session.execute(
         select(item_themes.c.item_id, Theme.slug).join(Theme, Theme.id == item_themes.c.theme_id)
-        .where(item_themes.c.item_id.in_(found))))  # fmt: skip
+        .where(_among(item_themes.c.item_id, found))))  # fmt: skip
     add("productgroep", db.session.execute(
         select(item_product_groups.c.item_id, ProductGroup.slug)
         .join(ProductGroup, ProductGroup.id == item_product_groups.c.product_group_id)
-        .where(item_product_groups.c.item_id.in_(found))))  # fmt: skip
+        .where(_among(item_product_groups.c.item_id, found))))  # fmt: skip
     for row in db.session.execute(
         select(Tender.id, Procedure.slug.label("procedure"), AwardMethod.slug.label("award"),
                Tender.instruments, Tender.ambition_levels)
         .outerjoin(Procedure, Procedure.id == Tender.procedure_id)
         .outerjoin(AwardMethod, AwardMethod.id == Tender.award_method_id)
-        .where(Tender.id.in_(found))
+        .where(_among(Tender.id, found))
     ):  # fmt: skip
         add("procedure", [(row.id, row.procedure)])
         add("gunningsmethode", [(row.id, row.award)])
@@ -107,10 +119,20 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
         select(Criterion.id, CriterionKind.slug.label("kind"), AmbitionLevel.slug.label("ambition"))
         .outerjoin(CriterionKind, CriterionKind.id == Criterion.criterion_kind_id)
         .outerjoin(AmbitionLevel, AmbitionLevel.id == Criterion.ambition_level_id)
-        .where(Criterion.id.in_(found))
+        .where(_among(Criterion.id, found))
     ):  # fmt: skip
         add("criteriumsoort", [(row.id, row.kind)])
         add("ambitie", [(row.id, row.ambition)])
+    questions = [m.id for m in matches.values() if "question" in m.values["soort"]]
+    if questions:
+        for question_id in db.session.scalars(
+            select(Answer.question_id).where(
+                _among(Answer.question_id, questions),
+                Answer.hidden_at.is_(None),
+                or_(Answer.accepted_at.is_not(None), Answer.verified_at.is_not(None)),
+            )
+        ):
+            matches[question_id].answered = True
     for org_id, type_slug, region_slug in db.session.execute(
         select(Organisation.id, OrganisationType.slug, Region.slug)
         .outerjoin(OrganisationType, OrganisationType.id == Organisation.type_id)

@@ -46,9 +46,13 @@ class SavedSearch(db.Model):
 
 
 # Indexes made by migrations for one database only; autogenerate and the drift test skip them.
-DATABASE_ONLY_INDEXES = frozenset({"ix_search_documents_fts", "ix_search_documents_vector"})
-# Columns made by migrations on PostgreSQL only (the stored tsvector, migration 0007).
-DATABASE_ONLY_COLUMNS = frozenset({("search_documents", "vector")})
+DATABASE_ONLY_INDEXES = frozenset(
+    {"ix_search_documents_fts", "ix_search_documents_vector", "ix_search_documents_head"}
+)
+# Columns made by migrations on PostgreSQL only (the stored tsvectors, migrations 0007 and 0010).
+DATABASE_ONLY_COLUMNS = frozenset(
+    {("search_documents", "vector"), ("search_documents", "head_vector")}
+)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

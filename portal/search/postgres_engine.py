@@ -107,23 +107,27 @@ class PostgresEngine:
 
     @staticmethod
     def _ranked(connection, match: str, wanted: list[str], limit: int) -> list[tuple[int, float]]:
-        coverage = " + ".join(
-            f"(vector @@ to_tsquery('simple', :t{i}))::int" for i in range(len(wanted))
-        )
-        # Only constants are formatted in; every value is a bound parameter.
-        sql = text(
-            f"SELECT item_id, ts_rank('{WEIGHTS}', vector, r) * (0.25 + ({coverage})::float / :n) AS score "  # noqa: S608
-            "FROM search_documents, to_tsquery('simple', :q) AS q, to_tsquery('simple', :r) AS r "
-            "WHERE vector @@ q ORDER BY score DESC LIMIT :limit"
-        )
+        """Tiered: when at least `limit` texts match in their title, summary or taxonomy terms,
+        rank just those on that small vector (the heaviest fields decide the top anyway);
+        otherwise rank every match on the whole weighted vector."""
         params: dict[str, Any] = {
-            "q": match,
-            "r": " | ".join(wanted),
-            "n": len(wanted),
-            "limit": limit,
-        }
+            "q": match, "r": " | ".join(wanted), "n": len(wanted), "limit": limit,
+        }  # fmt: skip
         params.update({f"t{i}": term for i, term in enumerate(wanted)})
-        return [(int(row.item_id), float(row.score)) for row in connection.execute(sql, params)]
+        for column, tier_limit in (("head_vector", limit), ("vector", None)):
+            coverage = " + ".join(
+                f"({column} @@ to_tsquery('simple', :t{i}))::int" for i in range(len(wanted))
+            )
+            # Only constants are formatted in; every value is a bound parameter.
+            sql = text(
+                f"SELECT item_id, ts_rank('{WEIGHTS}', {column}, r) * (0.25 + ({coverage})::float / :n) AS score "  # noqa: S608
+                "FROM search_documents, to_tsquery('simple', :q) AS q, to_tsquery('simple', :r) AS r "
+                f"WHERE {column} @@ q ORDER BY score DESC LIMIT :limit"
+            )
+            rows = [(int(r.item_id), float(r.score)) for r in connection.execute(sql, params)]
+            if tier_limit is None or len(rows) >= tier_limit:
+                return rows
+        return []
 
     def ids(self) -> set[int]:
         with self.engine.connect() as connection:

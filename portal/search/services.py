@@ -91,6 +91,8 @@ def _collect(session: Session, flush_context) -> None:
             changed.add(obj.id)
         elif isinstance(obj, Attachment) and obj.item_id is not None:
             changed.add(obj.item_id)
+        elif getattr(obj, "indexed_item_id", None) is not None:  # e.g. an answer: its question
+            changed.add(obj.indexed_item_id)
 
 
 def _after_commit(session: Session) -> None:

@@ -148,3 +148,24 @@ def _dossier(user, **about):
     from portal.content.queries import dossier
 
     return dossier(user, **about)
+
+
+@bp.route("/themas/<slug>.atom")
+def theme_feed(slug: str):
+    """Public items on this theme, newest first."""
+    from portal.content.feeds import public_feed
+    from portal.content.models import Item
+
+    theme = db.first_or_404(select(Theme).where(Theme.slug == slug))
+    page_url = url_for("taxonomy.theme", slug=slug, _external=True)
+    return public_feed(theme.name, Item.themes.any(Theme.id == theme.id), page_url)
+
+
+@bp.route("/productgroepen/<slug>.atom")
+def product_group_feed(slug: str):
+    from portal.content.feeds import public_feed
+    from portal.content.models import Item
+
+    group = db.first_or_404(select(ProductGroup).where(ProductGroup.slug == slug))
+    page_url = url_for("taxonomy.product_group", slug=slug, _external=True)
+    return public_feed(group.name, Item.product_groups.any(ProductGroup.id == group.id), page_url)

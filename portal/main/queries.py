@@ -1,0 +1,85 @@
+"""The signed-in member's home page: what is new in their region, groups and follows; open
+questions they could answer; upcoming events. Every list uses the same visibility rule."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, or_, select
+
+from portal.content.models import Item, item_product_groups, item_themes
+from portal.content.queries import published_items
+from portal.extensions import db
+from portal.groups.models import GroupMembership
+from portal.notifications.models import Follow
+from portal.organisations.models import Organisation, organisation_regions
+
+LIMIT = 6
+
+
+def _newest(query) -> list[Item]:
+    return list(
+        db.session.scalars(query.order_by(Item.published_at.desc(), Item.id.desc()).limit(LIMIT))
+    )
+
+
+def member_home(user) -> dict[str, list]:
+    from portal.events.queries import upcoming_events
+    from portal.questions.models import Answer, Question
+
+    org_ids = [m.organisation_id for m in user.memberships if m.is_approved]
+    region_ids = select(organisation_regions.c.region_id).where(
+        organisation_regions.c.organisation_id.in_(org_ids)
+    )
+    peers = select(organisation_regions.c.organisation_id).where(
+        organisation_regions.c.region_id.in_(region_ids)
+    )
+    group_ids = select(GroupMembership.group_id).where(
+        GroupMembership.user_id == user.id, GroupMembership.status == "approved"
+    )
+
+    def followed(target_type: str):
+        return select(Follow.target_id).where(
+            Follow.user_id == user.id, Follow.target_type == target_type
+        )
+
+    expertise = [t.id for t in user.expertise]
+    answered = exists().where(Answer.question_id == Question.id, Answer.hidden_at.is_(None))
+    open_questions = (
+        published_items(user, Question)
+        .where(~answered, Question.duplicate_of_id.is_(None), Question.author_id != user.id)
+        .where(
+            or_(
+                Question.themes.any(item_themes.c.theme_id.in_(expertise)),
+                Question.addressed_to.any(Organisation.id.in_(org_ids)),
+                Question.themes.any(item_themes.c.theme_id.in_(followed("theme"))),
+            )
+        )
+    )
+    return {
+        "region": _newest(
+            published_items(user).where(
+                Item.organisation_id.in_(peers), Item.organisation_id.not_in(org_ids)
+            )
+        ),
+        "groups": _newest(published_items(user).where(Item.group_id.in_(group_ids))),
+        "followed": _newest(
+            published_items(user).where(
+                or_(
+                    Item.id.in_(
+                        select(item_themes.c.item_id).where(
+                            item_themes.c.theme_id.in_(followed("theme"))
+                        )
+                    ),
+                    Item.id.in_(
+                        select(item_product_groups.c.item_id).where(
+                            item_product_groups.c.product_group_id.in_(followed("product_group"))
+                        )
+                    ),
+                    Item.organisation_id.in_(followed("organisation")),
+                    Item.group_id.in_(followed("group")),
+                ),
+                Item.author_id.is_distinct_from(user.id),
+            )
+        ),
+        "open_questions": _newest(open_questions),
+        "events": upcoming_events(user, limit=5),
+    }

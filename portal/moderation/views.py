@@ -1,0 +1,99 @@
+"""The moderators' queue and audit log, and the report form for answers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import TextAreaField
+
+from portal import permissions
+from portal.content.models import Report
+from portal.extensions import db
+from portal.forms import button_action, handle_form, max_length, required
+from portal.moderation import services
+from portal.moderation.models import ACTIONS, ModerationLog
+from portal.pagination import paginate
+from portal.questions.models import Answer
+
+bp = Blueprint("moderation", __name__)
+
+
+class FlagForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Waarom moet een moderator hiernaar kijken?"), validators=[required(), max_length(2000)]
+    )
+
+
+@bp.route("/antwoorden/<int:answer_id>/melden", methods=["GET", "POST"])
+@login_required
+def flag(answer_id: int):
+    answer = db.session.get(Answer, answer_id)
+    if answer is None or not permissions.can_view_item(current_user, answer.question):
+        abort(404)
+    if not permissions.can_flag_answer(current_user, answer):
+        abort(403)
+    form = FlagForm()
+    outcome = handle_form(
+        form, lambda: services.flag_answer(answer, form.reason.data or "", actor=current_user)
+    )
+    if outcome.done:
+        flash(_("Dank u. Een moderator kijkt ernaar."), "success")
+        return redirect(
+            url_for("content.show", spec="question", slug=answer.question.slug)
+            + f"#antwoord-{answer.id}"
+        )
+    return render_template("moderation/flag.html", form=form, answer=answer), outcome.status
+
+
+@bp.route("/moderatie")
+@login_required
+def queue():
+    if not permissions.can_moderate(current_user):
+        abort(403)
+    page = paginate(
+        select(Report).where(Report.status == "open").order_by(Report.created_at), per_page=30
+    )
+    answers = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Answer).where(Answer.id.in_([r.answer_id for r in page.items if r.answer_id]))
+        )
+    }
+    return render_template("moderation/queue.html", page=page, answers=answers)
+
+
+@bp.route("/moderatie/meldingen/<int:report_id>/<action>", methods=["POST"])
+@login_required
+def resolve(report_id: int, action: str):
+    report = db.session.get(Report, report_id)
+    if report is None or action not in ACTIONS:
+        abort(404)
+    messages = {
+        "hide": _("Verborgen en vastgelegd in het logboek."),
+        "restore": _("Hersteld en vastgelegd in het logboek."),
+        "dismiss": _("Melding afgewezen en vastgelegd in het logboek."),
+    }
+    return button_action(
+        permissions.can_resolve_report(current_user, report),
+        lambda: services.resolve_report(
+            report, action, request.form.get("note", ""), actor=current_user
+        ),
+        messages[action],
+        url_for("moderation.queue"),
+    )
+
+
+@bp.route("/moderatie/logboek")
+@login_required
+def log():
+    if not permissions.can_moderate(current_user):
+        abort(403)
+    page = paginate(
+        select(ModerationLog).order_by(ModerationLog.created_at.desc(), ModerationLog.id.desc()),
+        per_page=50,
+    )
+    return render_template("moderation/log.html", page=page)

@@ -1,0 +1,83 @@
+"""`flask notify digest`: one e-mail per member with the notices not yet mailed.
+
+Safe to run twice: a notice's `mailed_at` is set in the same transaction that queues its mail, and
+the mail leaves only after that commit, so a second run finds nothing to send.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.accounts.models import User
+from portal.common import utcnow
+from portal.content.models import Item
+from portal.extensions import db
+from portal.mail import send_mail
+from portal.notifications.fanout import mail_footer, unsubscribe_token
+from portal.notifications.models import Notification
+from portal.permissions import can_view_item
+
+MAX_PER_DIGEST = 50
+
+
+def send_digests(frequency: str, now: datetime | None = None) -> tuple[int, int]:
+    """Mail the members who chose this frequency ('daily' or 'weekly'); return (mails, notices)."""
+    from portal.mail import absolute_url
+
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(Notification, User)
+        .join(User, User.id == Notification.user_id)
+        .where(
+            Notification.mailed_at.is_(None),
+            Notification.created_at <= now,
+            User.notify_email == frequency,
+            User.email_verified_at.is_not(None),
+        )
+        .order_by(Notification.user_id, Notification.created_at)
+        .with_for_update(of=Notification, skip_locked=True)
+    ).all()
+    per_user: dict[int, list[Notification]] = defaultdict(list)
+    users: dict[int, User] = {}
+    for notice, user in rows:
+        per_user[user.id].append(notice)
+        users[user.id] = user
+    mails = notices = 0
+    for user_id, items in per_user.items():
+        user = users[user_id]
+        visible = []
+        for notice in items:
+            notice.mailed_at = now  # also for notices the member may no longer see: never again
+            target = db.session.get(Item, notice.item_id) if notice.item_id else None
+            if notice.item_id is None or (target is not None and can_view_item(user, target)):
+                visible.append(notice)
+        if not visible:
+            continue
+        lines = [f"- {n.message}\n  {n.url}" for n in visible[:MAX_PER_DIGEST]]
+        if len(visible) > MAX_PER_DIGEST:
+            lines.append(_("… en %(n)d meer op %(url)s", n=len(visible) - MAX_PER_DIGEST,
+                           url=absolute_url("notifications.index")))  # fmt: skip
+        with force_locale("nl"):
+            subject = (
+                _("Uw dagelijkse overzicht van het MVI-kennisportaal")
+                if frequency == "daily"
+                else _("Uw wekelijkse overzicht van het MVI-kennisportaal")
+            )
+            send_mail(
+                user.email,
+                subject,
+                _("Nieuw voor u sinds het vorige overzicht:") + "\n\n" + "\n".join(lines)
+                + "\n\n-- \n" + mail_footer(user),
+                unsubscribe_url=absolute_url(
+                    "notifications.unsubscribe", token=unsubscribe_token(user)
+                ),
+            )  # fmt: skip
+        mails += 1
+        notices += len(visible)
+    db.session.flush()
+    return mails, notices

@@ -1,0 +1,174 @@
+"""Who is told what. Called by the services that change things (inside their transaction), so a
+notice exists only when the change is committed; e-mail leaves only after the commit.
+
+Every notice is checked against the same `can_view_item` as the detail page, here and again when
+it is shown or mailed: group-only content never reaches outsiders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import or_, select
+
+from portal.accounts.models import User
+from portal.common import utcnow
+from portal.content.models import Item
+from portal.extensions import db
+from portal.mail import absolute_url, send_mail
+from portal.notifications.models import Follow, Notification
+from portal.organisations.models import Membership, Organisation
+from portal.permissions import can_view_item
+
+UNSUBSCRIBE_SALT = "notification-unsubscribe"
+
+
+def _serializer() -> URLSafeSerializer:
+    from flask import current_app
+
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user: User) -> str:
+    """Signed (user id, address): valid for this account and this address only."""
+    return _serializer().dumps([user.id, user.email])
+
+
+def user_for_unsubscribe(token: str) -> User | None:
+    """The account a token was made for, or None if forged, garbled or for another address."""
+    try:
+        user_id, email = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    return user if user is not None and user.email == email else None
+
+
+def item_url(item: Item) -> str:
+    return absolute_url("content.show", spec=item.kind, slug=item.slug)
+
+
+def mail_footer(user: User) -> str:
+    return _(
+        "U krijgt dit bericht omdat u dit volgt op het MVI-kennisportaal.\n"
+        "Instellingen: %(settings)s\nAfmelden voor alle e-mail (één klik): %(unsubscribe)s",
+        settings=absolute_url("notifications.settings"),
+        unsubscribe=absolute_url("notifications.unsubscribe", token=unsubscribe_token(user)),
+    )
+
+
+def notify(
+    users: Iterable[User],
+    *,
+    key: str,
+    message: str,
+    item: Item | None,
+    url: str,
+    actor=None,
+    exclude: Iterable[User] = (),
+) -> int:
+    """Store one notice per member (never for the actor, never twice for the same key, only for
+    those who may see the item); members who chose "immediate" get it by e-mail after commit."""
+    stored = 0
+    seen: set[int] = {u.id for u in exclude}
+    actor_id = getattr(actor, "id", None)
+    for user in users:
+        if user.id in seen or user.id == actor_id or not user.is_verified:
+            continue
+        seen.add(user.id)
+        if item is not None and not can_view_item(user, item):
+            continue
+        exists = db.session.scalar(
+            select(Notification.id).where(Notification.user_id == user.id, Notification.key == key)
+        )
+        if exists:
+            continue
+        notice = Notification(user_id=user.id, key=key, message=message[:300], url=url[:300])
+        notice.item_id = item.id if item is not None else None
+        db.session.add(notice)
+        stored += 1
+        if user.notify_email == "immediate":
+            notice.mailed_at = utcnow()
+            with force_locale("nl"):
+                send_mail(
+                    user.email,
+                    message[:150],
+                    f"{message}\n{url}\n\n-- \n{mail_footer(user)}",
+                    unsubscribe_url=absolute_url(
+                        "notifications.unsubscribe", token=unsubscribe_token(user)
+                    ),
+                )
+    db.session.flush()
+    return stored
+
+
+def followers(item: Item, *, include_item: bool = True) -> list[User]:
+    """Members following the item, or any of its themes, product groups, organisation, region
+    (the question's, else the organisation's) or working group."""
+    targets: list[tuple[str, int]] = [("organisation", item.organisation_id)]
+    targets += [("theme", t.id) for t in item.themes]
+    targets += [("product_group", g.id) for g in item.product_groups]
+    region = getattr(item, "region", None)
+    regions = [region] if region is not None else list(item.organisation.regions)
+    targets += [("region", r.id) for r in regions]
+    if item.group_id is not None:
+        targets.append(("group", item.group_id))
+    if include_item and item.id is not None:
+        targets.append(("item", item.id))
+    conditions = [(Follow.target_type == kind) & (Follow.target_id == tid) for kind, tid in targets]
+    user_ids = select(Follow.user_id).where(or_(*conditions))
+    return list(db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)))
+
+
+def vraagbaak_members(organisations: Iterable[Organisation]) -> list[User]:
+    """Approved members who opted in as "vraagbaak" for these organisations."""
+    ids = [o.id for o in organisations]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id.in_(ids),
+                Membership.status == "approved",
+                Membership.is_vraagbaak.is_(True),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def item_published(item: Item, actor=None) -> int:
+    """Tell followers about a newly published item (idempotent: one notice per item)."""
+    if item.status != "published" or item.kind == "question":
+        return 0  # questions are announced by the question service, with who they are for
+    from portal.content.kinds import kinds
+
+    spec = kinds().get(item.kind)
+    label = str(spec.label) if spec else item.kind
+    return notify(
+        followers(item, include_item=False),
+        key=f"published:{item.id}",
+        message=_("Nieuw: %(kind)s '%(title)s' van %(org)s", kind=label.lower(), title=item.title,
+                  org=item.organisation.name),
+        item=item,
+        url=item_url(item),
+        actor=actor,
+    )  # fmt: skip
+
+
+def follow_item(user: User, item: Item) -> None:
+    """Follow an item quietly (askers and answerers follow their question)."""
+    if getattr(user, "id", None) is None:
+        return
+    exists = db.session.scalar(
+        select(Follow.id).where(
+            Follow.user_id == user.id, Follow.target_type == "item", Follow.target_id == item.id
+        )
+    )
+    if not exists:
+        db.session.add(Follow(user_id=user.id, target_type="item", target_id=item.id))

@@ -1,0 +1,53 @@
+"""Follows and notifications: members follow themes, product groups, organisations, regions,
+working groups and single items; what happens there reaches them in the site and by e-mail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.common import utcnow
+from portal.extensions import db
+
+FOLLOW_TARGETS = ("theme", "product_group", "organisation", "region", "group", "item")
+FREQUENCIES = ("immediate", "daily", "weekly", "never")
+
+
+class Follow(db.Model):
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("user_id", "target_type", "target_id"),
+        CheckConstraint(
+            "target_type in ('theme', 'product_group', 'organisation', 'region', 'group', 'item')",
+            name="target_type",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    target_type: Mapped[str] = mapped_column(String(20))
+    target_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Notification(db.Model):
+    """One notice for one member. `key` makes a notice for the same event impossible to store twice;
+    `mailed_at` is set when it went out by e-mail (alone or in a digest), so nothing is mailed twice."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(80))
+    message: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str] = mapped_column(String(300))
+    # The item it is about: access is checked again when shown or mailed.
+    item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    mailed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)

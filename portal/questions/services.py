@@ -1,0 +1,328 @@
+"""Questions and answers: ask, answer, vote, accept, verify, mark duplicate, comment, moderate.
+
+A question is a knowledge item (kind 'question') made through the shared content services, so it
+gets revisions, visibility and search; this module adds what differs. Services flush, never commit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.common import ServiceError, as_utc, clean_text, utcnow
+from portal.content import services as content
+from portal.content.models import Item
+from portal.content.services import _record_revision as record_revision
+from portal.extensions import db
+from portal.html import render_markdown
+from portal.lookups import by_slug
+from portal.notifications import fanout
+from portal.organisations.models import Organisation
+from portal.permissions import (
+    SYSTEM,
+    Actor,
+    authorized_by,
+    can_accept_answer,
+    can_answer_question,
+    can_ask_question,
+    can_comment_answer,
+    can_edit_answer,
+    can_mark_duplicate,
+    can_moderate_answer,
+    can_verify_answer,
+    can_view_item,
+    can_vote_answer,
+    is_verified_member,
+)
+from portal.questions.models import Answer, AnswerRevision, AnswerVote, Comment, Question
+from portal.regions.models import Region
+
+MENTION_RE = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+NEW_ACCOUNT_DAYS = 7
+NEW_ACCOUNT_POSTS_PER_DAY = 5
+MAX_LINKED_ITEMS = 5
+
+
+def apply_fields(item: Question, fields: dict[str, Any]) -> None:
+    """A question's own fields (region scope, addressed organisations); used by the kind registry."""
+    if "region" in fields:  # the generic edit form leaves scope and addressees as they are
+        region = fields.get("region") or None
+        item.region = by_slug(Region, region) if region else None
+        if region and item.region is None:
+            raise ServiceError(_("Onbekende regio."), field="region")
+    if "addressed_to" in fields:
+        slugs = [s for s in (fields.get("addressed_to") or []) if s][:10]
+        organisations = [by_slug(Organisation, s) for s in slugs]
+        if any(o is None for o in organisations):
+            raise ServiceError(_("Onbekende organisatie bij 'gericht aan'."), field="addressed_to")
+        item.addressed_to = organisations
+
+
+def _check_posting_rate(actor: Actor) -> None:
+    """New accounts post at most a few questions, answers and comments a day."""
+    if actor is SYSTEM or not isinstance(actor, User):
+        return
+    if as_utc(actor.created_at) < utcnow() - timedelta(days=NEW_ACCOUNT_DAYS):
+        return
+    since = utcnow() - timedelta(days=1)
+    posted = (
+        db.session.scalar(
+            select(func.count(Item.id)).where(
+                Item.author_id == actor.id, Item.kind == "question", Item.created_at >= since
+            )
+        )
+        + db.session.scalar(
+            select(func.count(Answer.id)).where(
+                Answer.author_id == actor.id, Answer.created_at >= since
+            )
+        )
+        + db.session.scalar(
+            select(func.count(Comment.id)).where(
+                Comment.author_id == actor.id, Comment.created_at >= since
+            )
+        )
+    )
+    if posted >= NEW_ACCOUNT_POSTS_PER_DAY:
+        raise ServiceError(
+            _(
+                "Nieuwe accounts kunnen de eerste week hoogstens %(n)d vragen, antwoorden en "
+                "reacties per dag plaatsen. Probeert u het morgen opnieuw.",
+                n=NEW_ACCOUNT_POSTS_PER_DAY,
+            ),
+            status=429,
+        )
+
+
+def _mentioned_users(text: str, viewer: Actor, item: Item | None = None) -> list[User]:
+    """Members @-mentioned by e-mail address; an unknown or hidden address is refused by name."""
+    found: list[User] = []
+    for address in list(dict.fromkeys(m.lower() for m in MENTION_RE.findall(text or "")))[:10]:
+        user = db.session.scalar(select(User).where(func.lower(User.email) == address))
+        visible = user is not None and is_verified_member(user) and user.memberships
+        if not visible or (item is not None and not can_view_item(user, item)):
+            raise ServiceError(
+                _("Wij kennen geen lid met het adres @%(a)s dat deze vraag mag zien.", a=address),
+                field="body",
+            )
+        found.append(user)
+    return found
+
+
+@dataclass
+class QuestionData:
+    title: str
+    body: str
+    themes: list[str] = field(default_factory=list)
+    product_groups: list[str] = field(default_factory=list)
+    region: str | None = None
+    group: str | None = None
+    visibility: str = "public"
+    addressed_to: list[str] = field(default_factory=list)
+
+
+@authorized_by(can_ask_question)
+def ask_question(data: QuestionData, *, actor: Actor) -> Question:
+    """Publish a question under the asker's organisation; tell followers, addressed "vraagbaken"
+    and mentioned members."""
+    from portal.content.kinds import kinds
+
+    _check_posting_rate(actor)
+    if len((data.title or "").strip()) < 10:
+        raise ServiceError(_("Stel uw vraag in minstens 10 tekens."), field="title")
+    memberships = [m for m in getattr(actor, "memberships", []) if m.is_approved]
+    if not memberships:
+        raise ServiceError(_("U moet lid zijn van een organisatie om een vraag te stellen."))
+    visibility = "group" if data.group else data.visibility
+    item_data = content.ItemData(
+        title=data.title, summary="", body=data.body, themes=data.themes,
+        product_groups=data.product_groups, tags=[], year=utcnow().year, status="published",
+        visibility=visibility, group=data.group or None,
+        fields={"region": data.region, "addressed_to": data.addressed_to},
+    )  # fmt: skip
+    question = content.create_item(
+        memberships[0].organisation, kinds()["question"], item_data, actor=actor
+    )
+    mentions = _mentioned_users(data.body, actor, question)
+    question.mentions = mentions
+    fanout.follow_item(actor, question)
+    db.session.flush()
+    url = fanout.item_url(question)
+    direct = fanout.vraagbaak_members(question.addressed_to) + mentions
+    fanout.notify(
+        direct, key=f"asked:{question.id}", item=question, url=url, actor=actor,
+        message=_("%(name)s stelt een vraag aan u of uw organisatie: %(title)s",
+                  name=actor.name, title=question.title),
+    )  # fmt: skip
+    fanout.notify(
+        fanout.followers(question, include_item=False), key=f"published:{question.id}",
+        item=question, url=url, actor=actor, exclude=direct,
+        message=_("Nieuwe vraag van %(org)s: %(title)s", org=question.organisation.name,
+                  title=question.title),
+    )  # fmt: skip
+    return question
+
+
+def _linked_items(slugs: list[str], actor: Actor) -> list[Item]:
+    items = []
+    for slug in [s for s in slugs if s][:MAX_LINKED_ITEMS]:
+        item = db.session.scalar(select(Item).where(Item.slug == slug.strip()))
+        if item is None or item.kind == "question" or not can_view_item(actor, item):
+            raise ServiceError(
+                _("Onbekend kennisitem: %(slug)s", slug=slug[:100]), field="linked_items"
+            )
+        items.append(item)
+    return items
+
+
+def _revision(answer: Answer, actor: Actor) -> None:
+    number = len(answer.revisions) + 1
+    answer.revisions.append(
+        AnswerRevision(
+            number=number,
+            editor_id=getattr(actor, "id", None),
+            editor_name=getattr(actor, "name", "Systeem"),
+            body_md=answer.body_md,
+        )
+    )
+
+
+@authorized_by(can_answer_question)
+def answer_question(
+    question: Question, body: str, linked: list[str] | None = None, *, actor: Actor
+) -> Answer:
+    """Add an answer (optionally linking knowledge items); tell the asker and followers."""
+    _check_posting_rate(actor)
+    text = clean_text(body, limit=20000, field="body", label=_("het antwoord"), required=True)
+    membership = next((m for m in getattr(actor, "memberships", []) if m.is_approved), None)
+    answer = Answer(
+        question=question,
+        author=actor if isinstance(actor, User) else None,
+        organisation_id=membership.organisation_id if membership else None,
+        body_md=text,
+        body_html=render_markdown(text),
+        linked_items=_linked_items(linked or [], actor),
+    )
+    db.session.add(answer)
+    _revision(answer, actor)
+    db.session.flush()
+    fanout.follow_item(actor, question)
+    author = [question.author] if question.author is not None else []
+    fanout.notify(
+        author + fanout.followers(question),
+        key=f"answer:{answer.id}",
+        message=_("%(name)s beantwoordde de vraag '%(title)s'", name=actor.name,
+                  title=question.title),
+        item=question, url=fanout.item_url(question) + f"#antwoord-{answer.id}", actor=actor,
+    )  # fmt: skip
+    return answer
+
+
+@authorized_by(can_edit_answer)
+def edit_answer(
+    answer: Answer, body: str, linked: list[str] | None = None, *, actor: Actor
+) -> None:
+    text = clean_text(body, limit=20000, field="body", label=_("het antwoord"), required=True)
+    answer.body_md, answer.body_html = text, render_markdown(text)
+    answer.linked_items = _linked_items(linked or [], actor)
+    answer.updated_at = utcnow()
+    _revision(answer, actor)
+    db.session.flush()
+
+
+@authorized_by(can_vote_answer)
+def vote_answer(answer: Answer, *, actor: Actor) -> None:
+    """One "nuttig" per member; never for one's own answer."""
+    if answer.author_id == actor.id:
+        raise ServiceError(_("U kunt uw eigen antwoord niet als nuttig markeren."), status=403)
+    if db.session.get(AnswerVote, (actor.id, answer.id)) is not None:
+        raise ServiceError(_("U heeft dit antwoord al als nuttig gemarkeerd."), status=409)
+    db.session.add(AnswerVote(user_id=actor.id, answer_id=answer.id))
+    answer.useful_count = (answer.useful_count or 0) + 1
+    db.session.flush()
+
+
+@authorized_by(can_accept_answer)
+def accept_answer(answer: Answer, *, actor: Actor) -> None:
+    """The asker accepts one answer (accepting another moves the mark)."""
+    if answer.hidden_at is not None:
+        raise ServiceError(_("Een verborgen antwoord kan niet worden geaccepteerd."), status=409)
+    for other in answer.question.answers:
+        other.accepted_at = None
+    answer.accepted_at = utcnow()
+    db.session.flush()
+    if answer.author is not None:
+        fanout.notify(
+            [answer.author],
+            key=f"accepted:{answer.id}",
+            message=_("Uw antwoord op '%(title)s' is geaccepteerd", title=answer.question.title),
+            item=answer.question, url=fanout.item_url(answer.question) + f"#antwoord-{answer.id}",
+            actor=actor,
+        )  # fmt: skip
+
+
+@authorized_by(can_verify_answer)
+def verify_answer(answer: Answer, *, actor: Actor) -> None:
+    """Mark an answer as checked by a moderator or designated expert, with the date."""
+    if answer.hidden_at is not None:
+        raise ServiceError(_("Een verborgen antwoord kan niet worden geverifieerd."), status=409)
+    if answer.author_id is not None and answer.author_id == getattr(actor, "id", None):
+        raise ServiceError(_("U kunt uw eigen antwoord niet verifiëren."), status=403)
+    answer.verified_at = utcnow()
+    answer.verified_by = actor if isinstance(actor, User) else None
+    db.session.flush()
+    question = answer.question
+    people = [u for u in (answer.author, question.author) if u is not None]
+    fanout.notify(
+        people,
+        key=f"verified:{answer.id}",
+        message=_("Een antwoord op '%(title)s' is geverifieerd", title=question.title),
+        item=question, url=fanout.item_url(question) + f"#antwoord-{answer.id}", actor=actor,
+    )  # fmt: skip
+
+
+@authorized_by(can_mark_duplicate)
+def mark_duplicate(question: Question, original_slug: str, *, actor: Actor) -> None:
+    original = db.session.scalar(
+        select(Question).where(Question.slug == (original_slug or "").strip())
+    )
+    if original is None or not can_view_item(actor, original):
+        raise ServiceError(_("Kies een bestaande vraag."), field="original")
+    if original.id == question.id or original.duplicate_of_id == question.id:
+        raise ServiceError(_("Een vraag kan geen dubbel van zichzelf zijn."), field="original")
+    question.duplicate_of = original
+    record_revision(question, actor)
+    db.session.flush()
+
+
+@authorized_by(can_comment_answer)
+def comment_answer(answer: Answer, body: str, *, actor: Actor) -> Comment:
+    _check_posting_rate(actor)
+    text = clean_text(body, limit=2000, field="body", label=_("de reactie"), required=True)
+    comment = Comment(answer=answer, author=actor if isinstance(actor, User) else None, body=text)
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+@authorized_by(can_moderate_answer)
+def set_answer_hidden(answer: Answer, hidden: bool, *, actor: Actor) -> None:
+    """Moderators hide an answer (kept, restorable) or restore it."""
+    from portal.moderation.models import ModerationLog
+
+    answer.hidden_at = utcnow() if hidden else None
+    if hidden:
+        answer.accepted_at = None
+    db.session.add(
+        ModerationLog(
+            moderator_id=getattr(actor, "id", None), moderator_name=getattr(actor, "name", "Systeem"),
+            action="hide" if hidden else "restore", item_id=answer.question_id, answer_id=answer.id,
+            subject=answer.body_md[:120],
+        )
+    )  # fmt: skip
+    db.session.flush()

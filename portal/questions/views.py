@@ -1,0 +1,314 @@
+"""Questions and answers pages. A question's own page is the shared item page (content.show) with
+the answers in templates/content/_details_question.html; the writes are here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import exists, func, or_, select
+
+from portal import permissions
+from portal.content.kinds import kinds
+from portal.content.queries import visible_to
+from portal.extensions import db
+from portal.forms import ConfirmForm, choices, handle_form, run_action
+from portal.groups.models import WorkingGroup
+from portal.organisations.models import Organisation
+from portal.pagination import paginate
+from portal.questions import services
+from portal.questions.forms import AnswerForm, AskForm, CommentForm, DuplicateForm
+from portal.questions.models import Answer, Question
+from portal.regions.models import Region
+from portal.taxonomy.models import ProductGroup, Theme
+
+bp = Blueprint("questions", __name__)
+LISTS = ("nieuw", "onbeantwoord", "regio", "themas")
+
+
+def _question(slug: str) -> Question:
+    question = db.session.scalar(select(Question).where(Question.slug == slug))
+    if question is None or not permissions.can_view_item(current_user, question):
+        abort(404)
+    return question
+
+
+def _answer(answer_id: int) -> Answer:
+    answer = db.session.get(Answer, answer_id)
+    if answer is None or not permissions.can_view_item(current_user, answer.question):
+        abort(404)
+    if answer.hidden_at is not None and not permissions.can_moderate(current_user):
+        abort(404)
+    return answer
+
+
+def question_url(question: Question, anchor: str = "") -> str:
+    return url_for("content.show", spec="question", slug=question.slug) + anchor
+
+
+@bp.route("/vragen/")
+def index():
+    """Newest, unanswered, my region, my themes; accepted and verified answers first per list."""
+    chosen = request.args.get("lijst", "nieuw")
+    if chosen not in LISTS:
+        chosen = "nieuw"
+    query = select(Question).where(*visible_to(current_user))
+    answered = exists().where(Answer.question_id == Question.id, Answer.hidden_at.is_(None))
+    if chosen == "onbeantwoord":
+        query = query.where(~answered, Question.duplicate_of_id.is_(None))
+    elif chosen in ("regio", "themas") and not permissions.is_verified_member(current_user):
+        flash(_("Log in om vragen uit uw regio of over uw thema's te zien."), "info")
+        return redirect(url_for("accounts.login", next=request.full_path))
+    elif chosen == "regio":
+        regions = {
+            r.id for m in current_user.memberships if m.is_approved for r in m.organisation.regions
+        }
+        query = query.where(
+            or_(
+                Question.region_id.in_(regions),
+                Question.organisation.has(Organisation.regions.any(Region.id.in_(regions))),
+            )
+        )
+    elif chosen == "themas":
+        theme_ids = [t.id for t in current_user.expertise]
+        query = query.where(Question.themes.any(Theme.id.in_(theme_ids)))
+    checked = exists().where(
+        Answer.question_id == Question.id,
+        Answer.hidden_at.is_(None),
+        or_(Answer.accepted_at.is_not(None), Answer.verified_at.is_not(None)),
+    )
+    ordering = [Question.published_at.desc(), Question.id.desc()]
+    if chosen != "nieuw":
+        ordering = [checked.desc(), *ordering]
+    page = paginate(query.order_by(*ordering), per_page=20)
+    counts = dict(
+        db.session.execute(
+            select(Answer.question_id, func.count())
+            .where(Answer.question_id.in_([q.id for q in page.items]), Answer.hidden_at.is_(None))
+            .group_by(Answer.question_id)
+        ).all()
+    )
+    return render_template(
+        "questions/index.html", page=page, chosen=chosen, counts=counts, spec=kinds()["question"]
+    )
+
+
+def _prepare(form: AskForm) -> None:
+    form.themes.choices = choices(
+        [(t.slug, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.position))]
+    )
+    form.product_groups.choices = choices(
+        [
+            (g.slug, g.name)
+            for g in db.session.scalars(select(ProductGroup).order_by(ProductGroup.position))
+        ]
+    )
+    form.addressed_to.choices = choices(
+        [
+            (o.slug, o.name)
+            for o in db.session.scalars(select(Organisation).order_by(Organisation.name))
+        ]
+    )
+    form.region.choices = choices(
+        [("", _("— geen —"))]
+        + [(r.slug, r.name) for r in db.session.scalars(select(Region).order_by(Region.name))]
+    )
+    groups = [
+        g for g in db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.name))
+        if permissions.is_group_member(current_user, g)
+    ]  # fmt: skip
+    form.group.choices = choices([("", _("— geen —"))] + [(g.slug, g.name) for g in groups])
+
+
+@bp.route("/vragen/nieuw", methods=["GET", "POST"])
+@login_required
+def ask():
+    if not permissions.can_ask_question(current_user):
+        abort(403)
+    form = AskForm()
+    _prepare(form)
+    if request.method == "GET" and request.args.get("werkgroep"):
+        form.group.data = request.args["werkgroep"]
+
+    def save():
+        data = services.QuestionData(
+            title=form.title.data or "", body=form.body.data or "", themes=form.themes.data or [],
+            product_groups=form.product_groups.data or [], region=form.region.data or None,
+            group=form.group.data or None, visibility=form.visibility.data or "public",
+            addressed_to=form.addressed_to.data or [],
+        )  # fmt: skip
+        return services.ask_question(data, actor=current_user)
+
+    outcome = handle_form(form, save)
+    if outcome.done:
+        flash(_("Uw vraag staat online. U krijgt bericht als iemand antwoordt."), "success")
+        return redirect(question_url(outcome.value))
+    return render_template("questions/ask.html", form=form), outcome.status
+
+
+def _slugs(raw: str) -> list[str]:
+    """Item slugs from 'slug, https://…/aanbestedingen/slug, …'."""
+    found = []
+    for part in (raw or "").split(","):
+        part = part.strip().rstrip("/")
+        if part:
+            found.append(part.rsplit("/", 1)[-1].split("?")[0].split("#")[0])
+    return found
+
+
+def _failed(question: Question, outcome):
+    """Show the question again with the reason, under the status the service chose."""
+    from portal.content.views import show
+
+    flash(outcome.value, "error")
+    return show(kinds()["question"], question.slug), outcome.status
+
+
+def _form_failed(question: Question, form, outcome):
+    """A refused form under a question: its messages, the question page, the right status."""
+    from portal.content.views import show
+
+    fields = [
+        str(e)
+        for name, errs in form.errors.items()
+        if name not in ("csrf_token", None)
+        for e in errs
+    ]
+    for message in [*form.form_errors, *fields] or [
+        _("Het formulier is verlopen; probeer het opnieuw.")
+    ]:
+        flash(str(message), "error")
+    return show(kinds()["question"], question.slug), (
+        outcome.status if outcome.status != 200 else 400
+    )
+
+
+@bp.route("/vragen/<slug>/antwoorden", methods=["POST"])
+@login_required
+def answer(slug: str):
+    question = _question(slug)
+    if not permissions.can_answer_question(current_user, question):
+        abort(403)
+    form = AnswerForm()
+    outcome = handle_form(
+        form,
+        lambda: services.answer_question(
+            question, form.body.data or "", _slugs(form.linked_items.data), actor=current_user
+        ),
+    )
+    if outcome.done:
+        flash(_("Dank u! Uw antwoord staat bij de vraag."), "success")
+        return redirect(question_url(question, f"#antwoord-{outcome.value.id}"))
+    return _form_failed(question, form, outcome)
+
+
+def _button(answer: Answer, allowed: bool, action, success: str):
+    if not allowed:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    outcome = run_action(action)
+    if not outcome.done:
+        return _failed(answer.question, outcome)
+    flash(success, "success")
+    return redirect(question_url(answer.question, f"#antwoord-{answer.id}"))
+
+
+@bp.route("/antwoorden/<int:answer_id>/nuttig", methods=["POST"])
+@login_required
+def vote(answer_id: int):
+    answer = _answer(answer_id)
+    return _button(
+        answer, permissions.can_vote_answer(current_user, answer),
+        lambda: services.vote_answer(answer, actor=current_user), _("U vond dit antwoord nuttig."),
+    )  # fmt: skip
+
+
+@bp.route("/antwoorden/<int:answer_id>/accepteren", methods=["POST"])
+@login_required
+def accept(answer_id: int):
+    answer = _answer(answer_id)
+    return _button(
+        answer, permissions.can_accept_answer(current_user, answer),
+        lambda: services.accept_answer(answer, actor=current_user), _("Antwoord geaccepteerd."),
+    )  # fmt: skip
+
+
+@bp.route("/antwoorden/<int:answer_id>/verifieren", methods=["POST"])
+@login_required
+def verify(answer_id: int):
+    answer = _answer(answer_id)
+    return _button(
+        answer, permissions.can_verify_answer(current_user, answer),
+        lambda: services.verify_answer(answer, actor=current_user),
+        _("Antwoord gemarkeerd als geverifieerd."),
+    )  # fmt: skip
+
+
+@bp.route("/antwoorden/<int:answer_id>/verbergen", methods=["POST"])
+@login_required
+def hide(answer_id: int):
+    answer = _answer(answer_id)
+    hidden = request.form.get("verbergen", "1") == "1"
+    return _button(
+        answer, permissions.can_moderate_answer(current_user, answer),
+        lambda: services.set_answer_hidden(answer, hidden, actor=current_user),
+        _("Antwoord verborgen.") if hidden else _("Antwoord hersteld."),
+    )  # fmt: skip
+
+
+@bp.route("/antwoorden/<int:answer_id>/reacties", methods=["POST"])
+@login_required
+def comment(answer_id: int):
+    answer = _answer(answer_id)
+    if not permissions.can_comment_answer(current_user, answer):
+        abort(403)
+    form = CommentForm()
+    outcome = handle_form(
+        form, lambda: services.comment_answer(answer, form.body.data or "", actor=current_user)
+    )
+    if outcome.done:
+        flash(_("Uw reactie is geplaatst."), "success")
+        return redirect(question_url(answer.question, f"#antwoord-{answer.id}"))
+    return _form_failed(answer.question, form, outcome)
+
+
+@bp.route("/antwoorden/<int:answer_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_answer(answer_id: int):
+    answer = _answer(answer_id)
+    if not permissions.can_edit_answer(current_user, answer):
+        abort(403)
+    form = AnswerForm()
+    if request.method == "GET":
+        form.body.data = answer.body_md
+        form.linked_items.data = ", ".join(i.slug for i in answer.linked_items)
+    outcome = handle_form(
+        form,
+        lambda: services.edit_answer(
+            answer, form.body.data or "", _slugs(form.linked_items.data), actor=current_user
+        ),
+    )
+    if outcome.done:
+        flash(_("Antwoord bijgewerkt."), "success")
+        return redirect(question_url(answer.question, f"#antwoord-{answer.id}"))
+    return render_template("questions/edit_answer.html", form=form, answer=answer), outcome.status
+
+
+@bp.route("/vragen/<slug>/dubbel", methods=["POST"])
+@login_required
+def duplicate(slug: str):
+    question = _question(slug)
+    if not permissions.can_mark_duplicate(current_user, question):
+        abort(403)
+    form = DuplicateForm()
+    outcome = handle_form(
+        form,
+        lambda: services.mark_duplicate(
+            question, (_slugs(form.original.data) or [""])[0], actor=current_user
+        ),
+    )
+    if outcome.done:
+        flash(_("De vraag is gemarkeerd als dubbel."), "success")
+        return redirect(question_url(question))
+    return _form_failed(question, form, outcome)

@@ -49,7 +49,28 @@ def show(slug: str):
         membership=permissions.group_membership(current_user, group),
         confirm_form=ConfirmForm(),
         events=upcoming_events(current_user, group=group),
+        **_group_content(group),
     )
+
+
+def _group_content(group: WorkingGroup) -> dict:
+    """The group's discussions and the knowledge shared with it, as far as the visitor may see."""
+    from portal.content.models import Item
+    from portal.content.queries import published_items
+    from portal.questions.models import Question
+
+    def newest(query):
+        return db.session.scalars(
+            query.where(Item.group_id == group.id)
+            .order_by(Item.published_at.desc(), Item.id.desc())
+            .limit(10)
+        ).all()
+
+    shared = published_items(current_user).where(Item.kind.not_in(("question", "event")))
+    return {
+        "discussions": newest(published_items(current_user, Question)),
+        "shared": newest(shared),
+    }
 
 
 def _region_choices(form: GroupForm) -> None:

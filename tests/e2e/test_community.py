@@ -98,3 +98,28 @@ def test_question_answer_accept_verify_digest(live_server, page, world, axe, mai
     mine = [m for m in digests if f"To: {world.utrecht_member.email}" in m]
     assert len(mine) == 1 and "Hoe vraag ik social return" in mine[0] and "/afmelden/" in mine[0]
     assert send_digests("daily") == (0, 0)
+
+
+def test_event_group_and_member_home_pages_pass_axe(live_server, page, world, axe):
+    from portal.groups import services as groups
+    from portal.permissions import SYSTEM
+    from tests.test_events import make_event
+
+    base = live_server
+    groups.add_group_member(world.open_group, world.utrecht_member, actor=SYSTEM)
+    event = make_event(world.utrecht, title="Regiobijeenkomst circulair inkopen", capacity=1)
+    db.session.commit()
+    sign_in(page, base, world.utrecht_member.email)
+    page.goto(f"{base}/bijeenkomsten/{event.slug}")
+    page.get_by_role("button", name="Aanmelden").first.click()
+    page.wait_for_load_state()
+    assert "Regiobijeenkomst circulair inkopen" in page.content()
+    axe.check(page, "c09-event")
+    page.goto(base + "/bijeenkomsten/")
+    axe.check(page, "c10-events")
+    page.goto(f"{base}/werkgroepen/{world.open_group.slug}")
+    assert "Discussies" in page.content()
+    axe.check(page, "c11-group")
+    page.goto(base + "/")
+    assert "Voor u" in page.content()
+    axe.check(page, "c12-member-home")

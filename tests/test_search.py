@@ -321,3 +321,23 @@ def test_relevance_set_judges_only_public_published_demo_items():
             assert grade in (1, 2, 3)
             item = demo[external_id]
             assert (item["status"], item["visibility"]) == ("published", "public"), external_id
+
+
+def test_facets_follow_an_edit_of_the_item(client, world):
+    """Facet values are cached per item and version: an edit shows at once."""
+    item = make_item("tender", world.utrecht, title="Asfalt met thema", themes=["circulair"])
+    page = client.get("/zoeken", query_string={"q": "asfalt"}).get_data(as_text=True)
+    assert titles(client, "asfalt", thema="circulair") == ["Asfalt met thema"]
+    data = content.snapshot(item)
+    content.update_item(
+        item,
+        content.ItemData(title=item.title, summary=item.summary, body=item.body_md,
+                         themes=["social-return"], product_groups=data["product_groups"],
+                         year=item.year, status="published", visibility="public",
+                         fields=data["fields"]),
+        actor=SYSTEM,
+    )  # fmt: skip
+    db.session.commit()
+    assert "Circulair <span" in page
+    assert titles(client, "asfalt", thema="circulair") == []
+    assert titles(client, "asfalt", thema="social-return") == ["Asfalt met thema"]

@@ -4,6 +4,7 @@ selection), so narrowing never costs a query per facet."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -40,7 +41,7 @@ class Match:
     id: int
     published_at: datetime | None
     reviewed_at: date | None
-    values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    values: dict[str, set[str] | frozenset[str]] = field(default_factory=lambda: defaultdict(set))
     # A question with an accepted or verified answer (ranks a little higher).
     answered: bool = False
 
@@ -57,59 +58,46 @@ def _among(column, ids: list[int]):
     return column.in_(ids)
 
 
-def visible_matches(ids: Iterable[int], user) -> list[Match]:
-    """The ids this user may see, with every facet value of each (six queries, whatever the size)."""
-    from portal.consultations.models import Consultation  # noqa: F401 (mapper configured)
+# An item's own facet values change only when it is saved, which moves its updated_at: they are
+# kept per worker under (id, updated_at), so a warm search reads two small queries, not six.
+CACHE_SIZE = 50_000
+_CACHE: dict[tuple[int, datetime], dict[str, frozenset[str]]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _item_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
+    """Facet values that belong to the items themselves (four queries for any number of ids)."""
     from portal.criteria.models import Criterion
-    from portal.organisations.models import Organisation, organisation_regions
-    from portal.questions.models import Answer
-    from portal.regions.models import Region
     from portal.taxonomy.models import (
         AmbitionLevel,
         AwardMethod,
         CriterionKind,
-        OrganisationType,
         Procedure,
         ProductGroup,
         Theme,
     )
     from portal.tenders.models import Tender
 
-    ids = list(ids)
-    rows = db.session.execute(
-        select(Item.id, Item.published_at, Item.reviewed_at, Item.kind, Item.year,
-               Item.organisation_id).where(_among(Item.id, ids), *visible_to(user))
-    ).all()  # fmt: skip
-    matches = {row.id: Match(row.id, row.published_at, row.reviewed_at) for row in rows}
-    if not matches:
-        return []
-    found = list(matches)
-    by_org: dict[int, list[Match]] = defaultdict(list)
-    for row in rows:
-        values = matches[row.id].values
-        values["soort"].add(row.kind)
-        if row.year is not None:
-            values["jaar"].add(str(row.year))
-        by_org[row.organisation_id].append(matches[row.id])
+    found: dict[int, dict[str, set[str]]] = {i: defaultdict(set) for i in ids}
 
     def add(name: str, pairs) -> None:
         for item_id, slug in pairs:
             if slug:
-                matches[item_id].values[name].add(slug)
+                found[item_id][name].add(slug)
 
     add("thema", db.session.execute(
         select(item_themes.c.item_id, Theme.slug).join(Theme, Theme.id == item_themes.c.theme_id)
-        .where(_among(item_themes.c.item_id, found))))  # fmt: skip
+        .where(_among(item_themes.c.item_id, ids))))  # fmt: skip
     add("productgroep", db.session.execute(
         select(item_product_groups.c.item_id, ProductGroup.slug)
         .join(ProductGroup, ProductGroup.id == item_product_groups.c.product_group_id)
-        .where(_among(item_product_groups.c.item_id, found))))  # fmt: skip
+        .where(_among(item_product_groups.c.item_id, ids))))  # fmt: skip
     for row in db.session.execute(
         select(Tender.id, Procedure.slug.label("procedure"), AwardMethod.slug.label("award"),
                Tender.instruments, Tender.ambition_levels)
         .outerjoin(Procedure, Procedure.id == Tender.procedure_id)
         .outerjoin(AwardMethod, AwardMethod.id == Tender.award_method_id)
-        .where(_among(Tender.id, found))
+        .where(_among(Tender.id, ids))
     ):  # fmt: skip
         add("procedure", [(row.id, row.procedure)])
         add("gunningsmethode", [(row.id, row.award)])
@@ -119,10 +107,54 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
         select(Criterion.id, CriterionKind.slug.label("kind"), AmbitionLevel.slug.label("ambition"))
         .outerjoin(CriterionKind, CriterionKind.id == Criterion.criterion_kind_id)
         .outerjoin(AmbitionLevel, AmbitionLevel.id == Criterion.ambition_level_id)
-        .where(_among(Criterion.id, found))
+        .where(_among(Criterion.id, ids))
     ):  # fmt: skip
         add("criteriumsoort", [(row.id, row.kind)])
         add("ambitie", [(row.id, row.ambition)])
+    return {i: {name: frozenset(v) for name, v in values.items()} for i, values in found.items()}
+
+
+def _cached_item_values(rows) -> dict[int, dict[str, frozenset[str]]]:
+    keys = {row.id: (row.id, row.updated_at) for row in rows}
+    with _CACHE_LOCK:
+        known = {i: _CACHE[key] for i, key in keys.items() if key in _CACHE}
+    missing = [i for i in keys if i not in known]
+    if missing:
+        fresh = _item_values(missing)
+        with _CACHE_LOCK:
+            for i, values in fresh.items():
+                if len(_CACHE) >= CACHE_SIZE:
+                    _CACHE.pop(next(iter(_CACHE)))  # the oldest entry
+                _CACHE[keys[i]] = values
+        known.update(fresh)
+    return known
+
+
+def visible_matches(ids: Iterable[int], user) -> list[Match]:
+    """The ids this user may see, with every facet value of each (visibility and organisation
+    values always from the database; the items' own values from the per-worker cache)."""
+    from portal.organisations.models import Organisation, organisation_regions
+    from portal.questions.models import Answer
+    from portal.regions.models import Region
+    from portal.taxonomy.models import OrganisationType
+
+    ids = list(ids)
+    rows = db.session.execute(
+        select(Item.id, Item.published_at, Item.reviewed_at, Item.updated_at, Item.kind, Item.year,
+               Item.organisation_id).where(_among(Item.id, ids), *visible_to(user))
+    ).all()  # fmt: skip
+    matches = {row.id: Match(row.id, row.published_at, row.reviewed_at) for row in rows}
+    if not matches:
+        return []
+    own = _cached_item_values(rows)
+    by_org: dict[int, list[Match]] = defaultdict(list)
+    for row in rows:
+        values = matches[row.id].values
+        values.update(own[row.id])
+        values["soort"] = {row.kind}
+        values["jaar"] = {str(row.year)} if row.year is not None else set()
+        values["organisatietype"], values["regio"] = set(), set()
+        by_org[row.organisation_id].append(matches[row.id])
     questions = [m.id for m in matches.values() if "question" in m.values["soort"]]
     if questions:
         for question_id in db.session.scalars(

@@ -69,7 +69,7 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
-        sa.UniqueConstraint("user_id", "key", name=op.f("uq_notifications_user_id_key")),
+        sa.UniqueConstraint("key", "user_id", name=op.f("uq_notifications_key_user_id")),
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notifications_item_id"), ["item_id"], unique=False)

@@ -226,22 +226,23 @@ def create_item(
     return item
 
 
-def _published(item: Item, actor: Actor) -> None:
-    """Tell followers once the item is published (the notice is stored once per item)."""
+def _published(item: Item, actor: Actor, was_published: bool = False) -> None:
+    """Tell followers when an item becomes published (not on every later edit)."""
     from portal.notifications.fanout import item_published
 
-    if item.status == "published":
+    if item.status == "published" and not was_published:
         item_published(item, actor=actor)
 
 
 @authorized_by(can_edit_item)
 def update_item(item: Item, data: ItemData, *, actor: Actor) -> None:
     """Save an edit and keep it as a revision; the slug stays."""
+    was_published = item.status == "published"
     _apply_shared(item, data, actor)
     kinds()[item.kind].apply_fields(item, data.fields)
     _record_revision(item, actor)
     db.session.flush()
-    _published(item, actor)
+    _published(item, actor, was_published)
 
 
 @authorized_by(can_edit_item)
@@ -249,13 +250,14 @@ def set_status(item: Item, status: str, *, actor: Actor) -> None:
     """Publish, archive or return an item to draft."""
     if status not in STATUSES:
         raise ServiceError(_("Kies een geldige status."), field="status")
+    was_published = item.status == "published"
     item.status = status
     if status == "published" and item.published_at is None:
         item.published_at = utcnow()
     item.updated_at = utcnow()
     _record_revision(item, actor)
     db.session.flush()
-    _published(item, actor)
+    _published(item, actor, was_published)
 
 
 ALLOWED_RELATIONS = {

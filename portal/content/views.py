@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from datetime import timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -50,7 +51,10 @@ SORTS = {
 class KindConverter(BaseConverter):
     """/aanbestedingen/... -> the tender KindSpec; unknown segments do not match (404)."""
 
-    regex = "aanbestedingen|criteria|marktconsultaties|lessen|bijeenkomsten|vragen"
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        super().__init__(url_map, *args, **kwargs)
+        # The registry's URL segments: a new kind needs no edit here.
+        self.regex = "|".join(re.escape(spec.url) for spec in kinds().values())
 
     def to_python(self, value: str) -> KindSpec:
         spec = by_url(value)

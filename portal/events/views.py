@@ -12,7 +12,7 @@ from portal.accounts.forms import ConfirmForm
 from portal.events import calendar, queries, services
 from portal.events.models import Event, moment_text, period_text
 from portal.extensions import db
-from portal.forms import run_action
+from portal.forms import button_action, run_action
 from portal.groups.models import WorkingGroup
 
 bp = Blueprint("events", __name__)
@@ -69,18 +69,12 @@ def register(slug: str):
 @login_required
 def cancel(slug: str):
     event = _load(slug)
-    if not permissions.can_cancel_event_registration(current_user, event):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    outcome = run_action(lambda: services.cancel_registration(event, actor=current_user))
-    flash(
-        _("U bent afgemeld voor '%(title)s'.", title=event.title)
-        if outcome.done
-        else outcome.value,
-        "success" if outcome.done else "error",
+    return button_action(
+        permissions.can_cancel_event_registration(current_user, event),
+        lambda: services.cancel_registration(event, actor=current_user),
+        _("U bent afgemeld voor '%(title)s'.", title=event.title),
+        url_for("content.show", spec="event", slug=event.slug),
     )
-    return _back(event)
 
 
 def _calendar_response(body: str, filename: str | None = None):

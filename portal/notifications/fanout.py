@@ -73,18 +73,15 @@ def notify(
     """Store one notice per member (never for the actor, never twice for the same key, only for
     those who may see the item); members who chose "immediate" get it by e-mail after commit."""
     stored = 0
+    # Who already has this notice: one query, not one per member.
     seen: set[int] = {u.id for u in exclude}
+    seen.update(db.session.scalars(select(Notification.user_id).where(Notification.key == key)))
     actor_id = getattr(actor, "id", None)
     for user in users:
         if user.id in seen or user.id == actor_id or not user.is_verified:
             continue
         seen.add(user.id)
         if item is not None and not can_view_item(user, item):
-            continue
-        exists = db.session.scalar(
-            select(Notification.id).where(Notification.user_id == user.id, Notification.key == key)
-        )
-        if exists:
             continue
         notice = Notification(user_id=user.id, key=key, message=message[:300], url=url[:300])
         notice.item_id = item.id if item is not None else None

@@ -37,7 +37,8 @@ class Notification(db.Model):
     `mailed_at` is set when it went out by e-mail (alone or in a digest), so nothing is mailed twice."""
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    # Key first: the unique index also serves "who already has this notice" (fanout.notify).
+    __table_args__ = (UniqueConstraint("key", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

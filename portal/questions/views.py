@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal import permissions
 from portal.content.kinds import kinds
@@ -80,7 +81,8 @@ def index():
     ordering = [Question.published_at.desc(), Question.id.desc()]
     if chosen != "nieuw":
         ordering = [checked.desc(), *ordering]
-    page = paginate(query.order_by(*ordering), per_page=20)
+    # The list shows accepted and verified badges: load the answers with the page, not per row.
+    page = paginate(query.order_by(*ordering).options(selectinload(Question.answers)), per_page=20)
     counts = dict(
         db.session.execute(
             select(Answer.question_id, func.count())

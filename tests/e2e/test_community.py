@@ -73,6 +73,9 @@ def test_question_answer_accept_verify_digest(live_server, page, world, axe, mai
     page.get_by_role("button", name="Accepteer dit antwoord").click()
     page.wait_for_load_state()
     assert "Geaccepteerd door de vrager" in page.content()
+    page.get_by_role("link", name="Melden", exact=True).first.click()
+    page.wait_for_load_state()
+    axe.check(page, "c05b-report-answer")
     sign_out(page)
 
     # A moderator verifies it.
@@ -84,6 +87,10 @@ def test_question_answer_accept_verify_digest(live_server, page, world, axe, mai
     axe.check(page, "c05-verified")
     page.goto(base + "/moderatie")
     axe.check(page, "c06-moderation")
+    page.goto(base + "/moderatie/logboek")
+    axe.check(page, "c06b-moderation-log")
+    page.goto(f"{base}/leden/{world.utrecht_member.id}")
+    axe.check(page, "c07b-profile")
     page.goto(base + "/leden")
     axe.check(page, "c07-members")
     page.goto(base + "/account/meldingen")

@@ -5,13 +5,13 @@ selection), so narrowing never costs a query per facet."""
 from __future__ import annotations
 
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, any_, bindparam, or_, select
+from sqlalchemy import Integer, any_, bindparam, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.content.models import Item, item_product_groups, item_themes
@@ -34,6 +34,7 @@ FACET_LABELS = {
 }
 FACETS = tuple(FACET_LABELS)
 MAX_VALUES = 20  # per facet in a URL; more is ignored
+NONE: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -41,7 +42,7 @@ class Match:
     id: int
     published_at: datetime | None
     reviewed_at: date | None
-    values: dict[str, set[str] | frozenset[str]] = field(default_factory=lambda: defaultdict(set))
+    values: dict[str, set[str] | frozenset[str]] = field(default_factory=dict)  # facet -> values
     # A question with an accepted or verified answer (ranks a little higher).
     answered: bool = False
 
@@ -114,8 +115,8 @@ def _item_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
     return {i: {name: frozenset(v) for name, v in values.items()} for i, values in found.items()}
 
 
-def _cached_item_values(rows) -> dict[int, dict[str, frozenset[str]]]:
-    keys = {row.id: (row.id, row.updated_at) for row in rows}
+def _cached_item_values(updated: dict[int, datetime]) -> dict[int, dict[str, frozenset[str]]]:
+    keys = {i: (i, moment) for i, moment in updated.items()}
     with _CACHE_LOCK:
         known = {i: _CACHE[key] for i, key in keys.items() if key in _CACHE}
     missing = [i for i in keys if i not in known]
@@ -138,24 +139,33 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
     from portal.regions.models import Region
     from portal.taxonomy.models import OrganisationType
 
-    ids = list(ids)
-    rows = db.session.execute(
+    # Core rows as plain tuples: the ORM's row processing costs more than the query here.
+    rows = db.session.connection().execute(
         select(Item.id, Item.published_at, Item.reviewed_at, Item.updated_at, Item.kind, Item.year,
-               Item.organisation_id).where(_among(Item.id, ids), *visible_to(user))
-    ).all()  # fmt: skip
-    matches = {row.id: Match(row.id, row.published_at, row.reviewed_at) for row in rows}
-    if not matches:
+               OrganisationType.slug, Region.slug)
+        .outerjoin(Organisation, Organisation.id == Item.organisation_id)
+        .outerjoin(OrganisationType, OrganisationType.id == Organisation.type_id)
+        .outerjoin(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
+        .outerjoin(Region, Region.id == organisation_regions.c.region_id)
+        .where(_among(Item.id, list(ids)), *visible_to(user))
+    ).all()  # one row per item and region of its organisation  # fmt: skip
+    if not rows:
         return []
-    own = _cached_item_values(rows)
-    by_org: dict[int, list[Match]] = defaultdict(list)
-    for row in rows:
-        values = matches[row.id].values
-        values.update(own[row.id])
-        values["soort"] = {row.kind}
-        values["jaar"] = {str(row.year)} if row.year is not None else set()
-        values["organisatietype"], values["regio"] = set(), set()
-        by_org[row.organisation_id].append(matches[row.id])
-    questions = [m.id for m in matches.values() if "question" in m.values["soort"]]
+    own = _cached_item_values({row[0]: row[3] for row in rows})
+    matches: dict[int, Match] = {}
+    for item_id, published_at, reviewed_at, _updated, kind, year, type_slug, region in rows:
+        match = matches.get(item_id)
+        if match is None:
+            values = dict.fromkeys(FACETS, NONE)
+            values.update(own[item_id])
+            values["soort"] = frozenset((kind,))
+            values["jaar"] = frozenset((str(year),)) if year is not None else NONE
+            values["organisatietype"] = frozenset((type_slug,)) if type_slug else NONE
+            values["regio"] = set()
+            match = matches[item_id] = Match(item_id, published_at, reviewed_at, values)
+        if region:
+            match.values["regio"].add(region)
+    questions = [i for i, m in matches.items() if "question" in m.values["soort"]]
     if questions:
         for question_id in db.session.scalars(
             select(Answer.question_id).where(
@@ -165,18 +175,6 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
             )
         ):
             matches[question_id].answered = True
-    for org_id, type_slug, region_slug in db.session.execute(
-        select(Organisation.id, OrganisationType.slug, Region.slug)
-        .outerjoin(OrganisationType, OrganisationType.id == Organisation.type_id)
-        .outerjoin(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
-        .outerjoin(Region, Region.id == organisation_regions.c.region_id)
-        .where(Organisation.id.in_(list(by_org)))
-    ):  # fmt: skip
-        for match in by_org[org_id]:
-            if type_slug:
-                match.values["organisatietype"].add(type_slug)
-            if region_slug:
-                match.values["regio"].add(region_slug)
     return list(matches.values())
 
 
@@ -195,6 +193,7 @@ def narrow(matches: list[Match], selected: dict[str, list[str]]) -> list[Match]:
 
 
 def _labels() -> dict[str, dict[str, str]]:
+    """Every facet value's label: the kinds' names, and the taxonomy's in one query."""
     from portal.content.kinds import kinds
     from portal.regions.models import Region
     from portal.taxonomy.models import (
@@ -208,15 +207,17 @@ def _labels() -> dict[str, dict[str, str]]:
         Theme,
     )
 
-    labels = {"soort": {key: str(spec.plural) for key, spec in kinds().items()}}
-    for name, model in (
-        ("thema", Theme), ("productgroep", ProductGroup), ("organisatietype", OrganisationType),
-        ("regio", Region), ("procedure", Procedure), ("gunningsmethode", AwardMethod),
-        ("instrument", Instrument), ("ambitie", AmbitionLevel), ("criteriumsoort", CriterionKind),
-    ):  # fmt: skip
-        labels[name] = {
-            slug: name for slug, name in db.session.execute(select(model.slug, model.name))
-        }
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    labels["soort"] = {key: str(spec.plural) for key, spec in kinds().items()}
+    tables = union_all(*(
+        select(literal(name).label("facet"), model.slug, model.name) for name, model in (
+            ("thema", Theme), ("productgroep", ProductGroup), ("organisatietype", OrganisationType),
+            ("regio", Region), ("procedure", Procedure), ("gunningsmethode", AwardMethod),
+            ("instrument", Instrument), ("ambitie", AmbitionLevel), ("criteriumsoort", CriterionKind),
+        )
+    ))  # fmt: skip
+    for facet, slug, name in db.session.execute(tables):
+        labels[facet][slug] = name
     return labels
 
 
@@ -227,9 +228,10 @@ def counts(
     labels = _labels()
     result: dict[str, list[tuple[str, str, int]]] = {}
     for name in FACETS:
-        counter: Counter[str] = Counter()
+        counter: dict[str, int] = {}
         for match in _passing(matches, selected, skip=name):
-            counter.update(match.values[name])
+            for value in match.values[name]:
+                counter[value] = counter.get(value, 0) + 1
         rows = [(value, labels.get(name, {}).get(value, value), n) for value, n in counter.items()]
         if name == "jaar":
             rows.sort(key=lambda row: row[0], reverse=True)

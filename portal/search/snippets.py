@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -12,19 +13,22 @@ WORD_RE = re.compile(r"\w+", re.UNICODE)
 WINDOW = 90
 
 
-def _matches(word: str, terms: set[str]) -> bool:
+@lru_cache(maxsize=200_000)
+def _stems(word: str) -> frozenset[str]:
+    """The terms one written word stands for (itself and its compound parts), analysed once."""
     token = fold(word)
-    if stem(token) in terms:
-        return True
-    return any(stem(part) in terms for part in split_compound(token))
+    return frozenset((stem(token), *(stem(part) for part in split_compound(token))))
+
+
+def _matches(word: str, terms: set[str]) -> bool:
+    return not _stems(word).isdisjoint(terms)
 
 
 def snippet(text: str, terms: set[str], *, length: int = 2 * WINDOW) -> Markup | None:
     """A window of text around the first matching word, matches wrapped in <mark>; None if none."""
     if not text or not terms:
         return None
-    words = list(WORD_RE.finditer(text))
-    first = next((m for m in words if _matches(m.group(), terms)), None)
+    first = next((m for m in WORD_RE.finditer(text) if _matches(m.group(), terms)), None)
     if first is None:
         return None
     start = max(0, first.start() - WINDOW)

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from datetime import date
+from functools import cache, reduce
+from urllib.parse import urlencode
 
 from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectin_polymorphic, selectinload
+from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy.orm import defer, joinedload
 
 from portal import permissions
 from portal.content.kinds import kinds
-from portal.content.models import Item
+from portal.content.models import Attachment, Item
 from portal.content.queries import visible_to
 from portal.extensions import db
 from portal.forms import button_action
 from portal.groups.models import WorkingGroup
 from portal.organisations.models import Organisation
 from portal.search import bp
-from portal.search.documents import body_text
+from portal.search.documents import KIND_TEXT_FIELDS
 from portal.search.facets import FACET_LABELS, narrow, selection, visible_matches
 from portal.search.facets import counts as facet_counts
 from portal.search.query import parse
@@ -44,51 +47,86 @@ def boost(reviewed_at: date | None, answered: bool = False) -> float:
     return factor
 
 
-def _load(page: list) -> list[Item]:
-    """The page's items, in this order, with what their result and snippet show in few queries
-    (kind tables only for the kinds on the page)."""
+@cache
+def _kind_text_statement():
+    """Every kind's own text columns joined into one text, for the ids given as `ids` (built once:
+    building it costs more than running it)."""
+    parts = []
+    for spec in kinds().values():
+        table = spec.model.__table__
+        columns = [func.coalesce(table.c[n], "") for n in KIND_TEXT_FIELDS if n in table.c]
+        if columns:
+            joined = reduce(lambda a, b: a.op("||")("\n").op("||")(b), columns)
+            parts.append(
+                select(table.c.id, joined.label("text")).where(
+                    table.c.id.in_(bindparam("ids", expanding=True))
+                )
+            )
+    return union_all(*parts)
+
+
+def _kind_texts(ids: list[int]) -> dict[int, str]:
+    """Each item's kind-specific text (for its snippet)."""
+    return {row[0]: row[1] for row in db.session.execute(_kind_text_statement(), {"ids": ids})}
+
+
+def _load(page: list) -> list[tuple[Item, str, list]]:
+    """The page's items in this order, each with its kind's own text and its attachments' names
+    and texts (for the snippets), in three queries: the ORM's polymorphic and selectin loading
+    cost several times more than the queries themselves."""
     ids = [m.id for m in page]
-    present = {kind for m in page for kind in m.values["soort"]}
-    models = [spec.model for key, spec in kinds().items() if key in present]
     items = db.session.scalars(
-        select(Item).where(Item.id.in_(ids)).options(
-            selectin_polymorphic(Item, models),
-            selectinload(Item.attachments), selectinload(Item.organisation),
-            selectinload(Item.themes),
-        )
-    ).all()  # fmt: skip
+        select(Item).where(Item.id.in_(ids))
+        .options(joinedload(Item.organisation), defer(Item.body_html))
+    ).unique().all()  # fmt: skip
+    kind_texts = _kind_texts(ids)
+    attachments: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for item_id, name, text in db.session.execute(
+        select(Attachment.item_id, Attachment.original_name, Attachment.text)
+        .where(Attachment.item_id.in_(ids)).order_by(Attachment.id)
+    ):  # fmt: skip
+        attachments[item_id].append((name, text))
     by_id = {item.id: item for item in items}
-    return [by_id[i] for i in ids if i in by_id]
+    return [(by_id[i], kind_texts.get(i, ""), attachments[i]) for i in ids if i in by_id]
 
 
-def _snippets(item: Item, terms: set[str]) -> list[tuple[str, object]]:
-    found = []
-    for label, text in ((None, item.summary), (None, MARKDOWN_CHARS.sub(" ", body_text(item)))):
+def _snippets(
+    item: Item, kind_text: str, attachments: list[tuple[str, str]], terms: set[str]
+) -> list[tuple[str | None, object]]:
+    """Why it matched: the summary, or else the body, and the first attachment that matches."""
+    found: list[tuple[str | None, object]] = []
+    body = MARKDOWN_CHARS.sub(" ", "\n".join(t for t in (item.body_md, kind_text) if t))
+    for text in (item.summary, body):
         piece = snippet(text, terms)
         if piece:
-            found.append((label, piece))
+            found.append((None, piece))
             break
-    for attachment in item.attachments:
-        piece = snippet(attachment.text, terms)
+    for name, text in attachments:
+        piece = snippet(text, terms)
         if piece:
-            found.append((attachment.original_name, piece))
+            found.append((name, piece))
             break
     return found
 
 
-def toggle_url(name: str, value: str) -> str:
-    """This search's URL with one facet value switched on or off (and back to page 1)."""
-    args = request.args.to_dict(flat=False)
-    args.pop("pagina", None)
-    values = args.get(name, [])
-    args[name] = [v for v in values if v != value] if value in values else [*values, value]
-    return url_for("search.index", **args)
+class SearchLinks:
+    """This search's URL with one facet value switched on or off (back to page 1), or on another
+    page: the arguments are read once per page, not once per link."""
 
+    def __init__(self, args) -> None:
+        self.base = url_for("search.index")
+        self.args = [(k, v) for k, v in args.items(multi=True) if k != "pagina"]
 
-def page_url(number: int) -> str:
-    args = request.args.to_dict(flat=False)
-    args["pagina"] = [str(number)]
-    return url_for("search.index", **args)
+    def _url(self, pairs: list[tuple[str, str]]) -> str:
+        return f"{self.base}?{urlencode(pairs)}" if pairs else self.base
+
+    def toggle(self, name: str, value: str) -> str:
+        if (name, value) in self.args:
+            return self._url([pair for pair in self.args if pair != (name, value)])
+        return self._url([*self.args, (name, value)])
+
+    def page(self, number: int) -> str:
+        return self._url([*self.args, ("pagina", str(number))])
 
 
 class BadSearchError(ValueError):
@@ -124,8 +162,8 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
         start = (page_number - 1) * PER_PAGE
         terms = query.highlight_terms
         results = [
-            (item, scores[item.id], _snippets(item, terms))
-            for item in _load(found[start : start + PER_PAGE])
+            (item, scores[item.id], _snippets(item, kind_text, attachments, terms))
+            for item, kind_text, attachments in _load(found[start : start + PER_PAGE])
         ]
         if with_facets:
             counts = facet_counts(matches, selected)
@@ -139,16 +177,26 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
 
 
 def _directory(text: str) -> list[tuple[str, str]]:
+    """Organisations, themes, product groups and working groups whose name holds the query (at
+    most five of each, in one query)."""
     needle = text.lower()[:100]
-    found = []
-    if len(needle) >= 3:
-        for model, endpoint in ((Organisation, "organisations.show"), (Theme, "taxonomy.theme"),
-                                (ProductGroup, "taxonomy.product_group"), (WorkingGroup, "groups.show")):  # fmt: skip
-            for row in db.session.scalars(
-                select(model).where(func.lower(model.name).contains(needle)).limit(5)
-            ):
-                found.append((row.name, url_for(endpoint, slug=row.slug)))
-    return found
+    if len(needle) < 3:
+        return []
+    endpoints = {"organisatie": "organisations.show", "thema": "taxonomy.theme",
+                 "productgroep": "taxonomy.product_group", "werkgroep": "groups.show"}  # fmt: skip
+    named = union_all(*(
+        select(
+            select(literal(key).label("kind"), model.name, model.slug)
+            .where(func.lower(model.name).contains(needle)).order_by(model.name).limit(5)
+            .subquery()
+        )
+        for key, model in (("organisatie", Organisation), ("thema", Theme),
+                           ("productgroep", ProductGroup), ("werkgroep", WorkingGroup))
+    ))  # fmt: skip
+    return [
+        (name, url_for(endpoints[kind], slug=slug))
+        for kind, name, slug in db.session.execute(named)
+    ]
 
 
 @bp.route("/zoeken")
@@ -158,6 +206,7 @@ def index():
     except BadSearchError:
         abort(404)
     query = found["query"]
+    links = SearchLinks(request.args)
     return render_template(
         "search/index.html", q=query.text, results=found["results"], total=found["total"],
         counts=found["counts"], selected=found["selected"], page=found["page"], pages=found["pages"],
@@ -165,8 +214,8 @@ def index():
         capped=found["capped"],
         directory=_directory(query.text) if found["page"] == 1 else [],
         empty_query=query.is_empty and bool(request.args.get("q", "").strip()),
-        toggle_url=toggle_url, page_url=page_url,
-        facet_labels=FACET_LABELS,
+        toggle_url=links.toggle, page_url=links.page,
+        facet_labels={name: str(label) for name, label in FACET_LABELS.items()},
     )  # fmt: skip
 
 

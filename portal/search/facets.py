@@ -226,13 +226,27 @@ def counts(
 ) -> dict[str, list[tuple[str, str, int]]]:
     """(value, label, count) per facet: most frequent first, years newest first."""
     labels = _labels()
-    result: dict[str, list[tuple[str, str, int]]] = {}
+    # A facet without a selection counts the fully narrowed matches: all of those in one pass;
+    # each selected facet counts the matches that pass the other facets.
+    open_facets = [name for name in FACETS if not selected.get(name)]
+    counters: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for match in _passing(matches, selected):
+        values = match.values
+        for name in open_facets:
+            counter = counters[name]
+            for value in values[name]:
+                counter[value] = counter.get(value, 0) + 1
     for name in FACETS:
-        counter: dict[str, int] = {}
+        if name in open_facets:
+            continue
+        counter = counters[name]
         for match in _passing(matches, selected, skip=name):
             for value in match.values[name]:
                 counter[value] = counter.get(value, 0) + 1
-        rows = [(value, labels.get(name, {}).get(value, value), n) for value, n in counter.items()]
+    result: dict[str, list[tuple[str, str, int]]] = {}
+    for name in FACETS:
+        named = labels.get(name, {})
+        rows = [(value, named.get(value, value), n) for value, n in counters[name].items()]
         if name == "jaar":
             rows.sort(key=lambda row: row[0], reverse=True)
         else:

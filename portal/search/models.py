@@ -1,14 +1,17 @@
 """The PostgreSQL engine's documents: the same analysed terms as the Whoosh index, one row per item.
 
-On PostgreSQL a stored, GIN-indexed `vector` column (weights A..D: title; summary + taxonomy; body;
-attachment text), made by migration 0007, serves the search; on SQLite the table exists too (the schema is identical) but stays unused.
+On PostgreSQL two GIN-indexed tsvector columns hold them (migrations 0007, 0010, 0011): `vector`
+(weights A..D: title; summary + taxonomy; body; attachment text) and the small `head_vector`
+(title; summary + taxonomy) that tiered ranking reads first. They are computed from the analysed
+text when a document is written, and only the vectors are stored. On SQLite the table exists
+without them and stays unused (Whoosh is the engine there).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.common import utcnow
@@ -22,11 +25,6 @@ class SearchDocument(db.Model):
         ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[str] = mapped_column(String(20))
-    title: Mapped[str] = mapped_column(Text, default="")
-    summary: Mapped[str] = mapped_column(Text, default="")
-    taxonomy: Mapped[str] = mapped_column(Text, default="")
-    body: Mapped[str] = mapped_column(Text, default="")
-    attachments: Mapped[str] = mapped_column(Text, default="")
 
 
 class SavedSearch(db.Model):
@@ -49,7 +47,7 @@ class SavedSearch(db.Model):
 DATABASE_ONLY_INDEXES = frozenset(
     {"ix_search_documents_fts", "ix_search_documents_vector", "ix_search_documents_head"}
 )
-# Columns made by migrations on PostgreSQL only (the stored tsvectors, migrations 0007 and 0010).
+# Columns made by migrations on PostgreSQL only (the tsvectors, migrations 0007, 0010 and 0011).
 DATABASE_ONLY_COLUMNS = frozenset(
     {("search_documents", "vector"), ("search_documents", "head_vector")}
 )

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import delete, select, text
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from portal.search.models import SearchDocument
@@ -17,6 +16,16 @@ from portal.search.query import ParsedQuery, is_common
 
 # ts_rank weights for D, C, B, A: about the Whoosh field boosts (attachments < body < summary < title).
 WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
+# The vectors are made from the analysed text as a document is written; only they are stored.
+UPSERT = text(
+    "INSERT INTO search_documents (item_id, kind, head_vector, vector) "
+    "SELECT :id, :kind, head, head || setweight(to_tsvector('simple', :body), 'C') "
+    "|| setweight(to_tsvector('simple', :attachments), 'D') "
+    "FROM (SELECT setweight(to_tsvector('simple', :title), 'A') "
+    "|| setweight(to_tsvector('simple', :summary || ' ' || :taxonomy), 'B') AS head) AS parts "
+    "ON CONFLICT (item_id) DO UPDATE SET kind = excluded.kind, "
+    "head_vector = excluded.head_vector, vector = excluded.vector"
+)
 SHARES_TTL = 300.0  # seconds: ANALYZE statistics change slowly
 _SHARES: dict[str, tuple[float, dict[str, float]]] = {}
 
@@ -35,22 +44,16 @@ class PostgresEngine:
 
     @staticmethod
     def apply(session: Session, documents: list[dict[str, str]], deleted_ids: list[str]) -> None:
+        """Write the documents' vectors (made here from the analysed text, which is not kept) and
+        delete the others, in the writer's transaction."""
         if deleted_ids:
             session.execute(
                 delete(SearchDocument).where(
                     SearchDocument.item_id.in_([int(i) for i in deleted_ids])
                 )
             )
-        for document in documents:
-            values = {**document, "item_id": int(document["id"])}
-            values.pop("id")
-            statement = insert(SearchDocument).values(**values)
-            session.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[SearchDocument.item_id],
-                    set_={k: statement.excluded[k] for k in values if k != "item_id"},
-                )
-            )
+        if documents:
+            session.execute(UPSERT, [{**d, "id": int(d["id"])} for d in documents])
 
     def recreate(self) -> None:
         with Session(self.engine) as session, session.begin():

@@ -116,17 +116,22 @@ class SearchLinks:
     def __init__(self, args) -> None:
         self.base = url_for("search.index")
         self.args = [(k, v) for k, v in args.items(multi=True) if k != "pagina"]
+        self.current = self._url(self.args)
 
     def _url(self, pairs: list[tuple[str, str]]) -> str:
         return f"{self.base}?{urlencode(pairs)}" if pairs else self.base
 
+    def _plus(self, name: str, value: str) -> str:
+        joiner = "&" if self.args else "?"
+        return f"{self.current}{joiner}{urlencode(((name, value),))}"
+
     def toggle(self, name: str, value: str) -> str:
         if (name, value) in self.args:
             return self._url([pair for pair in self.args if pair != (name, value)])
-        return self._url([*self.args, (name, value)])
+        return self._plus(name, value)
 
     def page(self, number: int) -> str:
-        return self._url([*self.args, ("pagina", str(number))])
+        return self._plus("pagina", str(number))
 
 
 class BadSearchError(ValueError):

@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, any_, bindparam, literal, or_, select, union_all
+from sqlalchemy import Integer, any_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.content.models import Item, item_product_groups, item_themes
 from portal.content.queries import visible_to
 from portal.extensions import db
+from portal.search.names import names
 
 # URL name -> label; the order is the order on the page.
 FACET_LABELS = {
@@ -193,32 +194,10 @@ def narrow(matches: list[Match], selected: dict[str, list[str]]) -> list[Match]:
 
 
 def _labels() -> dict[str, dict[str, str]]:
-    """Every facet value's label: the kinds' names, and the taxonomy's in one query."""
+    """Every facet value's label: the kinds' names, and the taxonomy's (kept per worker)."""
     from portal.content.kinds import kinds
-    from portal.regions.models import Region
-    from portal.taxonomy.models import (
-        AmbitionLevel,
-        AwardMethod,
-        CriterionKind,
-        Instrument,
-        OrganisationType,
-        Procedure,
-        ProductGroup,
-        Theme,
-    )
 
-    labels: dict[str, dict[str, str]] = defaultdict(dict)
-    labels["soort"] = {key: str(spec.plural) for key, spec in kinds().items()}
-    tables = union_all(*(
-        select(literal(name).label("facet"), model.slug, model.name) for name, model in (
-            ("thema", Theme), ("productgroep", ProductGroup), ("organisatietype", OrganisationType),
-            ("regio", Region), ("procedure", Procedure), ("gunningsmethode", AwardMethod),
-            ("instrument", Instrument), ("ambitie", AmbitionLevel), ("criteriumsoort", CriterionKind),
-        )
-    ))  # fmt: skip
-    for facet, slug, name in db.session.execute(tables):
-        labels[facet][slug] = name
-    return labels
+    return {**names(), "soort": {key: str(spec.plural) for key, spec in kinds().items()}}
 
 
 def counts(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectin_polymorphic, selectinload
 
 from portal.content.models import Attachment, Item
 from portal.search.documents import document
+from portal.search.names import forget_if_named
 from portal.search.postgres_engine import PostgresEngine
 from portal.search.query import ParsedQuery
 from portal.search.whoosh_engine import IndexUnavailableError, WhooshEngine
@@ -86,7 +87,9 @@ def update_index(ids: Iterable[int]) -> None:
 def _collect(session: Session, flush_context) -> None:
     """after_flush (ids are known, the pre-flush lists still stand): remember changed items."""
     changed = session.info.setdefault("search_ids", set())
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    flushed = (*session.new, *session.dirty, *session.deleted)
+    forget_if_named(flushed)
+    for obj in flushed:
         if isinstance(obj, Item) and obj.id is not None:
             changed.add(obj.id)
         elif isinstance(obj, Attachment) and obj.item_id is not None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache, reduce
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import bindparam, func, literal, select, union_all
-from sqlalchemy.orm import defer, joinedload
+from sqlalchemy import bindparam, func, select
 
 from portal import permissions
 from portal.content.kinds import kinds
@@ -20,12 +21,12 @@ from portal.content.models import Attachment, Item
 from portal.content.queries import visible_to
 from portal.extensions import db
 from portal.forms import button_action
-from portal.groups.models import WorkingGroup
 from portal.organisations.models import Organisation
 from portal.search import bp
 from portal.search.documents import KIND_TEXT_FIELDS
 from portal.search.facets import FACET_LABELS, narrow, selection, visible_matches
 from portal.search.facets import counts as facet_counts
+from portal.search.names import names
 from portal.search.query import parse
 from portal.search.services import MAX_HITS, find
 from portal.search.snippets import snippet
@@ -47,61 +48,76 @@ def boost(reviewed_at: date | None, answered: bool = False) -> float:
     return factor
 
 
+class OrganisationName(NamedTuple):
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A search result as the page, the API and the feed show it: read as plain rows (loading
+    ORM objects for twenty results cost more than the queries themselves)."""
+
+    id: int
+    kind: str
+    slug: str
+    title: str
+    summary: str
+    year: int | None
+    external_id: str | None
+    updated_at: datetime
+    published_at: datetime | None
+    organisation: OrganisationName
+    body: str  # the body and the kind's own text fields, for the snippet
+    attachments: tuple[tuple[str, str], ...] = ()  # (file name, text)
+
+
 @cache
-def _kind_text_statement():
-    """Every kind's own text columns joined into one text, for the ids given as `ids` (built once:
-    building it costs more than running it)."""
-    parts = []
+def _result_statement():
+    """The page's items with their organisation's name and their kind's own text fields, for the
+    ids given as `ids` (built once: building it costs more than running it)."""
+    statement = select(
+        Item.id, Item.kind, Item.slug, Item.title, Item.summary, Item.year, Item.external_id,
+        Item.updated_at, Item.published_at, Organisation.name, Item.body_md,
+    ).join(Organisation, Organisation.id == Item.organisation_id)  # fmt: skip
     for spec in kinds().values():
         table = spec.model.__table__
         columns = [func.coalesce(table.c[n], "") for n in KIND_TEXT_FIELDS if n in table.c]
         if columns:
-            joined = reduce(lambda a, b: a.op("||")("\n").op("||")(b), columns)
-            parts.append(
-                select(table.c.id, joined.label("text")).where(
-                    table.c.id.in_(bindparam("ids", expanding=True))
-                )
+            statement = statement.outerjoin(table, table.c.id == Item.id).add_columns(
+                reduce(lambda a, b: a.op("||")("\n").op("||")(b), columns)
             )
-    return union_all(*parts)
+    return statement.where(Item.id.in_(bindparam("ids", expanding=True)))
 
 
-def _kind_texts(ids: list[int]) -> dict[int, str]:
-    """Each item's kind-specific text (for its snippet)."""
-    return {row[0]: row[1] for row in db.session.execute(_kind_text_statement(), {"ids": ids})}
-
-
-def _load(page: list) -> list[tuple[Item, str, list]]:
-    """The page's items in this order, each with its kind's own text and its attachments' names
-    and texts (for the snippets), in three queries: the ORM's polymorphic and selectin loading
-    cost several times more than the queries themselves."""
+def _load(page: list) -> list[Result]:
+    """The page's results in this order (two queries: the items, their attachments)."""
     ids = [m.id for m in page]
-    items = db.session.scalars(
-        select(Item).where(Item.id.in_(ids))
-        .options(joinedload(Item.organisation), defer(Item.body_html))
-    ).unique().all()  # fmt: skip
-    kind_texts = _kind_texts(ids)
     attachments: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for item_id, name, text in db.session.execute(
         select(Attachment.item_id, Attachment.original_name, Attachment.text)
         .where(Attachment.item_id.in_(ids)).order_by(Attachment.id)
     ):  # fmt: skip
         attachments[item_id].append((name, text))
-    by_id = {item.id: item for item in items}
-    return [(by_id[i], kind_texts.get(i, ""), attachments[i]) for i in ids if i in by_id]
+    found = {}
+    for row in db.session.execute(_result_statement(), {"ids": ids}):
+        item_id, kind, slug, title, summary, year, external_id, updated, published, org = row[:10]
+        body = "\n".join(text for text in row[10:] if text and text.strip())
+        found[item_id] = Result(
+            item_id, kind, slug, title, summary, year, external_id, updated, published,
+            OrganisationName(org), body, tuple(attachments[item_id]),
+        )  # fmt: skip
+    return [found[i] for i in ids if i in found]
 
 
-def _snippets(
-    item: Item, kind_text: str, attachments: list[tuple[str, str]], terms: set[str]
-) -> list[tuple[str | None, object]]:
+def _snippets(result: Result, terms: set[str]) -> list[tuple[str | None, object]]:
     """Why it matched: the summary, or else the body, and the first attachment that matches."""
     found: list[tuple[str | None, object]] = []
-    body = MARKDOWN_CHARS.sub(" ", "\n".join(t for t in (item.body_md, kind_text) if t))
-    for text in (item.summary, body):
+    for text in (result.summary, MARKDOWN_CHARS.sub(" ", result.body)):
         piece = snippet(text, terms)
         if piece:
             found.append((None, piece))
             break
-    for name, text in attachments:
+    for name, text in result.attachments:
         piece = snippet(text, terms)
         if piece:
             found.append((name, piece))
@@ -167,8 +183,8 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
         start = (page_number - 1) * PER_PAGE
         terms = query.highlight_terms
         results = [
-            (item, scores[item.id], _snippets(item, kind_text, attachments, terms))
-            for item, kind_text, attachments in _load(found[start : start + PER_PAGE])
+            (result, scores[result.id], _snippets(result, terms))
+            for result in _load(found[start : start + PER_PAGE])
         ]
         if with_facets:
             counts = facet_counts(matches, selected)
@@ -181,27 +197,22 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
     }  # fmt: skip
 
 
+DIRECTORY = (("organisatie", "organisations.show"), ("thema", "taxonomy.theme"),
+             ("productgroep", "taxonomy.product_group"), ("werkgroep", "groups.show"))  # fmt: skip
+
+
 def _directory(text: str) -> list[tuple[str, str]]:
     """Organisations, themes, product groups and working groups whose name holds the query (at
-    most five of each, in one query)."""
+    most five of each)."""
     needle = text.lower()[:100]
     if len(needle) < 3:
         return []
-    endpoints = {"organisatie": "organisations.show", "thema": "taxonomy.theme",
-                 "productgroep": "taxonomy.product_group", "werkgroep": "groups.show"}  # fmt: skip
-    named = union_all(*(
-        select(
-            select(literal(key).label("kind"), model.name, model.slug)
-            .where(func.lower(model.name).contains(needle)).order_by(model.name).limit(5)
-            .subquery()
-        )
-        for key, model in (("organisatie", Organisation), ("thema", Theme),
-                           ("productgroep", ProductGroup), ("werkgroep", WorkingGroup))
-    ))  # fmt: skip
-    return [
-        (name, url_for(endpoints[kind], slug=slug))
-        for kind, name, slug in db.session.execute(named)
-    ]
+    known = names()
+    found = []
+    for key, endpoint in DIRECTORY:
+        named = sorted((name, slug) for slug, name in known[key].items() if needle in name.lower())
+        found += [(name, url_for(endpoint, slug=slug)) for name, slug in named[:5]]
+    return found
 
 
 @bp.route("/zoeken")

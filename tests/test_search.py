@@ -28,6 +28,25 @@ def test_analysis_folds_stems_and_splits_compounds():
     assert "kost" not in expand_query("MKI")  # the expansion is the whole word, not its parts
 
 
+@pytest.mark.parametrize(
+    ("query", "text", "marked"),
+    [
+        ("duurzaam", "Wij kopen duurzame producten in.", "duurzame"),  # vowel undoubled in the stem
+        ("ambitie", "De duurzaamheidsambities zijn hoog.", "duurzaamheidsambities"),  # compound
+        ("coordinator", "De Coördinator MVI belt terug.", "Coördinator"),  # accents
+        ("MKI", "Een plafond voor de milieukostenindicator.", "milieukostenindicator"),
+        ("mogelijkheid", "Er zijn drie mogelijkheden.", "mogelijkheden"),
+        ("koop", "Wij kopen samen in.", "kopen"),  # a short stem with an undoubled vowel
+    ],
+)
+def test_snippets_mark_every_form_of_a_query_word(query, text, marked):
+    from portal.search.query import parse
+    from portal.search.snippets import snippet
+
+    assert f"<mark>{marked}</mark>" in str(snippet(text, parse(query).highlight_terms))
+    assert snippet("Een tekst over iets heel anders.", parse(query).highlight_terms) is None
+
+
 def test_finds_compound_parts_abbreviations_and_natural_questions(client, world):
     make_item("tender", world.utrecht, title="Duurzaamheidsambities in de wegenbouw")
     make_item("criterion", world.utrecht, title="Gunnen op de milieukostenindicator bij asfalt")

@@ -73,11 +73,13 @@ class Result:
 
 @cache
 def _result_statement():
-    """The page's items with their organisation's name and their kind's own text fields, for the
-    ids given as `ids` (built once: building it costs more than running it)."""
+    """The page's items with their organisation's name, their kind's own text fields and their
+    attachments (a row per attachment), for the ids given as `ids` (built once: building it costs
+    more than running it)."""
     statement = select(
         Item.id, Item.kind, Item.slug, Item.title, Item.summary, Item.year, Item.external_id,
-        Item.updated_at, Item.published_at, Organisation.name, Item.body_md,
+        Item.updated_at, Item.published_at, Organisation.name, Attachment.original_name,
+        Attachment.text, Item.body_md,
     ).join(Organisation, Organisation.id == Item.organisation_id)  # fmt: skip
     for spec in kinds().values():
         table = spec.model.__table__
@@ -86,27 +88,31 @@ def _result_statement():
             statement = statement.outerjoin(table, table.c.id == Item.id).add_columns(
                 reduce(lambda a, b: a.op("||")("\n").op("||")(b), columns)
             )
-    return statement.where(Item.id.in_(bindparam("ids", expanding=True)))
+    return (
+        statement.outerjoin(Attachment, Attachment.item_id == Item.id)
+        .where(Item.id.in_(bindparam("ids", expanding=True)))
+        .order_by(Item.id, Attachment.id)
+    )
 
 
 def _load(page: list) -> list[Result]:
-    """The page's results in this order (two queries: the items, their attachments)."""
+    """The page's results in this order (one query)."""
     ids = [m.id for m in page]
+    rows: dict[int, tuple] = {}
     attachments: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for item_id, name, text in db.session.execute(
-        select(Attachment.item_id, Attachment.original_name, Attachment.text)
-        .where(Attachment.item_id.in_(ids)).order_by(Attachment.id)
-    ):  # fmt: skip
-        attachments[item_id].append((name, text))
-    found = {}
     for row in db.session.execute(_result_statement(), {"ids": ids}):
-        item_id, kind, slug, title, summary, year, external_id, updated, published, org = row[:10]
-        body = "\n".join(text for text in row[10:] if text and text.strip())
-        found[item_id] = Result(
-            item_id, kind, slug, title, summary, year, external_id, updated, published,
-            OrganisationName(org), body, tuple(attachments[item_id]),
-        )  # fmt: skip
-    return [found[i] for i in ids if i in found]
+        rows.setdefault(row[0], row)
+        if row[10] is not None:
+            attachments[row[0]].append((row[10], row[11]))
+    found = []
+    for item_id in ids:
+        if item_id in rows:
+            row = rows[item_id]
+            body = "\n".join(text for text in row[12:] if text and text.strip())
+            found.append(
+                Result(*row[:9], OrganisationName(row[9]), body, tuple(attachments[item_id]))
+            )
+    return found
 
 
 def _snippets(result: Result, terms: set[str]) -> list[tuple[str | None, object]]:

@@ -360,3 +360,23 @@ def test_facets_follow_an_edit_of_the_item(client, world):
     assert "Circulair <span" in page
     assert titles(client, "asfalt", thema="circulair") == []
     assert titles(client, "asfalt", thema="social-return") == ["Asfalt met thema"]
+
+
+def test_organisation_and_name_facets_follow_an_edit(client, world):
+    """Organisation facet values and labels are kept per worker: a write forgets them at once."""
+    from portal.regions.models import Region
+    from portal.taxonomy.models import Theme
+
+    make_item("tender", world.utrecht, title="Asfalt in de regio", themes=["circulair"])
+    region = Region(slug="testregio", name="Testregio")
+    db.session.add(region)
+    db.session.commit()
+    assert titles(client, "asfalt", regio="testregio") == []  # names and regions now cached
+    world.utrecht.regions.append(region)
+    theme = db.session.scalars(db.select(Theme).filter_by(slug="circulair")).one()
+    theme.name = "Circulaire economie"
+    db.session.commit()
+    page = client.get("/zoeken", query_string={"q": "asfalt"}).get_data(as_text=True)
+    assert titles(client, "asfalt", regio="testregio") == ["Asfalt in de regio"]
+    assert "Testregio <span" in page
+    assert "Circulaire economie <span" in page

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from portal.content.models import Item, item_product_groups, item_themes
 from portal.content.queries import visible_to
 from portal.extensions import db
-from portal.search.names import names
+from portal.search.names import names, organisation_facets
 
 # URL name -> label; the order is the order on the page.
 FACET_LABELS = {
@@ -133,39 +133,28 @@ def _cached_item_values(updated: dict[int, datetime]) -> dict[int, dict[str, fro
 
 
 def visible_matches(ids: Iterable[int], user) -> list[Match]:
-    """The ids this user may see, with every facet value of each (visibility and organisation
-    values always from the database; the items' own values from the per-worker cache)."""
-    from portal.organisations.models import Organisation, organisation_regions
+    """The ids this user may see, with every facet value of each (visibility always from the
+    database; the items' own values and their organisations' from per-worker caches)."""
     from portal.questions.models import Answer
-    from portal.regions.models import Region
-    from portal.taxonomy.models import OrganisationType
 
     # Core rows as plain tuples: the ORM's row processing costs more than the query here.
     rows = db.session.connection().execute(
         select(Item.id, Item.published_at, Item.reviewed_at, Item.updated_at, Item.kind, Item.year,
-               OrganisationType.slug, Region.slug)
-        .outerjoin(Organisation, Organisation.id == Item.organisation_id)
-        .outerjoin(OrganisationType, OrganisationType.id == Organisation.type_id)
-        .outerjoin(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
-        .outerjoin(Region, Region.id == organisation_regions.c.region_id)
+               Item.organisation_id)
         .where(_among(Item.id, list(ids)), *visible_to(user))
-    ).all()  # one row per item and region of its organisation  # fmt: skip
+    ).all()  # fmt: skip
     if not rows:
         return []
     own = _cached_item_values({row[0]: row[3] for row in rows})
+    organisations = organisation_facets()
     matches: dict[int, Match] = {}
-    for item_id, published_at, reviewed_at, _updated, kind, year, type_slug, region in rows:
-        match = matches.get(item_id)
-        if match is None:
-            values = dict.fromkeys(FACETS, NONE)
-            values.update(own[item_id])
-            values["soort"] = frozenset((kind,))
-            values["jaar"] = frozenset((str(year),)) if year is not None else NONE
-            values["organisatietype"] = frozenset((type_slug,)) if type_slug else NONE
-            values["regio"] = set()
-            match = matches[item_id] = Match(item_id, published_at, reviewed_at, values)
-        if region:
-            match.values["regio"].add(region)
+    for item_id, published_at, reviewed_at, _updated, kind, year, org_id in rows:
+        values = dict.fromkeys(FACETS, NONE)
+        values.update(own[item_id])
+        values["soort"] = frozenset((kind,))
+        values["jaar"] = frozenset((str(year),)) if year is not None else NONE
+        values["organisatietype"], values["regio"] = organisations.get(org_id, (NONE, NONE))
+        matches[item_id] = Match(item_id, published_at, reviewed_at, values)
     questions = [i for i, m in matches.items() if "question" in m.values["soort"]]
     if questions:
         for question_id in db.session.scalars(

@@ -1,5 +1,6 @@
 """The names a search page shows beside its results (facet labels, and the organisations, themes,
-product groups and working groups of the directory block), kept per worker.
+product groups and working groups of the directory block), and each organisation's type and
+regions (facet values of its items), kept per worker.
 
 They change rarely and are read on every search, so a worker keeps them for NAMES_TTL seconds and
 forgets them at once when its own session writes one of them (`forget_if_named`, after a flush):
@@ -20,6 +21,7 @@ from portal.extensions import db
 
 NAMES_TTL = 60.0
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (time, names)
+_ORGANISATIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (time, ...)
 _LOCK = threading.Lock()
 
 
@@ -68,9 +70,39 @@ def names() -> dict[str, dict[str, str]]:
     return found
 
 
+def organisation_facets() -> dict[int, tuple[frozenset[str], frozenset[str]]]:
+    """{organisation id: (its type's slug, its regions' slugs)}, kept like the names."""
+    from portal.organisations.models import Organisation, organisation_regions
+    from portal.regions.models import Region
+    from portal.taxonomy.models import OrganisationType
+
+    engine = db.engine
+    with _LOCK:
+        cached = _ORGANISATIONS.get(engine)
+    if cached is not None and time.monotonic() - cached[0] < NAMES_TTL:
+        return cached[1]
+    types: dict[int, set[str]] = defaultdict(set)
+    regions: dict[int, set[str]] = defaultdict(set)
+    for org_id, type_slug, region_slug in db.session.execute(
+        select(Organisation.id, OrganisationType.slug, Region.slug)
+        .outerjoin(OrganisationType, OrganisationType.id == Organisation.type_id)
+        .outerjoin(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
+        .outerjoin(Region, Region.id == organisation_regions.c.region_id)
+    ):  # fmt: skip
+        if type_slug:
+            types[org_id].add(type_slug)
+        if region_slug:
+            regions[org_id].add(region_slug)
+    found = {i: (frozenset(types[i]), frozenset(regions[i])) for i in types.keys() | regions.keys()}
+    with _LOCK:
+        _ORGANISATIONS[engine] = (time.monotonic(), found)
+    return found
+
+
 def forget_if_named(objects) -> None:
     """Drop this worker's names when any of these (flushed) objects is one of them."""
     named = tuple(_models().values())
     if any(isinstance(obj, named) for obj in objects):
         with _LOCK:
             _CACHE.clear()
+            _ORGANISATIONS.clear()

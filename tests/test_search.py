@@ -380,3 +380,18 @@ def test_organisation_and_name_facets_follow_an_edit(client, world):
     assert titles(client, "asfalt", regio="testregio") == ["Asfalt in de regio"]
     assert "Testregio <span" in page
     assert "Circulaire economie <span" in page
+
+
+def test_boosts_are_modest_and_in_order():
+    """Knowledge items above questions and events with the same words; answered questions above
+    unanswered ones; recently reviewed items a little higher; never more than about half again."""
+    from datetime import date, timedelta
+
+    from portal.search.views import boost
+
+    assert boost(None, False, "tender") > boost(None, False, "question")
+    assert boost(None, False, "criterion") > boost(None, False, "event")
+    assert boost(None, True, "question") > boost(None, False, "question")
+    assert boost(date.today(), False, "lesson") > boost(None, False, "lesson")
+    assert boost(date.today() - timedelta(days=800), False, "lesson") == boost(None, False, "lesson")
+    assert boost(date.today(), True, "question") <= 1.5 * boost(None, False, "question")

@@ -322,6 +322,8 @@ def test_ndcg_at_10():
 def test_relevance_set_judges_only_public_published_demo_items():
     import json
 
+    import yaml
+
     from portal.config import PROJECT_ROOT
     from portal.search.bench import load_relevance
 
@@ -332,6 +334,13 @@ def test_relevance_set_judges_only_public_published_demo_items():
             (PROJECT_ROOT / "seeds" / "knowledge.jsonl").read_text(encoding="utf-8").splitlines(),
         )
     }
+    community = yaml.safe_load((PROJECT_ROOT / "seeds" / "community.yaml").read_text("utf-8"))
+    for question in community["questions"]:  # a question asked in a working group is not public
+        visibility = "group" if question.get("group") else "public"
+        demo[f"demo-question-{question['key']}"] = {"status": "published", "visibility": visibility}
+    events = yaml.safe_load((PROJECT_ROOT / "seeds" / "events.yaml").read_text("utf-8"))
+    for event in events["events"]:
+        demo[event["external_id"]] = {"status": "published", **event}
     rows = load_relevance()
     assert len(rows) >= 30
     for row in rows:
@@ -393,5 +402,7 @@ def test_boosts_are_modest_and_in_order():
     assert boost(None, False, "criterion") > boost(None, False, "event")
     assert boost(None, True, "question") > boost(None, False, "question")
     assert boost(date.today(), False, "lesson") > boost(None, False, "lesson")
-    assert boost(date.today() - timedelta(days=800), False, "lesson") == boost(None, False, "lesson")
+    assert boost(date.today() - timedelta(days=800), False, "lesson") == boost(
+        None, False, "lesson"
+    )
     assert boost(date.today(), True, "question") <= 1.5 * boost(None, False, "question")

@@ -406,3 +406,30 @@ def test_boosts_are_modest_and_in_order():
         None, False, "lesson"
     )
     assert boost(date.today(), True, "question") <= 1.5 * boost(None, False, "question")
+
+
+def test_search_within_an_organisation_a_working_group_a_theme_or_a_kind(client, world, as_user):
+    make_item("tender", world.utrecht, title="Asfalt in Utrecht")
+    make_item("tender", world.heumen, title="Asfalt in Heumen")
+    make_item("lesson", world.heumen, title="Asfalt in de groep", visibility="group",
+              group="kleine-gemeenten-samen")  # fmt: skip
+    utrecht_page = client.get(f"/organisaties/{world.utrecht.slug}").get_data(as_text=True)
+    assert f'name="organisatie" value="{world.utrecht.slug}"' in utrecht_page  # the scoped form
+    assert titles(client, "asfalt", organisatie=world.utrecht.slug) == ["Asfalt in Utrecht"]
+    assert titles(client, "asfalt", organisatie="bestaat-niet") == []
+    # A visitor searching within the closed group finds nothing of it, nor a count of it.
+    page = client.get(
+        "/zoeken", query_string={"q": "asfalt", "werkgroep": "kleine-gemeenten-samen"}
+    ).get_data(as_text=True)
+    assert "Asfalt in de groep" not in page and "0 resultaten" in page
+    assert "Kleine gemeenten samen <span" not in page  # no facet value for what is hidden
+    group_page = client.get("/werkgroepen/kleine-gemeenten-samen").get_data(as_text=True)
+    assert 'name="werkgroep" value="kleine-gemeenten-samen"' in group_page
+    as_user(world.heumen_admin)  # a member of the group
+    assert titles(client, "asfalt", werkgroep="kleine-gemeenten-samen") == ["Asfalt in de groep"]
+    page = client.get("/zoeken", query_string={"q": "asfalt"}).get_data(as_text=True)
+    assert "Kleine gemeenten samen <span" in page and "Gemeente Heumen <span" in page
+    theme_page = client.get("/themas/circulair").get_data(as_text=True)
+    assert 'name="thema" value="circulair"' in theme_page
+    kind_page = client.get("/aanbestedingen/").get_data(as_text=True)
+    assert 'name="soort" value="tender"' in kind_page

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from portal.content.models import Item, item_product_groups, item_themes
 from portal.content.queries import visible_to
 from portal.extensions import db
-from portal.search.names import names, organisation_facets
+from portal.search.names import group_slugs, names, organisation_facets
 
 # URL name -> label; the order is the order on the page.
 FACET_LABELS = {
@@ -32,6 +32,8 @@ FACET_LABELS = {
     "instrument": _l("Instrument"),
     "ambitie": _l("Ambitieniveau"),
     "criteriumsoort": _l("Soort criterium"),
+    "organisatie": _l("Organisatie"),
+    "werkgroep": _l("Werkgroep"),
 }
 FACETS = tuple(FACET_LABELS)
 MAX_VALUES = 20  # per facet in a URL; more is ignored
@@ -140,20 +142,22 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
     # Core rows as plain tuples: the ORM's row processing costs more than the query here.
     rows = db.session.connection().execute(
         select(Item.id, Item.published_at, Item.reviewed_at, Item.updated_at, Item.kind, Item.year,
-               Item.organisation_id)
+               Item.organisation_id, Item.group_id)
         .where(_among(Item.id, list(ids)), *visible_to(user))
     ).all()  # fmt: skip
     if not rows:
         return []
     own = _cached_item_values({row[0]: row[3] for row in rows})
-    organisations = organisation_facets()
+    organisations, groups = organisation_facets(), group_slugs()
     matches: dict[int, Match] = {}
-    for item_id, published_at, reviewed_at, _updated, kind, year, org_id in rows:
+    for item_id, published_at, reviewed_at, _updated, kind, year, org_id, group_id in rows:
         values = dict.fromkeys(FACETS, NONE)
         values.update(own[item_id])
+        values.update(organisations.get(org_id, {}))
         values["soort"] = frozenset((kind,))
         values["jaar"] = frozenset((str(year),)) if year is not None else NONE
-        values["organisatietype"], values["regio"] = organisations.get(org_id, (NONE, NONE))
+        if group_id in groups:  # the item is shared with this group (and this user may see it)
+            values["werkgroep"] = frozenset((groups[group_id],))
         matches[item_id] = Match(item_id, published_at, reviewed_at, values)
     questions = [i for i, m in matches.items() if "question" in m.values["soort"]]
     if questions:

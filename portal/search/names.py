@@ -1,6 +1,6 @@
 """The names a search page shows beside its results (facet labels, and the organisations, themes,
-product groups and working groups of the directory block), and each organisation's type and
-regions (facet values of its items), kept per worker.
+product groups and working groups of the directory block), and what search needs of each
+organisation and working group (slug, type, regions), kept per worker.
 
 They change rarely and are read on every search, so a worker keeps them for NAMES_TTL seconds and
 forgets them at once when its own session writes one of them (`forget_if_named`, after a flush):
@@ -14,14 +14,15 @@ import threading
 import time
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import literal, select, union_all
 
 from portal.extensions import db
 
 NAMES_TTL = 60.0
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (time, names)
-_ORGANISATIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (time, ...)
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {what: (time, value)}
 _LOCK = threading.Lock()
 
 
@@ -49,54 +50,77 @@ def _models() -> dict[str, type]:
     }  # fmt: skip
 
 
-def names() -> dict[str, dict[str, str]]:
-    """{facet or directory name: {slug: name}}, read in one query at most once per NAMES_TTL."""
+def _kept(what: str, load: Callable[[], Any]) -> Any:
+    """load()'s value, kept for this database for NAMES_TTL seconds."""
     engine = db.engine
     with _LOCK:
-        cached = _CACHE.get(engine)
+        cached = _CACHE.get(engine, {}).get(what)
     if cached is not None and time.monotonic() - cached[0] < NAMES_TTL:
         return cached[1]
-    found: dict[str, dict[str, str]] = defaultdict(dict)
-    every = union_all(
-        *(
-            select(literal(name).label("facet"), model.slug, model.name)
-            for name, model in _models().items()
-        )
-    )
-    for facet, slug, name in db.session.execute(every):
-        found[facet][slug] = name
+    value = load()
     with _LOCK:
-        _CACHE[engine] = (time.monotonic(), found)
-    return found
+        _CACHE.setdefault(engine, {})[what] = (time.monotonic(), value)
+    return value
 
 
-def organisation_facets() -> dict[int, tuple[frozenset[str], frozenset[str]]]:
-    """{organisation id: (its type's slug, its regions' slugs)}, kept like the names."""
+def names() -> dict[str, dict[str, str]]:
+    """{facet or directory name: {slug: name}}, read in one query."""
+
+    def load() -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = defaultdict(dict)
+        every = union_all(
+            *(
+                select(literal(name).label("facet"), model.slug, model.name)
+                for name, model in _models().items()
+            )
+        )
+        for facet, slug, name in db.session.execute(every):
+            found[facet][slug] = name
+        return found
+
+    return _kept("names", load)
+
+
+def organisation_facets() -> dict[int, dict[str, frozenset[str]]]:
+    """{organisation id: {"organisatie": its slug, "organisatietype": its type's slug, "regio":
+    its regions' slugs}} (each a set of slugs, as facet values are)."""
     from portal.organisations.models import Organisation, organisation_regions
     from portal.regions.models import Region
     from portal.taxonomy.models import OrganisationType
 
-    engine = db.engine
-    with _LOCK:
-        cached = _ORGANISATIONS.get(engine)
-    if cached is not None and time.monotonic() - cached[0] < NAMES_TTL:
-        return cached[1]
-    types: dict[int, set[str]] = defaultdict(set)
-    regions: dict[int, set[str]] = defaultdict(set)
-    for org_id, type_slug, region_slug in db.session.execute(
-        select(Organisation.id, OrganisationType.slug, Region.slug)
-        .outerjoin(OrganisationType, OrganisationType.id == Organisation.type_id)
-        .outerjoin(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
-        .outerjoin(Region, Region.id == organisation_regions.c.region_id)
-    ):  # fmt: skip
-        if type_slug:
-            types[org_id].add(type_slug)
-        if region_slug:
-            regions[org_id].add(region_slug)
-    found = {i: (frozenset(types[i]), frozenset(regions[i])) for i in types.keys() | regions.keys()}
-    with _LOCK:
-        _ORGANISATIONS[engine] = (time.monotonic(), found)
-    return found
+    def load() -> dict[int, dict[str, frozenset[str]]]:
+        found: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        for org_id, slug, type_slug, region_slug in db.session.execute(
+            select(Organisation.id, Organisation.slug, OrganisationType.slug, Region.slug)
+            .outerjoin(OrganisationType, OrganisationType.id == Organisation.type_id)
+            .outerjoin(organisation_regions, organisation_regions.c.organisation_id == Organisation.id)
+            .outerjoin(Region, Region.id == organisation_regions.c.region_id)
+        ):  # fmt: skip
+            values = found[org_id]
+            values["organisatie"].add(slug)
+            if type_slug:
+                values["organisatietype"].add(type_slug)
+            if region_slug:
+                values["regio"].add(region_slug)
+        return {
+            org_id: {name: frozenset(slugs) for name, slugs in values.items()}
+            for org_id, values in found.items()
+        }
+
+    return _kept("organisations", load)
+
+
+def group_slugs() -> dict[int, str]:
+    """{working group id: slug}."""
+    from portal.groups.models import WorkingGroup
+
+    def load() -> dict[int, str]:
+        return {
+            gid: slug
+            for gid, slug in db.session.execute(select(WorkingGroup.id, WorkingGroup.slug))
+        }
+
+    return _kept("groups", load)
 
 
 def forget_if_named(objects) -> None:
@@ -105,4 +129,3 @@ def forget_if_named(objects) -> None:
     if any(isinstance(obj, named) for obj in objects):
         with _LOCK:
             _CACHE.clear()
-            _ORGANISATIONS.clear()

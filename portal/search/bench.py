@@ -301,8 +301,10 @@ def build(engine: str, url: str, directory: Path, items: int) -> dict[str, Any]:
         indexed = reindex(batch=1000)
         seconds = time.perf_counter() - started
         if engine == "postgres":
-            db.session.execute(text("ANALYZE"))  # as autovacuum would after a bulk load
+            # What autovacuum does after a bulk load, done now so it does not run during `serve`.
             db.session.commit()
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
         return {
             "relevance": relevance,
             "items": indexed,

@@ -433,3 +433,22 @@ def test_search_within_an_organisation_a_working_group_a_theme_or_a_kind(client,
     assert 'name="thema" value="circulair"' in theme_page
     kind_page = client.get("/aanbestedingen/").get_data(as_text=True)
     assert 'name="soort" value="tender"' in kind_page
+
+
+def test_a_filtered_search_looks_beyond_the_best_unfiltered_matches(client, world, monkeypatch):
+    """Facets narrow the best matches; with a facet chosen the engine is asked for more of them,
+    so weaker matches that pass the filter are still found."""
+    from portal.search import views
+
+    monkeypatch.setattr(views, "MAX_HITS", 3)
+    monkeypatch.setattr(views, "MAX_HITS_FILTERED", 10)
+    for n in range(3):  # "asfalt" in the title: the best matches
+        make_item("tender", world.utrecht, title=f"Asfaltonderhoud {n}", themes=["circulair"])
+    for n in range(2):  # "asfalt" only through the product group's name
+        make_item("tender", world.heumen, title=f"Wegonderhoud {n}", themes=["social-return"])
+    assert sorted(titles(client, "asfalt")) == ["Asfaltonderhoud 0", "Asfaltonderhoud 1",
+                                                "Asfaltonderhoud 2"]  # fmt: skip
+    assert sorted(titles(client, "asfalt", thema="social-return")) == [
+        "Wegonderhoud 0",
+        "Wegonderhoud 1",
+    ]

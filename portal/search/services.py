@@ -19,6 +19,9 @@ from portal.search.whoosh_engine import IndexUnavailableError, WhooshEngine
 
 log = logging.getLogger(__name__)
 MAX_HITS = 300
+# With facets chosen, narrowing drops most of the best matches: look further so a filtered common
+# query still fills its pages.
+MAX_HITS_FILTERED = 1000
 
 
 def engine_name() -> str:
@@ -160,11 +163,11 @@ class Hits:
     unavailable: bool = False
 
 
-def find(query: ParsedQuery) -> Hits:
+def find(query: ParsedQuery, limit: int = MAX_HITS) -> Hits:
     """Matching item ids with scores from the engine; the caller filters them by permission."""
     if query.is_empty:
         return Hits({})
     try:
-        return Hits(dict(engine().search(query, MAX_HITS)))
+        return Hits(dict(engine().search(query, limit)))
     except IndexUnavailableError:
         return Hits({}, unavailable=True)

@@ -28,7 +28,7 @@ from portal.search.facets import FACET_LABELS, narrow, selection, visible_matche
 from portal.search.facets import counts as facet_counts
 from portal.search.names import names
 from portal.search.query import parse
-from portal.search.services import MAX_HITS, find
+from portal.search.services import MAX_HITS, MAX_HITS_FILTERED, find
 from portal.search.snippets import snippet
 from portal.taxonomy.models import ProductGroup, Theme
 
@@ -183,7 +183,8 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
     sort = args.get("sorteer", "relevantie")
     if sort not in ("relevantie", "datum"):
         raise BadSearchError(_("Sorteer op relevantie of datum."))
-    hits = find(query)
+    limit = MAX_HITS_FILTERED if any(selected.values()) else MAX_HITS
+    hits = find(query, limit)
     results, total, counts = [], 0, {}
     if hits.scores:
         matches = visible_matches(hits.scores, user)
@@ -210,7 +211,7 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
     return {
         "query": query, "selected": selected, "page": page_number, "sort": sort, "results": results,
         "total": total, "counts": counts, "unavailable": hits.unavailable,
-        "capped": len(hits.scores) >= MAX_HITS,
+        "capped": len(hits.scores) >= limit,
         "pages": max(1, (total + PER_PAGE - 1) // PER_PAGE),
         "suggestion": spelling_hint(query.text) if query.text and total < 3 else None,
     }  # fmt: skip

@@ -199,7 +199,7 @@ def test_missing_index_still_serves_pages_and_reindex_restores(app, client, worl
 
 
 def test_spelling_hint_from_public_words_only(client, world):
-    from portal.search.spelling import forget
+    from portal.search.kept import forget
 
     make_item("tender", world.utrecht, title="Leerlingenvervoer emissievrij")
     make_item("tender", world.utrecht, title="Geheimzinnigheidsproject", visibility="members")

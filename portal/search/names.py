@@ -10,20 +10,14 @@ decided from here.
 
 from __future__ import annotations
 
-import threading
-import time
-import weakref
 from collections import defaultdict
-from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import literal, select, union_all
 
 from portal.extensions import db
+from portal.search.kept import forget, kept
 
 NAMES_TTL = 60.0
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {what: (time, value)}
-_LOCK = threading.Lock()
 
 
 def _models() -> dict[str, type]:
@@ -50,19 +44,6 @@ def _models() -> dict[str, type]:
     }  # fmt: skip
 
 
-def _kept(what: str, load: Callable[[], Any]) -> Any:
-    """load()'s value, kept for this database for NAMES_TTL seconds."""
-    engine = db.engine
-    with _LOCK:
-        cached = _CACHE.get(engine, {}).get(what)
-    if cached is not None and time.monotonic() - cached[0] < NAMES_TTL:
-        return cached[1]
-    value = load()
-    with _LOCK:
-        _CACHE.setdefault(engine, {})[what] = (time.monotonic(), value)
-    return value
-
-
 def names() -> dict[str, dict[str, str]]:
     """{facet or directory name: {slug: name}}, read in one query."""
 
@@ -78,7 +59,7 @@ def names() -> dict[str, dict[str, str]]:
             found[facet][slug] = name
         return found
 
-    return _kept("names", load)
+    return kept("names", load, NAMES_TTL)
 
 
 def organisation_facets() -> dict[int, dict[str, frozenset[str]]]:
@@ -107,7 +88,7 @@ def organisation_facets() -> dict[int, dict[str, frozenset[str]]]:
             for org_id, values in found.items()
         }
 
-    return _kept("organisations", load)
+    return kept("organisations", load, NAMES_TTL)
 
 
 def group_slugs() -> dict[int, str]:
@@ -120,12 +101,11 @@ def group_slugs() -> dict[int, str]:
             for gid, slug in db.session.execute(select(WorkingGroup.id, WorkingGroup.slug))
         }
 
-    return _kept("groups", load)
+    return kept("groups", load, NAMES_TTL)
 
 
 def forget_if_named(objects) -> None:
     """Drop this worker's names when any of these (flushed) objects is one of them."""
     named = tuple(_models().values())
     if any(isinstance(obj, named) for obj in objects):
-        with _LOCK:
-            _CACHE.clear()
+        forget()

@@ -3,7 +3,6 @@ so several app servers share one search without a shared disk."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
+from portal.search.kept import kept
 from portal.search.models import SearchDocument
 from portal.search.query import ParsedQuery, is_common
 
@@ -27,7 +27,6 @@ UPSERT = text(
     "head_vector = excluded.head_vector, vector = excluded.vector"
 )
 SHARES_TTL = 300.0  # seconds: ANALYZE statistics change slowly
-_SHARES: dict[str, tuple[float, dict[str, float]]] = {}
 
 
 class PostgresEngine:
@@ -59,28 +58,27 @@ class PostgresEngine:
         with Session(self.engine) as session, session.begin():
             session.execute(delete(SearchDocument))
 
-    def _shares(self, connection) -> dict[str, float]:
+    @staticmethod
+    def _shares(connection) -> dict[str, float]:
         """The common lexemes (with their share of documents), from PostgreSQL's own statistics."""
-        key = str(self.engine.url)
-        cached = _SHARES.get(key)
-        if cached and time.monotonic() - cached[0] < SHARES_TTL:
-            return cached[1]
-        row = connection.execute(
-            text(
-                "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs, "
-                "(SELECT reltuples FROM pg_class WHERE relname = 'search_documents') AS texts "
-                "FROM pg_stats WHERE tablename = 'search_documents' AND attname = 'vector'"
-            )
-        ).first()
-        shares = {}
-        if row and row.elems:
+
+        def load() -> dict[str, float]:
+            row = connection.execute(
+                text(
+                    "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs, "
+                    "(SELECT reltuples FROM pg_class WHERE relname = 'search_documents') AS texts "
+                    "FROM pg_stats WHERE tablename = 'search_documents' AND attname = 'vector'"
+                )
+            ).first()
+            if not (row and row.elems):
+                return {}
             texts = max(float(row.texts or 0), 0.0)
-            shares = {
+            return {
                 elem: freq for elem, freq in zip(row.elems, row.freqs, strict=False)
                 if is_common(freq * texts, texts)
             }  # fmt: skip
-        _SHARES[key] = (time.monotonic(), shares)
-        return shares
+
+        return kept("pg-shares", load, SHARES_TTL)
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
         """(item id, score): ts_rank of the weighted vector times the share of typed words matched."""

@@ -3,22 +3,20 @@ taxonomy names only, so a hint never reveals a hidden item."""
 
 from __future__ import annotations
 
-import time
-
 from sqlalchemy import select
 from whoosh.spelling import ListCorrector
 
 from portal.content.models import Item
 from portal.extensions import db
 from portal.search.analysis import stop_words, tokens
+from portal.search.kept import kept
 from portal.taxonomy.models import ProductGroup, Theme
 
-_CACHE: dict[str, object] = {"at": 0.0, "corrector": None, "words": frozenset()}
 TTL = 600  # seconds
 
 
 def _corrector() -> tuple[ListCorrector, frozenset[str]]:
-    if _CACHE["corrector"] is None or time.monotonic() - float(_CACHE["at"]) > TTL:
+    def load() -> tuple[ListCorrector, frozenset[str]]:
         words: set[str] = set()
         public = select(Item.title, Item.summary).where(
             Item.status == "published", Item.visibility == "public"
@@ -29,10 +27,9 @@ def _corrector() -> tuple[ListCorrector, frozenset[str]]:
             for (name,) in db.session.execute(select(model.name)):
                 words.update(tokens(name))
         vocabulary = frozenset(w for w in words if len(w) >= 4 and not w.isdigit())
-        _CACHE.update(
-            at=time.monotonic(), corrector=ListCorrector(sorted(vocabulary)), words=vocabulary
-        )
-    return _CACHE["corrector"], _CACHE["words"]  # type: ignore[return-value]
+        return ListCorrector(sorted(vocabulary)), vocabulary
+
+    return kept("spelling", load, TTL)
 
 
 def suggest(text: str) -> str | None:
@@ -51,7 +48,3 @@ def suggest(text: str) -> str | None:
         else:
             out.append(word)
     return " ".join(out) if changed else None
-
-
-def forget() -> None:
-    _CACHE.update(corrector=None)

@@ -30,7 +30,6 @@ from portal.search.names import names
 from portal.search.query import parse
 from portal.search.services import MAX_HITS, MAX_HITS_FILTERED, find
 from portal.search.snippets import snippet
-from portal.taxonomy.models import ProductGroup, Theme
 
 PER_PAGE = 20
 RECENT_REVIEW_DAYS = 365
@@ -44,7 +43,7 @@ MARKDOWN_CHARS = re.compile(r"[#*_>`|\[\]]+")
 KNOWLEDGE_KINDS = frozenset({"tender", "criterion", "consultation", "lesson"})
 
 
-def boost(reviewed_at: date | None, answered: bool = False, kind: str = "tender") -> float:
+def boost(reviewed_at: date | None, answered: bool, kind: str) -> float:
     """Modest boosts: knowledge items over questions and events, items their owner confirmed
     recently (reviewed within a year), and questions with an accepted or verified answer."""
     factor = 1.15 if kind in KNOWLEDGE_KINDS else 1.0
@@ -217,22 +216,28 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
     }  # fmt: skip
 
 
-DIRECTORY = (("organisatie", "organisations.show"), ("thema", "taxonomy.theme"),
-             ("productgroep", "taxonomy.product_group"), ("werkgroep", "groups.show"))  # fmt: skip
+NAMED_PAGES = {"organisatie": "organisations.show", "thema": "taxonomy.theme",
+               "productgroep": "taxonomy.product_group", "werkgroep": "groups.show"}  # fmt: skip
+
+
+def _named(text: str, keys: tuple[str, ...], most: int) -> list[tuple[str, str, str]]:
+    """(key, name, URL) of the organisations, themes, product groups or working groups whose name
+    holds the text, at most `most` of each, by name."""
+    needle = text.lower()[:100]
+    known = names()
+    found = []
+    for key in keys:
+        named = sorted((name, slug) for slug, name in known[key].items() if needle in name.lower())
+        found += [(key, name, url_for(NAMED_PAGES[key], slug=slug)) for name, slug in named[:most]]
+    return found
 
 
 def _directory(text: str) -> list[tuple[str, str]]:
-    """Organisations, themes, product groups and working groups whose name holds the query (at
-    most five of each)."""
-    needle = text.lower()[:100]
-    if len(needle) < 3:
+    """The directory block on page 1: named pages whose name holds the query."""
+    if len(text) < 3:
         return []
-    known = names()
-    found = []
-    for key, endpoint in DIRECTORY:
-        named = sorted((name, slug) for slug, name in known[key].items() if needle in name.lower())
-        found += [(name, url_for(endpoint, slug=slug)) for name, slug in named[:5]]
-    return found
+    keys = ("organisatie", "thema", "productgroep", "werkgroep")
+    return [(name, url) for _key, name, url in _named(text, keys, 5)]
 
 
 @bp.route("/zoeken")
@@ -289,17 +294,15 @@ def suggestions():
     if len(text) < 2:
         return jsonify(suggestions=[])
     needle = f"%{text.lower()}%"
-    found: list[dict] = []
-    for model, endpoint, kind in (
-        (Theme, "taxonomy.theme", _("Thema")), (ProductGroup, "taxonomy.product_group", _("Productgroep")),
-        (Organisation, "organisations.show", _("Organisatie")),
-    ):  # fmt: skip
-        for row in db.session.scalars(
-            select(model).where(func.lower(model.name).like(needle)).order_by(model.name).limit(4)
-        ):
-            found.append(
-                {"label": row.name, "kind": str(kind), "url": url_for(endpoint, slug=row.slug)}
-            )
+    labels = {
+        "thema": _("Thema"),
+        "productgroep": _("Productgroep"),
+        "organisatie": _("Organisatie"),
+    }
+    found: list[dict] = [
+        {"label": name, "kind": labels[key], "url": url}
+        for key, name, url in _named(text, tuple(labels), 4)
+    ]
     titles = select(Item).where(func.lower(Item.title).like(needle), *visible_to(current_user))
     for item in db.session.scalars(titles.order_by(Item.published_at.desc()).limit(6)):
         found.append(

@@ -20,6 +20,15 @@ def as_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def whole_number(raw: str | None, low: int = 0, high: int = 999_999_999) -> int | None:
+    """raw as a whole number from low to high, or None. ASCII digits only: str.isdigit() also
+    accepts '²', which int() refuses, and a number past a database integer fails on insert."""
+    if raw is None or not re.fullmatch(r"[0-9]{1,9}", raw):
+        return None
+    number = int(raw)
+    return number if low <= number <= high else None
+
+
 def slugify(text: str, max_length: int = 80) -> str:
     """Turn a Dutch name into a stable ASCII slug: 'Coördinator MVI' -> 'coordinator-mvi'."""
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")

@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.notifications import services as notify
 from portal.notifications.digest import send_digests
 from portal.notifications.fanout import unsubscribe_token
-from portal.notifications.models import Notification
+from portal.notifications.models import Follow, Notification
 from portal.questions import services as qa
 from portal.taxonomy.models import Theme
 from tests.factories import make_item
@@ -130,6 +130,14 @@ def test_settings_follow_buttons_and_bad_input(client, world, as_user):
     circular = theme("circulair")
     assert client.post("/volgen", data={"type": "theme", "id": str(circular.id)}).status_code == 302
     assert client.post("/volgen", data={"type": "planeet", "id": "1"}).status_code == 400
+    for bad_id in ("²", "99999999999", "-1", ""):  # "²".isdigit() is True, int() refuses it
+        assert client.post("/volgen", data={"type": "theme", "id": bad_id}).status_code == 400
+    missing = client.post("/volgen", data={"type": "theme", "id": "999999"}, follow_redirects=True)
+    assert "Dit kunt u niet volgen." in missing.get_data(as_text=True)
+    hidden = make_item("tender", world.heumen, title="Intern", visibility="group",
+                       group="kleine-gemeenten-samen")  # fmt: skip
+    client.post("/volgen", data={"type": "item", "id": str(hidden.id)})
+    assert db.session.scalar(select(func.count(Follow.id)).where(Follow.target_type == "item")) == 0
     page = client.get("/account/meldingen").get_data(as_text=True)
     assert "Circulair" in page
     client.post("/volgen", data={"type": "theme", "id": str(circular.id), "stop": "1"})

@@ -157,6 +157,11 @@ def test_page_numbers(client, world):
     make_item("tender", world.utrecht, title="Asfalt")
     assert client.get("/zoeken?q=asfalt&pagina=10000").status_code == 200
     assert client.get("/zoeken?q=asfalt&pagina=abc").status_code == 404
+    assert client.get("/zoeken?q=asfalt&pagina=²").status_code == 404  # "²".isdigit() is True
+    assert client.get("/api/search?q=asfalt&pagina=²").status_code == 400
+    assert client.get("/aanbestedingen/?pagina=²").status_code == 404
+    assert client.get("/aanbestedingen/?jaar=²").status_code == 200
+    assert client.get("/aanbestedingen/?jaar=99999999999").status_code == 200
 
 
 def test_index_follows_every_commit(client, world):

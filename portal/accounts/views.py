@@ -22,7 +22,7 @@ from portal.accounts.forms import (
     ResetPasswordForm,
 )
 from portal.accounts.models import User
-from portal.common import is_safe_redirect
+from portal.common import is_safe_redirect, whole_number
 from portal.extensions import db, limiter
 from portal.forms import choices, handle_form, run_action
 from portal.lookups import by_slug, by_slugs
@@ -33,9 +33,10 @@ from portal.taxonomy.models import JobRole, Theme
 def load_user(user_id: str) -> User | None:
     """Flask-Login loader: the id carries the session token, so changed passwords log out."""
     raw_id, _sep, token = user_id.partition(":")
-    if not raw_id.isdigit():
+    number = whole_number(raw_id)
+    if number is None:
         return None
-    user = db.session.get(User, int(raw_id))
+    user = db.session.get(User, number)
     if user is None or not hmac.compare_digest(user.session_token, token):
         return None
     return user

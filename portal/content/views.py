@@ -15,7 +15,7 @@ from werkzeug.routing import BaseConverter
 
 from portal import permissions
 from portal.accounts.forms import ConfirmForm
-from portal.common import utcnow
+from portal.common import utcnow, whole_number
 from portal.content import bp, services
 from portal.content.forms import FORMS, SHARED_FIELDS, AttachmentForm, LinkForm, ReportForm
 from portal.content.kinds import KindSpec, by_url, kinds
@@ -97,8 +97,9 @@ def index(spec: KindSpec):
         query = query.where(
             model.organisation.has(Organisation.regions.any(Region.slug == args["regio"]))
         )
-    if args.get("jaar", "").isdigit():
-        query = query.where(model.year == int(args["jaar"]))
+    year = whole_number(args.get("jaar"), 1, 9999)
+    if year is not None:
+        query = query.where(model.year == year)
     if spec.key == "tender":
         if args.get("status"):
             query = query.where(model.tender_status == args["status"])

@@ -8,13 +8,20 @@ from sqlalchemy import delete, select, update
 from portal.accounts.models import User
 from portal.common import ServiceError, utcnow
 from portal.extensions import db
-from portal.notifications.models import FOLLOW_TARGETS, FREQUENCIES, Follow, Notification
+from portal.notifications.models import (
+    FOLLOW_TARGETS,
+    FREQUENCIES,
+    Follow,
+    Notification,
+    follow_models,
+)
 from portal.permissions import (
     Actor,
     authorized_by,
     can_change_notification_settings,
     can_follow,
     can_read_notification,
+    can_view_item,
 )
 
 
@@ -27,6 +34,10 @@ def _check_target(target_type: str, target_id: int) -> None:
 def follow(target_type: str, target_id: int, *, actor: Actor) -> bool:
     """Follow a theme, product group, organisation, region, group or item; False if already."""
     _check_target(target_type, target_id)
+    model, _page = follow_models()[target_type]
+    target = db.session.get(model, target_id)
+    if target is None or (target_type == "item" and not can_view_item(actor, target)):
+        raise ServiceError(_("Dit kunt u niet volgen."), status=404)
     exists = db.session.scalar(
         select(Follow.id).where(
             Follow.user_id == actor.id,

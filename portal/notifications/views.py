@@ -12,13 +12,13 @@ from wtforms import RadioField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import permissions
-from portal.common import is_safe_redirect
+from portal.common import is_safe_redirect, whole_number
 from portal.content.models import Item
 from portal.extensions import csrf, db
 from portal.forms import ConfirmForm, button_action, choices, handle_form, run_action
 from portal.notifications import bp, services
 from portal.notifications.fanout import user_for_unsubscribe
-from portal.notifications.models import FOLLOW_TARGETS, Follow, Notification
+from portal.notifications.models import FOLLOW_TARGETS, Follow, Notification, follow_models
 from portal.pagination import paginate
 
 
@@ -106,10 +106,9 @@ def read(notice_id: int):
 def toggle_follow():
     """Follow or unfollow (type + id from the button's hidden fields)."""
     target_type = request.form.get("type", "")
-    raw_id = request.form.get("id", "")
-    if target_type not in FOLLOW_TARGETS or not raw_id.isdigit():
+    target_id = whole_number(request.form.get("id", ""), 1)
+    if target_type not in FOLLOW_TARGETS or target_id is None:
         abort(400)
-    target_id = int(raw_id)
     target = request.form.get("next", "")
     target = target if is_safe_redirect(target) else url_for("notifications.settings")
     if request.form.get("stop") == "1":
@@ -137,16 +136,7 @@ class SettingsForm(FlaskForm):
 
 def _follows() -> list[tuple[Follow, str, str]]:
     """The member's follows with a name and a link each."""
-    from portal.groups.models import WorkingGroup
-    from portal.organisations.models import Organisation
-    from portal.regions.models import Region
-    from portal.taxonomy.models import ProductGroup, Theme
-
-    models = {
-        "theme": (Theme, "taxonomy.theme"), "product_group": (ProductGroup, "taxonomy.product_group"),
-        "organisation": (Organisation, "organisations.show"), "region": (Region, "regions.show"),
-        "group": (WorkingGroup, "groups.show"), "item": (Item, None),
-    }  # fmt: skip
+    models = follow_models()
     rows = []
     for follow in db.session.scalars(
         select(Follow).where(Follow.user_id == current_user.id).order_by(Follow.target_type)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
@@ -20,6 +20,7 @@ from portal.pagination import paginate
 from portal.questions import services
 from portal.questions.forms import AnswerForm, AskForm, CommentForm, DuplicateForm
 from portal.questions.models import Answer, Question
+from portal.questions.queries import answers_per_question
 from portal.regions.models import Region
 from portal.taxonomy.models import ProductGroup, Theme
 
@@ -53,13 +54,17 @@ def index():
     chosen = request.args.get("lijst", "nieuw")
     if chosen not in LISTS:
         chosen = "nieuw"
+    if chosen in ("regio", "themas") and not permissions.is_verified_member(current_user):
+        if not permissions.is_signed_in(current_user):
+            flash(_("Log in om vragen uit uw regio of over uw thema's te zien."), "info")
+            return redirect(url_for("accounts.login", next=request.full_path))
+        # Signed in but not verified: the login page would send them straight back here.
+        flash(_("Bevestig eerst uw e-mailadres om vragen uit uw regio of over uw thema's te zien."), "info")  # fmt: skip
+        chosen = "nieuw"
     query = select(Question).where(*visible_to(current_user))
     answered = exists().where(Answer.question_id == Question.id, Answer.hidden_at.is_(None))
     if chosen == "onbeantwoord":
         query = query.where(~answered, Question.duplicate_of_id.is_(None))
-    elif chosen in ("regio", "themas") and not permissions.is_verified_member(current_user):
-        flash(_("Log in om vragen uit uw regio of over uw thema's te zien."), "info")
-        return redirect(url_for("accounts.login", next=request.full_path))
     elif chosen == "regio":
         regions = {
             r.id for m in current_user.memberships if m.is_approved for r in m.organisation.regions
@@ -81,15 +86,14 @@ def index():
     ordering = [Question.published_at.desc(), Question.id.desc()]
     if chosen != "nieuw":
         ordering = [checked.desc(), *ordering]
-    # The list shows accepted and verified badges: load the answers with the page, not per row.
-    page = paginate(query.order_by(*ordering).options(selectinload(Question.answers)), per_page=20)
-    counts = dict(
-        db.session.execute(
-            select(Answer.question_id, func.count())
-            .where(Answer.question_id.in_([q.id for q in page.items]), Answer.hidden_at.is_(None))
-            .group_by(Answer.question_id)
-        ).all()
-    )
+    page = paginate(
+        query.order_by(*ordering).options(
+            selectinload(Question.organisation), selectinload(Question.region),
+            selectinload(Question.group), selectinload(Question.themes),
+        ),
+        per_page=20,
+    )  # fmt: skip
+    counts = answers_per_question([q.id for q in page.items])  # counts and badges in one query
     return render_template(
         "questions/index.html", page=page, chosen=chosen, counts=counts, spec=kinds()["question"]
     )

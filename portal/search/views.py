@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import bindparam, func, select
 
 from portal import permissions
+from portal.common import whole_number
 from portal.content.kinds import kinds
 from portal.content.models import Attachment, Item
 from portal.content.queries import visible_to
@@ -175,10 +176,9 @@ def run_search(args, user=None, *, with_facets: bool = True) -> dict:
     raw = args.get("q", "")
     query = parse(raw)
     selected = selection(args)
-    page_raw = args.get("pagina", "1")
-    if not page_raw.isdigit() or not 1 <= int(page_raw) <= 10_000:
+    page_number = whole_number(args.get("pagina", "1"), 1, 10_000)
+    if page_number is None:
         raise BadSearchError(_("Het paginanummer moet een getal van 1 tot 10.000 zijn."))
-    page_number = int(page_raw)
     sort = args.get("sorteer", "relevantie")
     if sort not in ("relevantie", "datum"):
         raise BadSearchError(_("Sorteer op relevantie of datum."))

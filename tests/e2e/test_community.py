@@ -9,20 +9,8 @@ from portal.extensions import db
 from portal.notifications import services as notify
 from portal.notifications.digest import send_digests
 from portal.taxonomy.models import Theme
-from tests.factories import PASSWORD, make_item
-
-
-def sign_in(page, base: str, email: str) -> None:
-    page.goto(base + "/inloggen")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_load_state()
-
-
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Uitloggen").click()
-    page.wait_for_load_state()
+from tests.e2e.browser import log_in, log_out
+from tests.factories import make_item
 
 
 def test_question_answer_accept_verify_digest(live_server, page, world, axe, mailbox):
@@ -35,7 +23,7 @@ def test_question_answer_accept_verify_digest(live_server, page, world, axe, mai
     db.session.commit()
 
     # A member of a small municipality asks, addressed to Utrecht.
-    sign_in(page, base, world.heumen_admin.email)
+    log_in(page, base, world.heumen_admin.email)
     page.goto(base + "/vragen/")
     axe.check(page, "c01-questions")
     page.get_by_role("link", name="Stel een vraag").click()
@@ -49,10 +37,10 @@ def test_question_answer_accept_verify_digest(live_server, page, world, axe, mai
     assert "Uw vraag staat online" in page.content()
     question_url = page.url
     axe.check(page, "c03-question")
-    sign_out(page)
+    log_out(page)
 
     # A member at Utrecht who follows the theme sees the notice and answers with a tender.
-    sign_in(page, base, world.utrecht_member.email)
+    log_in(page, base, world.utrecht_member.email)
     badge = page.locator(".count-badge")
     assert badge.count() == 1 and badge.inner_text().startswith("1")
     page.get_by_role("link", name="Meldingen").first.click()
@@ -65,10 +53,10 @@ def test_question_answer_accept_verify_digest(live_server, page, world, axe, mai
     page.wait_for_load_state()
     assert "Dank u! Uw antwoord staat bij de vraag." in page.content()
     assert page.get_by_role("link", name="Social return in de schoonmaakaanbesteding").count() >= 1
-    sign_out(page)
+    log_out(page)
 
     # The asker accepts it.
-    sign_in(page, base, world.heumen_admin.email)
+    log_in(page, base, world.heumen_admin.email)
     page.goto(question_url)
     page.get_by_role("button", name="Accepteer dit antwoord").click()
     page.wait_for_load_state()
@@ -76,10 +64,10 @@ def test_question_answer_accept_verify_digest(live_server, page, world, axe, mai
     page.get_by_role("link", name="Melden", exact=True).first.click()
     page.wait_for_load_state()
     axe.check(page, "c05b-report-answer")
-    sign_out(page)
+    log_out(page)
 
     # A moderator verifies it.
-    sign_in(page, base, world.moderator.email)
+    log_in(page, base, world.moderator.email)
     page.goto(question_url)
     page.get_by_role("button", name="Markeer als geverifieerd").click()
     page.wait_for_load_state()
@@ -116,7 +104,7 @@ def test_event_group_and_member_home_pages_pass_axe(live_server, page, world, ax
     groups.add_group_member(world.open_group, world.utrecht_member, actor=SYSTEM)
     event = make_event(world.utrecht, title="Regiobijeenkomst circulair inkopen", capacity=1)
     db.session.commit()
-    sign_in(page, base, world.utrecht_member.email)
+    log_in(page, base, world.utrecht_member.email)
     page.goto(f"{base}/bijeenkomsten/{event.slug}")
     page.get_by_role("button", name="Aanmelden").first.click()
     page.wait_for_load_state()

@@ -8,22 +8,10 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.organisations.models import Membership
+from tests.e2e.browser import log_in, log_out
 from tests.factories import PASSWORD
 
 NEW_PASSWORD = "Circulair-inkopen-2026"
-
-
-def log_in(page, base: str, email: str, password: str) -> None:
-    page.goto(f"{base}/inloggen")
-    page.get_by_label("E-mailadres").fill(email)
-    page.locator("#password").fill(password)
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_load_state()
-
-
-def log_out(page) -> None:
-    page.get_by_role("button", name="Uitloggen").click()
-    page.wait_for_load_state()
 
 
 def test_register_verify_login_join_logout(live_server, page, mailbox, world, axe):

@@ -77,6 +77,25 @@ def test_a_dismissed_report_leaves_the_answer_alone(client, world, as_user):
     assert db.session.get(Answer, answer.id).hidden_at is None
     assert db.session.get(Report, report.id).status == "dismissed"
     assert db.session.scalar(select(ModerationLog.action)) == "dismiss"
+    again = client.post(f"/moderatie/meldingen/{report.id}/hide", follow_redirects=True)
+    assert "Deze melding is al afgehandeld." in again.get_data(as_text=True)  # a second click
+    assert db.session.get(Report, report.id).status == "dismissed"
+    assert db.session.get(Answer, answer.id).hidden_at is None
+    assert db.session.scalar(select(func.count(ModerationLog.id))) == 1
+
+
+def test_hiding_from_the_question_page_settles_the_answers_reports(client, world, as_user):
+    _question, answer = answered(world)
+    as_user(world.utrecht_editor)
+    client.post(f"/antwoorden/{answer.id}/melden", data={"reason": "Onjuist"})
+    assert client.post(f"/antwoorden/{answer.id}/verbergen").status_code == 403  # not a moderator
+    client.post("/uitloggen")
+    as_user(world.moderator)
+    assert client.post(f"/antwoorden/{answer.id}/verbergen").status_code == 302
+    assert db.session.get(Answer, answer.id).hidden_at is not None
+    assert db.session.scalar(select(Report.status)) == "resolved"
+    assert "Geen open meldingen." in client.get("/moderatie").get_data(as_text=True)
+    assert db.session.scalar(select(ModerationLog.action)) == "hide"
 
 
 def test_profiles_and_experts_list_are_for_members(client, world, as_user):

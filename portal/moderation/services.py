@@ -4,12 +4,19 @@ never commit."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from portal.common import ServiceError, clean_text, utcnow
 from portal.content.models import Report
 from portal.extensions import db
 from portal.moderation.models import ACTIONS, ModerationLog
-from portal.permissions import Actor, authorized_by, can_flag_answer, can_resolve_report
+from portal.permissions import (
+    Actor,
+    authorized_by,
+    can_flag_answer,
+    can_moderate_answer,
+    can_resolve_report,
+)
 from portal.questions.models import Answer
 
 
@@ -25,41 +32,67 @@ def flag_answer(answer: Answer, reason: str, *, actor: Actor) -> Report:
     return report
 
 
+def _hide_answer(answer: Answer, hidden: bool) -> None:
+    answer.hidden_at = utcnow() if hidden else None
+    if hidden:
+        answer.accepted_at = None
+
+
+def _close_reports(item_id: int, answer_id: int | None, status: str) -> None:
+    """Close every open report on this item (answer_id None) or on this answer."""
+    for report in db.session.scalars(
+        select(Report).where(
+            Report.item_id == item_id,
+            Report.answer_id.is_(None) if answer_id is None else Report.answer_id == answer_id,
+            Report.status == "open",
+        )
+    ):
+        report.status = status
+
+
+def _log(actor: Actor, action: str, item_id: int, answer_id: int | None, subject: str,
+         note: str = "") -> None:  # fmt: skip
+    db.session.add(
+        ModerationLog(
+            moderator_id=getattr(actor, "id", None), moderator_name=getattr(actor, "name", "Systeem"),
+            action=action, item_id=item_id, answer_id=answer_id, subject=subject[:300],
+            note=clean_text(note, limit=2000, field="note", label=_("de toelichting")),
+        )
+    )  # fmt: skip
+
+
+@authorized_by(can_moderate_answer)
+def set_answer_hidden(answer: Answer, hidden: bool, *, actor: Actor) -> None:
+    """Hide an answer (kept, restorable) or restore it, from the question page; hiding also
+    settles its open reports. Logged like every decision."""
+    _hide_answer(answer, hidden)
+    if hidden:
+        _close_reports(answer.question_id, answer.id, "resolved")
+    _log(
+        actor, "hide" if hidden else "restore", answer.question_id, answer.id, answer.body_md[:120]
+    )
+    db.session.flush()
+
+
 @authorized_by(can_resolve_report)
 def resolve_report(report: Report, action: str, note: str = "", *, actor: Actor) -> None:
     """Hide what was reported (an answer, or the item by archiving it), restore it, or dismiss the
     report; close every open report on the same thing; log the decision."""
     if action not in ACTIONS:
         raise ServiceError(_("Onbekende moderatiehandeling."), status=400)
+    if report.status != "open":
+        raise ServiceError(_("Deze melding is al afgehandeld."), status=409)
     answer = db.session.get(Answer, report.answer_id) if report.answer_id else None
     item = report.item
-    if action == "hide":
-        if answer is not None:
-            answer.hidden_at = utcnow()
-            answer.accepted_at = None
-        else:
-            item.status = "archived"
+    if answer is not None and action in ("hide", "restore"):
+        _hide_answer(answer, action == "hide")
+    elif action == "hide":
+        item.status = "archived"
     elif action == "restore":
-        if answer is not None:
-            answer.hidden_at = None
-        else:
-            item.status = "published"
-            item.published_at = item.published_at or utcnow()
-    same = db.session.scalars(
-        db.select(Report).where(
-            Report.item_id == report.item_id,
-            Report.answer_id.is_(None) if answer is None else Report.answer_id == answer.id,
-            Report.status == "open",
-        )
-    ).all()
-    for open_report in {report, *same}:
-        open_report.status = "dismissed" if action == "dismiss" else "resolved"
-    subject = (answer.body_md[:120] if answer is not None else item.title)[:300]
-    db.session.add(
-        ModerationLog(
-            moderator_id=getattr(actor, "id", None), moderator_name=getattr(actor, "name", "Systeem"),
-            action=action, item_id=item.id, answer_id=answer.id if answer else None,
-            subject=subject, note=clean_text(note, limit=2000, field="note", label=_("de toelichting")),
-        )
-    )  # fmt: skip
+        item.status = "published"
+        item.published_at = item.published_at or utcnow()
+    report.status = "dismissed" if action == "dismiss" else "resolved"
+    _close_reports(item.id, report.answer_id, report.status)
+    subject = answer.body_md[:120] if answer is not None else item.title
+    _log(actor, action, item.id, report.answer_id, subject, note)
     db.session.flush()

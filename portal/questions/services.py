@@ -34,7 +34,6 @@ from portal.permissions import (
     can_comment_answer,
     can_edit_answer,
     can_mark_duplicate,
-    can_moderate_answer,
     can_verify_answer,
     can_view_item,
     can_vote_answer,
@@ -308,21 +307,3 @@ def comment_answer(answer: Answer, body: str, *, actor: Actor) -> Comment:
     db.session.add(comment)
     db.session.flush()
     return comment
-
-
-@authorized_by(can_moderate_answer)
-def set_answer_hidden(answer: Answer, hidden: bool, *, actor: Actor) -> None:
-    """Moderators hide an answer (kept, restorable) or restore it."""
-    from portal.moderation.models import ModerationLog
-
-    answer.hidden_at = utcnow() if hidden else None
-    if hidden:
-        answer.accepted_at = None
-    db.session.add(
-        ModerationLog(
-            moderator_id=getattr(actor, "id", None), moderator_name=getattr(actor, "name", "Systeem"),
-            action="hide" if hidden else "restore", item_id=answer.question_id, answer_id=answer.id,
-            subject=answer.body_md[:120],
-        )
-    )  # fmt: skip
-    db.session.flush()

@@ -15,6 +15,7 @@ from portal.content.queries import visible_to
 from portal.extensions import db
 from portal.forms import ConfirmForm, choices, handle_form, run_action
 from portal.groups.models import WorkingGroup
+from portal.moderation import services as moderation
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
 from portal.questions import services
@@ -258,7 +259,7 @@ def hide(answer_id: int):
     hidden = request.form.get("verbergen", "1") == "1"
     return _button(
         answer, permissions.can_moderate_answer(current_user, answer),
-        lambda: services.set_answer_hidden(answer, hidden, actor=current_user),
+        lambda: moderation.set_answer_hidden(answer, hidden, actor=current_user),
         _("Antwoord verborgen.") if hidden else _("Antwoord hersteld."),
     )  # fmt: skip
 

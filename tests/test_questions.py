@@ -237,3 +237,26 @@ def test_a_designated_expert_verifies_but_not_their_own_answer(client, world, as
     refused = client.post(f"/antwoorden/{own.id}/verifieren")
     assert refused.status_code == 403 and "eigen antwoord" in refused.get_data(as_text=True)
     assert db.session.get(Answer, own.id).verified_at is None
+
+
+def test_a_vote_racing_another_click_is_refused_not_counted_twice(world, monkeypatch):
+    """Two clicks at once both pass the "already voted?" check; the second meets the key."""
+    import pytest
+    from sqlalchemy.orm import Session
+
+    from portal.common import ServiceError
+
+    asked = qa.ask_question(qa.QuestionData(title="Hoe tel ik stemmen?", body="."),
+                            actor=world.heumen_admin)  # fmt: skip
+    answer = qa.answer_question(asked, "Eén per lid.", actor=world.utrecht_member)
+    qa.vote_answer(answer, actor=world.utrecht_editor)
+    db.session.commit()
+    monkeypatch.setattr(Session, "get", lambda self, *args, **kwargs: None)  # the check misses it
+    with pytest.raises(ServiceError) as refused:
+        qa.vote_answer(answer, actor=world.utrecht_editor)
+    monkeypatch.undo()
+    assert refused.value.status == 409
+    db.session.commit()  # the rest of the transaction is intact
+    db.session.refresh(answer)
+    assert answer.useful_count == 1
+    assert db.session.scalar(select(func.count()).select_from(AnswerVote)) == 1

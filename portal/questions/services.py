@@ -12,7 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.common import ServiceError, as_utc, clean_text, utcnow
@@ -239,10 +240,18 @@ def vote_answer(answer: Answer, *, actor: Actor) -> None:
     """One "nuttig" per member; never for one's own answer."""
     if answer.author_id == actor.id:
         raise ServiceError(_("U kunt uw eigen antwoord niet als nuttig markeren."), status=403)
+    twice = ServiceError(_("U heeft dit antwoord al als nuttig gemarkeerd."), status=409)
     if db.session.get(AnswerVote, (actor.id, answer.id)) is not None:
-        raise ServiceError(_("U heeft dit antwoord al als nuttig gemarkeerd."), status=409)
-    db.session.add(AnswerVote(user_id=actor.id, answer_id=answer.id))
-    answer.useful_count = (answer.useful_count or 0) + 1
+        raise twice
+    try:
+        with db.session.begin_nested():  # two clicks at once: the second meets the primary key
+            db.session.add(AnswerVote(user_id=actor.id, answer_id=answer.id))
+    except IntegrityError:
+        raise twice from None
+    # Counted in SQL, so concurrent votes add up (and a vote does not re-index the question).
+    db.session.execute(
+        update(Answer).where(Answer.id == answer.id).values(useful_count=Answer.useful_count + 1)
+    )
     db.session.flush()
 
 

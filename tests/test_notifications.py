@@ -159,3 +159,19 @@ def test_a_question_addressed_to_an_organisation_reaches_its_vraagbaak_only(worl
     assert len(notices(world.utrecht_member)) == 1
     assert notices(world.utrecht_admin) == []
     assert re.search("stelt een vraag", notices(world.utrecht_member)[0].message)
+
+
+def test_notices_are_stored_in_dutch_whatever_the_actors_language(world):
+    """One notice text serves every recipient: an English-speaking actor does not make it English."""
+    from flask_babel import force_locale
+
+    asked = qa.ask_question(qa.QuestionData(title="Hoe meet ik CO2?", body="."),
+                            actor=world.heumen_admin)  # fmt: skip
+    db.session.commit()
+    with force_locale("en"):
+        qa.answer_question(asked, "Met de ladder.", actor=world.utrecht_member)
+    db.session.commit()
+    message = db.session.scalar(
+        select(Notification.message).where(Notification.user_id == world.heumen_admin.id)
+    )
+    assert message == f"{world.utrecht_member.name} beantwoordde de vraag 'Hoe meet ik CO2?'"

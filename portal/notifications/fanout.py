@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
 
@@ -64,14 +66,19 @@ def notify(
     users: Iterable[User],
     *,
     key: str,
-    message: str,
+    message: str | LazyString,
     item: Item | None,
     url: str,
     actor=None,
     exclude: Iterable[User] = (),
 ) -> int:
     """Store one notice per member (never for the actor, never twice for the same key, only for
-    those who may see the item); members who chose "immediate" get it by e-mail after commit."""
+    those who may see the item); members who chose "immediate" get it by e-mail after commit.
+
+    The message is stored once for every recipient, so it is made in the portal's language
+    (Dutch), not in the language of whoever caused it: pass a lazy string (`lazy_gettext`)."""
+    with force_locale("nl"):
+        message = str(message)
     stored = 0
     # Who already has this notice: one query, not one per member.
     seen: set[int] = {u.id for u in exclude}
@@ -146,12 +153,13 @@ def item_published(item: Item, actor=None) -> int:
     from portal.content.kinds import kinds
 
     spec = kinds().get(item.kind)
-    label = str(spec.label) if spec else item.kind
+    with force_locale("nl"):
+        label = str(spec.label) if spec else item.kind
     return notify(
         followers(item, include_item=False),
         key=f"published:{item.id}",
-        message=_("Nieuw: %(kind)s '%(title)s' van %(org)s", kind=label.lower(), title=item.title,
-                  org=item.organisation.name),
+        message=_l("Nieuw: %(kind)s '%(title)s' van %(org)s", kind=label.lower(), title=item.title,
+                   org=item.organisation.name),
         item=item,
         url=item_url(item),
         actor=actor,

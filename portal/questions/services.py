@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -156,13 +157,13 @@ def ask_question(data: QuestionData, *, actor: Actor) -> Question:
     direct = fanout.vraagbaak_members(question.addressed_to) + mentions
     fanout.notify(
         direct, key=f"asked:{question.id}", item=question, url=url, actor=actor,
-        message=_("%(name)s stelt een vraag aan u of uw organisatie: %(title)s",
+        message=_l("%(name)s stelt een vraag aan u of uw organisatie: %(title)s",
                   name=actor.name, title=question.title),
     )  # fmt: skip
     fanout.notify(
         fanout.followers(question, include_item=False), key=f"published:{question.id}",
         item=question, url=url, actor=actor, exclude=direct,
-        message=_("Nieuwe vraag van %(org)s: %(title)s", org=question.organisation.name,
+        message=_l("Nieuwe vraag van %(org)s: %(title)s", org=question.organisation.name,
                   title=question.title),
     )  # fmt: skip
     return question
@@ -216,7 +217,7 @@ def answer_question(
     fanout.notify(
         author + fanout.followers(question),
         key=f"answer:{answer.id}",
-        message=_("%(name)s beantwoordde de vraag '%(title)s'", name=actor.name,
+        message=_l("%(name)s beantwoordde de vraag '%(title)s'", name=actor.name,
                   title=question.title),
         item=question, url=fanout.item_url(question) + f"#antwoord-{answer.id}", actor=actor,
     )  # fmt: skip
@@ -268,7 +269,7 @@ def accept_answer(answer: Answer, *, actor: Actor) -> None:
         fanout.notify(
             [answer.author],
             key=f"accepted:{answer.id}",
-            message=_("Uw antwoord op '%(title)s' is geaccepteerd", title=answer.question.title),
+            message=_l("Uw antwoord op '%(title)s' is geaccepteerd", title=answer.question.title),
             item=answer.question, url=fanout.item_url(answer.question) + f"#antwoord-{answer.id}",
             actor=actor,
         )  # fmt: skip
@@ -289,7 +290,7 @@ def verify_answer(answer: Answer, *, actor: Actor) -> None:
     fanout.notify(
         people,
         key=f"verified:{answer.id}",
-        message=_("Een antwoord op '%(title)s' is geverifieerd", title=question.title),
+        message=_l("Een antwoord op '%(title)s' is geverifieerd", title=question.title),
         item=question, url=fanout.item_url(question) + f"#antwoord-{answer.id}", actor=actor,
     )  # fmt: skip
 

@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts import bp, services
 from portal.accounts.forms import (
@@ -345,15 +346,32 @@ def members():
         abort(403)
     themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
     chosen = request.args.get("thema", "")
-    query = select(User).where(User.email_verified_at.is_not(None))
+    from portal.organisations.models import Membership
+
+    query = select(User.id, User.name).where(
+        User.email_verified_at.is_not(None), User.memberships.any(Membership.status == "approved")
+    )
     if chosen:
         query = query.where(User.expertise.any(Theme.slug == chosen))
-    people = db.session.scalars(query.order_by(User.name).limit(200)).all()
-    people = [p for p in people if any(m.is_approved for m in p.memberships)]
-    stats = answer_stats([p.id for p in people], current_user)
-    people.sort(
-        key=lambda p: (-stats[p.id].verified, -stats[p.id].accepted, -stats[p.id].answers, p.name)
+    # Rank every candidate first, then load the 200 shown (a limit before ranking hid experts).
+    candidates = db.session.execute(query).all()
+    stats = answer_stats([user_id for user_id, _name in candidates], current_user)
+    candidates.sort(
+        key=lambda c: (-stats[c[0]].verified, -stats[c[0]].accepted, -stats[c[0]].answers, c[1])
     )
+    shown = [user_id for user_id, _name in candidates[:200]]
+    loaded = {
+        p.id: p
+        for p in db.session.scalars(
+            select(User)
+            .where(User.id.in_(shown))
+            .options(
+                selectinload(User.memberships).selectinload(Membership.organisation),
+                selectinload(User.expertise),
+            )
+        )
+    }
+    people = [loaded[user_id] for user_id in shown]
     return render_template(
         "accounts/members.html", people=people, stats=stats, themes=themes, chosen=chosen
     )

@@ -515,3 +515,15 @@ def test_search_finds_an_event_by_its_agenda_and_place(client, world):
     page = client.get("/zoeken", query_string={"q": "zonnepanelen"}).get_data(as_text=True)
     assert "Regiobijeenkomst" in page and "Verborgen overleg" not in page
     assert "Regiobijeenkomst" in client.get("/zoeken?q=zwolle").get_data(as_text=True)
+
+
+def test_moving_an_event_to_another_year_moves_its_year(world):
+    """The year facet and filter follow the date the event takes place."""
+    event = make_event(world.utrecht, start=datetime(2026, 12, 3, 13, 30, tzinfo=UTC))
+    assert event.year == 2026
+    fields = {**event.kind_fields(), "starts_at": "2027-01-14T13:30", "ends_at": "2027-01-14T16:00"}
+    data = content.ItemData(title=event.title, summary=event.summary, status="published",
+                            themes=["circulair"], year=2026, fields=fields)  # fmt: skip
+    content.update_item(event, data, actor=world.utrecht_editor)
+    db.session.commit()
+    assert event.year == 2027

@@ -86,8 +86,7 @@ def apply_fields(item: Event, fields: dict[str, Any]) -> None:
     item.registration_deadline = deadline
     item.agenda_md, item.agenda_html = markdown(fields, "agenda", _("het programma"))
     item.report_md, item.report_html = markdown(fields, "report", _("het verslag"))
-    if item.year is None:
-        item.year = starts_at.astimezone(AMSTERDAM).year
+    item.year = starts_at.astimezone(AMSTERDAM).year  # an event's year is when it takes place
     if item.id is not None:
         # More seats (or none to count) let the waiting list move up.
         _lock(item)

@@ -85,6 +85,7 @@ def waiting_list(event: Event):
 def attendees(event: Event) -> list[EventRegistration]:
     """Registered people first (in sign-up order), then the waiting list."""
     from portal.accounts.models import User
+    from portal.organisations.models import Membership
 
     rows = db.session.scalars(
         select(EventRegistration)
@@ -92,7 +93,11 @@ def attendees(event: Event) -> list[EventRegistration]:
             EventRegistration.event_id == event.id,
             EventRegistration.status.in_(("registered", "waitlist")),
         )
-        .options(selectinload(EventRegistration.user).selectinload(User.memberships))
+        .options(
+            selectinload(EventRegistration.user)
+            .selectinload(User.memberships)
+            .selectinload(Membership.organisation)  # the list shows each person's organisation
+        )
         .order_by(
             case((EventRegistration.status == "registered", 0), else_=1),
             EventRegistration.updated_at,

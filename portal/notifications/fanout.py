@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
 from portal.common import utcnow
@@ -124,7 +125,14 @@ def followers(item: Item, *, include_item: bool = True) -> list[User]:
         targets.append(("item", item.id))
     conditions = [(Follow.target_type == kind) & (Follow.target_id == tid) for kind, tid in targets]
     user_ids = select(Follow.user_id).where(or_(*conditions))
-    return list(db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_(user_ids))
+            .order_by(User.id)
+            .options(selectinload(User.memberships))  # notify() checks each one's access
+        )
+    )
 
 
 def vraagbaak_members(organisations: Iterable[Organisation]) -> list[User]:
@@ -142,6 +150,7 @@ def vraagbaak_members(organisations: Iterable[Organisation]) -> list[User]:
                 Membership.is_vraagbaak.is_(True),
             )
             .order_by(User.id)
+            .options(selectinload(User.memberships))
         )
     )
 

@@ -77,8 +77,11 @@ class ConfirmForm(FlaskForm):
     """A form with only a CSRF token and a button (verify, log out, request, leave)."""
 
 
-def button_action(allowed: bool, action, success: str, target: str):
-    """Handle a button-only POST: 403 unless allowed, 400 without CSRF, run, flash, redirect."""
+def button_action(allowed: bool, action, success, target: str, *, failed=None):
+    """Handle a button-only POST: 403 unless allowed, 400 without CSRF, run, flash, redirect.
+
+    success: the message, or a function of the action's result giving (message, category).
+    failed: a function of the outcome that answers a refusal itself (default: flash, redirect)."""
     from flask import abort, flash, redirect
 
     if not allowed:
@@ -86,5 +89,11 @@ def button_action(allowed: bool, action, success: str, target: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     outcome = run_action(action)
-    flash(success if outcome.done else outcome.value, "success" if outcome.done else "error")
+    if not outcome.done:
+        if failed is not None:
+            return failed(outcome)
+        flash(outcome.value, "error")
+        return redirect(target)
+    message, category = success(outcome.value) if callable(success) else (success, "success")
+    flash(message, category)
     return redirect(target)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, current_app, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import permissions
-from portal.accounts.forms import ConfirmForm
 from portal.events import calendar, queries, services
 from portal.events.models import Event, moment_text, period_text
 from portal.extensions import db
-from portal.forms import button_action, run_action
+from portal.forms import button_action
 from portal.groups.models import WorkingGroup
 
 bp = Blueprint("events", __name__)
@@ -37,32 +36,25 @@ def _load(slug: str) -> Event:
     return event
 
 
-def _back(event: Event):
-    return redirect(url_for("content.show", spec="event", slug=event.slug))
-
-
 @bp.route("/bijeenkomsten/<slug>/aanmelden", methods=["POST"])
 @login_required
 def register(slug: str):
     event = _load(slug)
-    if not permissions.can_register_for_event(current_user, event):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    outcome = run_action(lambda: services.register_for_event(event, actor=current_user))
-    if not outcome.done:
-        flash(outcome.value, "error")
-    elif outcome.value.status == "waitlist":
-        flash(
-            _(
+
+    def told(registration) -> tuple[str, str]:
+        if registration.status == "waitlist":
+            return _(
                 "De bijeenkomst is vol. U staat op de wachtlijst (plaats %(n)d); komt er een plaats vrij, dan wordt u automatisch aangemeld en krijgt u een e-mail.",
-                n=queries.waitlist_position(outcome.value),
-            ),
-            "info",
-        )
-    else:
-        flash(_("U bent aangemeld voor '%(title)s'.", title=event.title), "success")
-    return _back(event)
+                n=queries.waitlist_position(registration),
+            ), "info"  # fmt: skip
+        return _("U bent aangemeld voor '%(title)s'.", title=event.title), "success"
+
+    return button_action(
+        permissions.can_register_for_event(current_user, event),
+        lambda: services.register_for_event(event, actor=current_user),
+        told,
+        url_for("content.show", spec="event", slug=event.slug),
+    )
 
 
 @bp.route("/bijeenkomsten/<slug>/afmelden", methods=["POST"])

@@ -13,7 +13,7 @@ from portal import permissions
 from portal.content.kinds import kinds
 from portal.content.queries import visible_to
 from portal.extensions import db
-from portal.forms import ConfirmForm, choices, handle_form, run_action
+from portal.forms import button_action, choices, handle_form
 from portal.groups.models import WorkingGroup
 from portal.moderation import services as moderation
 from portal.organisations.models import Organisation
@@ -210,15 +210,11 @@ def answer(slug: str):
 
 
 def _button(answer: Answer, allowed: bool, action, success: str):
-    if not allowed:
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    outcome = run_action(action)
-    if not outcome.done:
-        return _failed(answer.question, outcome)
-    flash(success, "success")
-    return redirect(question_url(answer.question, f"#antwoord-{answer.id}"))
+    """A button on an answer: back to the answer; a refusal shows the question with its status."""
+    return button_action(
+        allowed, action, success, question_url(answer.question, f"#antwoord-{answer.id}"),
+        failed=lambda outcome: _failed(answer.question, outcome),
+    )  # fmt: skip
 
 
 @bp.route("/antwoorden/<int:answer_id>/nuttig", methods=["POST"])

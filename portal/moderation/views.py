@@ -18,6 +18,7 @@ from portal.moderation import services
 from portal.moderation.models import ACTIONS, ModerationLog
 from portal.pagination import paginate
 from portal.questions.models import Answer
+from portal.questions.views import answer_url, load_answer
 
 bp = Blueprint("moderation", __name__)
 
@@ -31,9 +32,7 @@ class FlagForm(FlaskForm):
 @bp.route("/antwoorden/<int:answer_id>/melden", methods=["GET", "POST"])
 @login_required
 def flag(answer_id: int):
-    answer = db.session.get(Answer, answer_id)
-    if answer is None or not permissions.can_view_item(current_user, answer.question):
-        abort(404)
+    answer = load_answer(answer_id)
     if not permissions.can_flag_answer(current_user, answer):
         abort(403)
     form = FlagForm()
@@ -42,10 +41,7 @@ def flag(answer_id: int):
     )
     if outcome.done:
         flash(_("Dank u. Een moderator kijkt ernaar."), "success")
-        return redirect(
-            url_for("content.show", spec="question", slug=answer.question.slug)
-            + f"#antwoord-{answer.id}"
-        )
+        return redirect(answer_url(answer))
     return render_template("moderation/flag.html", form=form, answer=answer), outcome.status
 
 

@@ -128,6 +128,11 @@ class Answer(db.Model):
         """The item whose search document holds this answer's text."""
         return self.question_id
 
+    @property
+    def anchor(self) -> str:
+        """Its place on the question page (#antwoord-N)."""
+        return f"#antwoord-{self.id}"
+
 
 class AnswerRevision(db.Model):
     __tablename__ = "answer_revisions"

@@ -219,7 +219,7 @@ def answer_question(
         key=f"answer:{answer.id}",
         message=_l("%(name)s beantwoordde de vraag '%(title)s'", name=actor.name,
                   title=question.title),
-        item=question, url=fanout.item_url(question) + f"#antwoord-{answer.id}", actor=actor,
+        item=question, url=fanout.item_url(question) + answer.anchor, actor=actor,
     )  # fmt: skip
     return answer
 
@@ -270,7 +270,7 @@ def accept_answer(answer: Answer, *, actor: Actor) -> None:
             [answer.author],
             key=f"accepted:{answer.id}",
             message=_l("Uw antwoord op '%(title)s' is geaccepteerd", title=answer.question.title),
-            item=answer.question, url=fanout.item_url(answer.question) + f"#antwoord-{answer.id}",
+            item=answer.question, url=fanout.item_url(answer.question) + answer.anchor,
             actor=actor,
         )  # fmt: skip
 
@@ -291,7 +291,7 @@ def verify_answer(answer: Answer, *, actor: Actor) -> None:
         people,
         key=f"verified:{answer.id}",
         message=_l("Een antwoord op '%(title)s' is geverifieerd", title=question.title),
-        item=question, url=fanout.item_url(question) + f"#antwoord-{answer.id}", actor=actor,
+        item=question, url=fanout.item_url(question) + answer.anchor, actor=actor,
     )  # fmt: skip
 
 

@@ -36,7 +36,8 @@ def _question(slug: str) -> Question:
     return question
 
 
-def _answer(answer_id: int) -> Answer:
+def load_answer(answer_id: int) -> Answer:
+    """The answer, if this visitor may see it (a hidden one only for moderators), or 404."""
     answer = db.session.get(Answer, answer_id)
     if answer is None or not permissions.can_view_item(current_user, answer.question):
         abort(404)
@@ -47,6 +48,10 @@ def _answer(answer_id: int) -> Answer:
 
 def question_url(question: Question, anchor: str = "") -> str:
     return url_for("content.show", spec="question", slug=question.slug) + anchor
+
+
+def answer_url(answer: Answer) -> str:
+    return question_url(answer.question, answer.anchor)
 
 
 @bp.route("/vragen/")
@@ -205,14 +210,14 @@ def answer(slug: str):
     )
     if outcome.done:
         flash(_("Dank u! Uw antwoord staat bij de vraag."), "success")
-        return redirect(question_url(question, f"#antwoord-{outcome.value.id}"))
+        return redirect(question_url(question, outcome.value.anchor))
     return _form_failed(question, form, outcome)
 
 
 def _button(answer: Answer, allowed: bool, action, success: str):
     """A button on an answer: back to the answer; a refusal shows the question with its status."""
     return button_action(
-        allowed, action, success, question_url(answer.question, f"#antwoord-{answer.id}"),
+        allowed, action, success, answer_url(answer),
         failed=lambda outcome: _failed(answer.question, outcome),
     )  # fmt: skip
 
@@ -220,7 +225,7 @@ def _button(answer: Answer, allowed: bool, action, success: str):
 @bp.route("/antwoorden/<int:answer_id>/nuttig", methods=["POST"])
 @login_required
 def vote(answer_id: int):
-    answer = _answer(answer_id)
+    answer = load_answer(answer_id)
     return _button(
         answer, permissions.can_vote_answer(current_user, answer),
         lambda: services.vote_answer(answer, actor=current_user), _("U vond dit antwoord nuttig."),
@@ -230,7 +235,7 @@ def vote(answer_id: int):
 @bp.route("/antwoorden/<int:answer_id>/accepteren", methods=["POST"])
 @login_required
 def accept(answer_id: int):
-    answer = _answer(answer_id)
+    answer = load_answer(answer_id)
     return _button(
         answer, permissions.can_accept_answer(current_user, answer),
         lambda: services.accept_answer(answer, actor=current_user), _("Antwoord geaccepteerd."),
@@ -240,7 +245,7 @@ def accept(answer_id: int):
 @bp.route("/antwoorden/<int:answer_id>/verifieren", methods=["POST"])
 @login_required
 def verify(answer_id: int):
-    answer = _answer(answer_id)
+    answer = load_answer(answer_id)
     return _button(
         answer, permissions.can_verify_answer(current_user, answer),
         lambda: services.verify_answer(answer, actor=current_user),
@@ -251,7 +256,7 @@ def verify(answer_id: int):
 @bp.route("/antwoorden/<int:answer_id>/verbergen", methods=["POST"])
 @login_required
 def hide(answer_id: int):
-    answer = _answer(answer_id)
+    answer = load_answer(answer_id)
     hidden = request.form.get("verbergen", "1") == "1"
     return _button(
         answer, permissions.can_moderate_answer(current_user, answer),
@@ -263,7 +268,7 @@ def hide(answer_id: int):
 @bp.route("/antwoorden/<int:answer_id>/reacties", methods=["POST"])
 @login_required
 def comment(answer_id: int):
-    answer = _answer(answer_id)
+    answer = load_answer(answer_id)
     if not permissions.can_comment_answer(current_user, answer):
         abort(403)
     form = CommentForm()
@@ -272,14 +277,14 @@ def comment(answer_id: int):
     )
     if outcome.done:
         flash(_("Uw reactie is geplaatst."), "success")
-        return redirect(question_url(answer.question, f"#antwoord-{answer.id}"))
+        return redirect(answer_url(answer))
     return _form_failed(answer.question, form, outcome)
 
 
 @bp.route("/antwoorden/<int:answer_id>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit_answer(answer_id: int):
-    answer = _answer(answer_id)
+    answer = load_answer(answer_id)
     if not permissions.can_edit_answer(current_user, answer):
         abort(403)
     form = AnswerForm()
@@ -294,7 +299,7 @@ def edit_answer(answer_id: int):
     )
     if outcome.done:
         flash(_("Antwoord bijgewerkt."), "success")
-        return redirect(question_url(answer.question, f"#antwoord-{answer.id}"))
+        return redirect(answer_url(answer))
     return render_template("questions/edit_answer.html", form=form, answer=answer), outcome.status
 
 

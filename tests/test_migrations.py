@@ -7,6 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from portal.extensions import db
+from portal.outbox import models as _outbox_models  # noqa: F401
 from portal.search.models import include_object
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import uuid4
 
 from sqlalchemy import (
     JSON,
@@ -33,6 +34,10 @@ if TYPE_CHECKING:
 STATUSES = ("draft", "published", "archived")
 VISIBILITIES = ("public", "members", "group")
 RELATIONS = ("used_in", "preceded", "about")
+
+
+def new_external_id() -> str:
+    return f"mvi-{uuid4()}"
 
 
 def _link_table(name: str, target: str) -> Table:
@@ -86,7 +91,8 @@ class Item(db.Model):
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("working_groups.id", ondelete="SET NULL"), index=True
     )
-    external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # Stable across export, import, backup and title edits; made when the item is made.
+    external_id: Mapped[str] = mapped_column(String(100), unique=True, default=new_external_id)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
@@ -94,6 +100,9 @@ class Item(db.Model):
     # A plain counter: no visitor, IP address or cookie is stored with it.
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     useful_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Set by a moderator: then the item is 404 to everyone but moderators and its editors.
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    hidden_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     organisation: Mapped[Organisation] = relationship(foreign_keys=[organisation_id])
     author: Mapped[User | None] = relationship()
@@ -232,3 +241,30 @@ class Report(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     item: Mapped[Item] = relationship()
+
+
+class SlugRedirect(db.Model):
+    """An item's earlier slug, so links made before a title edit keep working."""
+
+    __tablename__ = "slug_redirects"
+
+    old_slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+
+
+class CoOwnerInvitation(db.Model):
+    """An organisation named as co-owner; it becomes one only when its editor accepts."""
+
+    __tablename__ = "co_owner_invitations"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    item: Mapped[Item] = relationship()
+    organisation: Mapped[Organisation] = relationship()

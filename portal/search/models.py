@@ -25,6 +25,8 @@ class SearchDocument(db.Model):
         ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[str] = mapped_column(String(20))
+    # A hash of the analysed document, so `flask search check` finds stale documents.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class SavedSearch(db.Model):

@@ -42,6 +42,10 @@ def settings_from_env() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
+        "OUTBOX_DELIVERY": os.environ.get("OUTBOX_DELIVERY", "thread"),
+        "OUTBOX_SWEEP_SECONDS": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30")),
+        "OUTBOX_KEEP_DAYS": float(os.environ.get("OUTBOX_KEEP_DAYS", "7")),
         "MAIL_SENDER": os.environ.get(
             "MAIL_SENDER", "MVI-kennisportaal <noreply@mvi-portaal.example>"
         ),

@@ -9,11 +9,15 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from typing import Any
 
+from blinker import Namespace
 from flask import current_app
+from sqlalchemy.orm import Session
 
 from portal.common import utcnow
-from portal.extensions import on_commit
+from portal.outbox.models import OutboxMessage
+from portal.outbox.services import handles, record
 
 log = logging.getLogger(__name__)
 
@@ -28,28 +32,42 @@ def absolute_url(endpoint: str, **values) -> str:
         return current_app.config["PUBLIC_URL"] + url_for(endpoint, **values)
 
 
-def build_message(to: str, subject: str, body: str) -> EmailMessage:
+def build_message(
+    to: str, subject: str, body: str, *, message_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> EmailMessage:  # fmt: skip
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = to
-    message["Subject"] = subject
+    message["Subject"] = header_text(subject)
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain="mvi-portaal")
+    message["Message-ID"] = message_id or make_msgid(domain="mvi-portaal")
+    for name, value in (headers or {}).items():
+        message[name] = header_text(value)
     # 8bit UTF-8 keeps the mail files under instance/mail/ readable, links unbroken.
     message.set_content(body, cte="8bit")
     return message
 
 
+def header_text(value: str) -> str:
+    """Text safe for a mail header: control characters (CR, LF, tab...) become single spaces."""
+    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", str(value))).strip()
+
+
 def deliver(message: EmailMessage) -> Path | None:
-    """Send message now: by SMTP, or written to MAIL_DIR with its links logged."""
+    """Send message now: by SMTP (raising when the server does not accept it), or written to
+    MAIL_DIR with its links logged."""
     config = current_app.config
     if config["MAIL_SERVER"]:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+        timeout = config.get("MAIL_TIMEOUT", 10)
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout) as smtp:
             if config["MAIL_USE_TLS"]:
                 smtp.starttls(context=ssl.create_default_context())
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(message)
+            refused = smtp.send_message(message)
+            if refused:
+                raise smtplib.SMTPRecipientsRefused(refused)
         return None
     mail_dir = Path(config["MAIL_DIR"])
     mail_dir.mkdir(parents=True, exist_ok=True)
@@ -61,22 +79,37 @@ def deliver(message: EmailMessage) -> Path | None:
     return path
 
 
-def send_mail(to: str, subject: str, body: str, *, unsubscribe_url: str | None = None) -> None:
-    """Queue a mail that goes out only when the current transaction commits.
+# Sent after a mail's delivery (in the delivering transaction), with its payload's `meta`: e.g.
+# notifications mark their notices mailed only once the server accepted the mail.
+mail_delivered = Namespace().signal("mail-delivered")
+
+
+def send_mail(
+    to: str, subject: str, body: str, *, unsubscribe_url: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> OutboxMessage:  # fmt: skip
+    """Record a mail in the outbox: it leaves only after the current transaction commits, and is
+    retried until the mail server accepts it (the request never waits on SMTP).
 
     With unsubscribe_url the mail carries List-Unsubscribe headers (one click, RFC 8058).
     """
-    message = build_message(to, subject, body)
+    headers = {}
     if unsubscribe_url:
-        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    payload = {
+        "to": to, "subject": header_text(subject), "body": body, "headers": headers,
+        "message_id": make_msgid(domain="mvi-portaal"), "meta": meta or {},
+    }  # fmt: skip
+    return record("mail", payload)
 
-    def send() -> None:
-        with app.app_context():
-            try:
-                deliver(message)
-            except (OSError, smtplib.SMTPException):
-                log.exception("Mail aan %s kon niet worden verstuurd", to)
 
-    on_commit(send)
+@handles("mail")
+def _deliver_recorded(payload: dict[str, Any], session: Session) -> None:
+    message = build_message(
+        payload["to"], payload["subject"], payload["body"],
+        message_id=payload.get("message_id"), headers=payload.get("headers"),
+    )  # fmt: skip
+    deliver(message)
+    mail_delivered.send(current_app._get_current_object(), meta=payload.get("meta") or {},
+                        session=session)  # fmt: skip

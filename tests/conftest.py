@@ -53,6 +53,8 @@ def app(tmp_path_factory):
             "UPLOAD_DIR": tmp_dir / "uploads",
             "SEARCH_INDEX_DIR": tmp_dir / "search-index",
             "MAIL_SERVER": "",
+            # Side effects right after each commit, so a test sees them at once.
+            "OUTBOX_DELIVERY": "inline",
             "WTF_CSRF_ENABLED": False,
             "RATELIMIT_STORAGE_URI": "memory://",
             "SERVER_NAME": None,

@@ -1,7 +1,8 @@
 """`flask notify digest`: one e-mail per member with the notices not yet mailed.
 
-Safe to run twice: a notice's `mailed_at` is set in the same transaction that queues its mail, and
-the mail leaves only after that commit, so a second run finds nothing to send.
+Safe to run twice: the digest mail is recorded in the outbox with its notices' ids, and a notice
+counts as mailed (`mailed_at`) only once the mail server accepted that mail; until then a second run
+skips the notices that a waiting mail already carries.
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ from portal.common import utcnow
 from portal.content.models import Item
 from portal.extensions import db
 from portal.mail import send_mail
-from portal.notifications.fanout import mail_footer, unsubscribe_token
+from portal.notifications.fanout import (
+    mail_footer,
+    notices_in_waiting_mail,
+    unsubscribe_token,
+)
 from portal.notifications.models import Notification
 from portal.permissions import can_view_item
 
@@ -44,7 +49,10 @@ def send_digests(frequency: str, now: datetime | None = None) -> tuple[int, int]
     ).all()
     per_user: dict[int, list[Notification]] = defaultdict(list)
     users: dict[int, User] = {}
+    waiting = notices_in_waiting_mail()
     for notice, user in rows:
+        if notice.id in waiting:
+            continue
         per_user[user.id].append(notice)
         users[user.id] = user
     mails = notices = 0
@@ -52,10 +60,11 @@ def send_digests(frequency: str, now: datetime | None = None) -> tuple[int, int]
         user = users[user_id]
         visible = []
         for notice in items:
-            notice.mailed_at = now  # also for notices the member may no longer see: never again
             target = db.session.get(Item, notice.item_id) if notice.item_id else None
             if notice.item_id is None or (target is not None and can_view_item(user, target)):
                 visible.append(notice)
+            else:
+                notice.mailed_at = now  # the member may no longer see it: never mail it
         if not visible:
             continue
         lines = [f"- {n.message}\n  {n.url}" for n in visible[:MAX_PER_DIGEST]]
@@ -76,6 +85,7 @@ def send_digests(frequency: str, now: datetime | None = None) -> tuple[int, int]
                 unsubscribe_url=absolute_url(
                     "notifications.unsubscribe", token=unsubscribe_token(user)
                 ),
+                meta={"notice_ids": [n.id for n in visible]},
             )  # fmt: skip
         mails += 1
         notices += len(visible)

@@ -14,16 +14,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
-from portal.common import utcnow
+from portal.common import one_line, utcnow
 from portal.content.models import Item
 from portal.extensions import db
-from portal.mail import absolute_url, send_mail
+from portal.mail import absolute_url, mail_delivered, send_mail
 from portal.notifications.models import Follow, Notification
 from portal.organisations.models import Membership, Organisation
+from portal.outbox.models import OutboxMessage
 from portal.permissions import can_view_item
 
 UNSUBSCRIBE_SALT = "notification-unsubscribe"
@@ -96,18 +97,43 @@ def notify(
         db.session.add(notice)
         stored += 1
         if user.notify_email == "immediate":
-            notice.mailed_at = utcnow()
+            db.session.flush()  # the notice's id, so the mail marks it mailed once accepted
             with force_locale("nl"):
                 send_mail(
                     user.email,
-                    message[:150],
+                    one_line(message)[:150],
                     f"{message}\n{url}\n\n-- \n{mail_footer(user)}",
                     unsubscribe_url=absolute_url(
                         "notifications.unsubscribe", token=unsubscribe_token(user)
                     ),
+                    meta={"notice_ids": [notice.id]},
                 )
     db.session.flush()
     return stored
+
+
+def notices_in_waiting_mail() -> set[int]:
+    """Ids of notices carried by a mail that the mail server has not accepted yet."""
+    waiting: set[int] = set()
+    for payload in db.session.scalars(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.topic == "mail", OutboxMessage.delivered_at.is_(None)
+        )
+    ):
+        waiting.update((payload.get("meta") or {}).get("notice_ids") or [])
+    return waiting
+
+
+@mail_delivered.connect
+def _mark_mailed(sender, meta: dict, session: Session, **extra) -> None:
+    """A notice counts as mailed once the server accepted the mail that carried it."""
+    ids = meta.get("notice_ids") or []
+    if ids:
+        session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids), Notification.mailed_at.is_(None))
+            .values(mailed_at=utcnow())
+        )
 
 
 def followers(item: Item, *, include_item: bool = True) -> list[User]:

@@ -18,12 +18,12 @@ from portal.search.query import ParsedQuery, is_common
 WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
 # The vectors are made from the analysed text as a document is written; only they are stored.
 UPSERT = text(
-    "INSERT INTO search_documents (item_id, kind, head_vector, vector) "
-    "SELECT :id, :kind, head, head || setweight(to_tsvector('simple', :body), 'C') "
+    "INSERT INTO search_documents (item_id, kind, content_hash, head_vector, vector) "
+    "SELECT :id, :kind, :hash, head, head || setweight(to_tsvector('simple', :body), 'C') "
     "|| setweight(to_tsvector('simple', :attachments), 'D') "
     "FROM (SELECT setweight(to_tsvector('simple', :title), 'A') "
     "|| setweight(to_tsvector('simple', :summary || ' ' || :taxonomy), 'B') AS head) AS parts "
-    "ON CONFLICT (item_id) DO UPDATE SET kind = excluded.kind, "
+    "ON CONFLICT (item_id) DO UPDATE SET kind = excluded.kind, content_hash = excluded.content_hash, "
     "head_vector = excluded.head_vector, vector = excluded.vector"
 )
 SHARES_TTL = 300.0  # seconds: ANALYZE statistics change slowly
@@ -54,9 +54,18 @@ class PostgresEngine:
         if documents:
             session.execute(UPSERT, [{**d, "id": int(d["id"])} for d in documents])
 
-    def recreate(self) -> None:
-        with Session(self.engine) as session, session.begin():
-            session.execute(delete(SearchDocument))
+    def available(self) -> bool:
+        return True  # the table is part of the schema
+
+    @staticmethod
+    def delete_except(session: Session, item_ids: set[int]) -> None:
+        """Remove the documents of items that no longer exist (the end of a rebuild)."""
+        existing = set(session.scalars(select(SearchDocument.item_id)))
+        gone = sorted(existing - item_ids)
+        for start in range(0, len(gone), 1000):
+            session.execute(
+                delete(SearchDocument).where(SearchDocument.item_id.in_(gone[start : start + 1000]))
+            )
 
     @staticmethod
     def _shares(connection) -> dict[str, float]:
@@ -130,6 +139,8 @@ class PostgresEngine:
                 return rows
         return []
 
-    def ids(self) -> set[int]:
+    def hashes(self) -> dict[int, str]:
+        """Every indexed item id with the hash of what it was indexed from."""
         with self.engine.connect() as connection:
-            return set(connection.scalars(select(SearchDocument.item_id)))
+            rows = connection.execute(select(SearchDocument.item_id, SearchDocument.content_hash))
+            return {item_id: content_hash or "" for item_id, content_hash in rows}

@@ -7,15 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flask import current_app, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, selectin_polymorphic, selectinload
 
 from portal.content.models import Attachment, Item
-from portal.search.documents import document
+from portal.outbox.delivery import nudge
+from portal.outbox.services import handles, on_sweep, record
+from portal.search.documents import document, source_hash
 from portal.search.names import forget_if_named
 from portal.search.postgres_engine import PostgresEngine
 from portal.search.query import ParsedQuery
-from portal.search.whoosh_engine import IndexUnavailableError, WhooshEngine
+from portal.search.whoosh_engine import IndexUnavailableError, RebuildRunningError, WhooshEngine
 
 log = logging.getLogger(__name__)
 MAX_HITS = 300
@@ -46,18 +48,25 @@ def engine() -> WhooshEngine | PostgresEngine:
 
 def _documents(session: Session, ids: Iterable[int]) -> tuple[list[dict], list[str]]:
     """Documents for the ids that still exist; the rest are deletions."""
+    ids = sorted(set(ids))
+    items = _items(session, ids)
+    found = {item.id for item in items}
+    return [document(item) for item in items], [str(i) for i in ids if i not in found]
+
+
+def _items(session: Session, ids: Iterable[int]) -> list[Item]:
+    """The items with everything their documents are made of, in few queries."""
     from portal.content.kinds import kinds
     from portal.taxonomy.models import VOCABULARIES
 
-    ids = sorted(set(ids))
     if not session.info.get("terms_loaded"):
         # Many-to-one terms (procedure, phase...) then come from the identity map, not a query each.
         for vocabulary in VOCABULARIES.values():
             session.scalars(select(vocabulary.model)).all()
         session.info["terms_loaded"] = True
-    items = session.scalars(
+    return session.scalars(
         select(Item)
-        .where(Item.id.in_(ids))
+        .where(Item.id.in_(list(ids)))
         .options(
             selectin_polymorphic(Item, [spec.model for spec in kinds().values()]),
             selectinload(Item.attachments),
@@ -67,24 +76,30 @@ def _documents(session: Session, ids: Iterable[int]) -> tuple[list[dict], list[s
             selectinload(Item.organisation),
         )
     ).all()
-    found = {item.id for item in items}
-    return [document(item) for item in items], [str(i) for i in ids if i not in found]
 
 
 def update_index(ids: Iterable[int]) -> None:
-    """Re-index these items from the database (called after a commit, in its own session)."""
+    """Re-index these items from the database (the outbox's "index" handler), raising when the
+    index cannot take them now, so the outbox retries. A missing or damaged Whoosh index is rebuilt
+    whole from the database, never replaced by one with only these items."""
     from portal.extensions import db
 
     ids = set(ids)
     if not ids:
         return
+    search_engine = engine()
     try:
-        search_engine = engine()
         with search_engine.writer() as writer, Session(db.engine) as session:
             documents, deleted = _documents(session, ids)
             search_engine.apply(writer, documents, deleted)
-    except Exception:  # the database stays the truth; `flask search check` finds the gap
-        log.exception("Zoekindex niet bijgewerkt voor items %s", sorted(ids))
+    except IndexUnavailableError:
+        log.warning("Zoekindex ontbreekt of is beschadigd: hij wordt herbouwd")
+        reindex()
+
+
+@handles("index")
+def _deliver_index_update(payload: dict, session: Session) -> None:
+    update_index(payload["item_ids"])
 
 
 def _collect(session: Session, flush_context) -> None:
@@ -101,12 +116,22 @@ def _collect(session: Session, flush_context) -> None:
             changed.add(obj.indexed_item_id)
 
 
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a SAVEPOINT released: index after the real commit
-    ids = session.info.pop("search_ids", set())
-    if ids and has_app_context() and current_app.config.get("SEARCH_INDEX_ON_COMMIT", True):
-        update_index(ids)
+def _before_commit(session: Session) -> None:
+    """Index the transaction's changes as part of it: on PostgreSQL the documents are written in
+    this very transaction; for Whoosh an outbox row is, delivered after the commit."""
+    if session.in_nested_transaction() or not has_app_context():
+        return
+    if not current_app.config.get("SEARCH_INDEX_ON_COMMIT", True):
+        session.info.pop("search_ids", None)
+        return
+    session.flush()
+    while ids := session.info.pop("search_ids", set()):
+        if engine_name() == "postgres":
+            documents, deleted = _documents(session, ids)
+            PostgresEngine.apply(session, documents, deleted)
+        else:
+            record("index", {"item_ids": sorted(ids)}, session)
+        session.flush()
 
 
 def _after_rollback(session: Session, previous_transaction) -> None:
@@ -117,44 +142,112 @@ def _after_rollback(session: Session, previous_transaction) -> None:
 def init_index_on_commit() -> None:
     if not event.contains(Session, "after_flush", _collect):
         event.listen(Session, "after_flush", _collect)
-        event.listen(Session, "after_commit", _after_commit)
+        event.listen(Session, "before_commit", _before_commit)
         event.listen(Session, "after_soft_rollback", _after_rollback)
 
 
 def reindex(batch: int = 500, progress=None) -> int:
-    """Rebuild the whole index from the database; return the number of items indexed."""
+    """Rebuild the whole index from the database; return the number of items indexed.
+
+    Whoosh: a new build beside the live index, swapped in at the end (searches keep answering from
+    the old one, writes keep going to it), then the updates recorded meanwhile are applied again.
+    PostgreSQL: every document rewritten in batches of their own transaction, then the documents of
+    deleted items removed; searches see a whole index throughout.
+    """
     from portal.extensions import db
+    from portal.outbox.models import OutboxMessage
 
     search_engine = engine()
-    search_engine.recreate()
     total = 0
-    with search_engine.writer() as writer, Session(db.engine) as session:
+    with Session(db.engine) as session:
         ids = session.scalars(select(Item.id).order_by(Item.id)).all()
-        for start in range(0, len(ids), batch):
-            chunk = ids[start : start + batch]
-            documents, _deleted = _documents(session, chunk)
-            search_engine.apply(writer, documents, [])
-            total += len(documents)
-            if progress:
-                progress(len(chunk))
-            session.expunge_all()
-            session.info["terms_loaded"] = False
+
+        def batches():
+            nonlocal total
+            for start in range(0, len(ids), batch):
+                chunk = ids[start : start + batch]
+                documents, _deleted = _documents(session, chunk)
+                yield documents
+                total += len(documents)
+                if progress:
+                    progress(len(chunk))
+                session.expunge_all()
+                session.info["terms_loaded"] = False
+
+        if isinstance(search_engine, PostgresEngine):
+            for documents in batches():
+                with Session(db.engine) as writer, writer.begin():
+                    PostgresEngine.apply(writer, documents, [])
+            with Session(db.engine) as writer, writer.begin():
+                PostgresEngine.delete_except(writer, set(ids))
+            return total
+        with search_engine.rebuild_lock():
+            since = session.scalar(select(func.max(OutboxMessage.id))) or 0
+            session.rollback()
+            with search_engine.build() as writer:
+                for documents in batches():
+                    search_engine.apply(writer, documents, [])
+            meanwhile: set[int] = set()
+            for payload in session.scalars(
+                select(OutboxMessage.payload).where(
+                    OutboxMessage.topic == "index", OutboxMessage.id > since
+                )
+            ):
+                meanwhile.update(payload.get("item_ids") or [])
+    if meanwhile:
+        update_index(meanwhile)
     return total
+
+
+@on_sweep
+def rebuild_when_missing() -> None:
+    """Worker housekeeping: a missing or damaged Whoosh index is rebuilt from the database."""
+    search_engine = engine()
+    if search_engine.available():
+        return
+    try:
+        log.warning("Zoekindex ontbreekt of is beschadigd: herbouwen")
+        reindex()
+    except RebuildRunningError:
+        pass
 
 
 @dataclass
 class CheckReport:
-    missing: list[int] = field(default_factory=list)
-    stale: list[int] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)  # in the database, not in the index
+    stale: list[int] = field(
+        default_factory=list
+    )  # indexed from other text than the database holds
+    extra: list[int] = field(default_factory=list)  # in the index, no longer in the database
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.stale or self.extra)
 
 
-def check() -> CheckReport:
-    """Items missing from the index, and index entries whose item no longer exists."""
+def check(batch: int = 500) -> CheckReport:
+    """Compare the index with the database, item by item, by the hash of each document's text."""
     from portal.extensions import db
 
-    indexed = engine().ids()
-    in_db = set(db.session.scalars(select(Item.id)))
-    return CheckReport(missing=sorted(in_db - indexed), stale=sorted(indexed - in_db))
+    indexed = engine().hashes()
+    report = CheckReport()
+    with Session(db.engine) as session:
+        ids = session.scalars(select(Item.id).order_by(Item.id)).all()
+        for start in range(0, len(ids), batch):
+            for item in _items(session, ids[start : start + batch]):
+                if item.id not in indexed:
+                    report.missing.append(item.id)
+                elif indexed[item.id] != source_hash(item):
+                    report.stale.append(item.id)
+            session.expunge_all()
+            session.info["terms_loaded"] = False
+    report.extra = sorted(set(indexed) - set(ids))
+    return report
+
+
+def fix(report: CheckReport) -> None:
+    """Re-index what check() found missing or stale and drop what it found extra."""
+    update_index([*report.missing, *report.stale, *report.extra])
 
 
 @dataclass
@@ -170,4 +263,11 @@ def find(query: ParsedQuery, limit: int = MAX_HITS) -> Hits:
     try:
         return Hits(dict(engine().search(query, limit)))
     except IndexUnavailableError:
+        nudge()
+        return Hits({}, unavailable=True)
+    except Exception:  # a segment damaged in a way its manifest missed: say so, never "0 results"
+        if engine_name() != "whoosh":
+            raise
+        log.exception("Zoekindex onleesbaar")
+        nudge()
         return Hits({}, unavailable=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +31,8 @@ def _schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         kind=ID(stored=True),
+        # What the document was made from (documents.source_hash), so `search check` finds stale ones.
+        hash=ID(stored=True),
         text=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False),
     )
 
@@ -36,51 +42,145 @@ def weighted_text(document: dict[str, str]) -> str:
 
 
 _LOCAL = threading.local()
+LIVE = "live"  # symlink to the build directory in use
+MANIFEST = (
+    "portal-manifest.json"  # size and mtime of each segment file, which Whoosh never rewrites
+)
 
 
 class IndexUnavailableError(RuntimeError):
     """The index is missing or unreadable; the database still serves every page."""
 
 
+class RebuildRunningError(RuntimeError):
+    """Another process is rebuilding the index right now."""
+
+
+def _segments(directory: Path) -> dict[str, list[int]]:
+    return {
+        entry.name: [entry.stat().st_size, entry.stat().st_mtime_ns]
+        for entry in os.scandir(directory)
+        if entry.name.endswith(".seg")
+    }
+
+
+def write_manifest(directory: Path) -> None:
+    """Record the segment files as they are now (new ones added, removed ones dropped)."""
+    path = directory / MANIFEST
+    tmp = directory / f"{MANIFEST}.{os.getpid()}.{threading.get_ident()}"
+    tmp.write_text(json.dumps(_segments(directory)), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def verify_manifest(directory: Path) -> None:
+    """Raise IndexUnavailableError when a segment file was changed after Whoosh wrote it."""
+    try:
+        recorded = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexUnavailableError(f"zoekindex zonder geldig manifest: {error}") from error
+    for name, stat in _segments(directory).items():
+        if name in recorded and recorded[name] != stat:
+            raise IndexUnavailableError(f"zoekindex beschadigd: {name} is overschreven")
+
+
 class WhooshEngine:
+    """The index lives in `<directory>/live`, a symlink to one build directory: a rebuild writes a
+    new build beside it and swaps the link, so searches keep answering from the old one."""
+
     name = "whoosh"
 
     def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
+        self.root = Path(directory)
 
-    def _open(self, create: bool = False):
-        try:
-            if whoosh_index.exists_in(self.directory):
-                ix = whoosh_index.open_dir(self.directory)
-                if set(ix.schema.names()) != set(_schema().names()):
-                    raise IndexUnavailableError("zoekindex met een oud schema: herbouw hem")
-                return ix
-        except Exception as error:
-            if not create:
-                raise IndexUnavailableError(str(error)) from error
-        if not create:
+    @property
+    def directory(self) -> Path:
+        """The build in use (resolved now: a rebuild may just have swapped it)."""
+        link = self.root / LIVE
+        if not link.is_symlink():
             raise IndexUnavailableError("geen zoekindex")
-        self.directory.mkdir(parents=True, exist_ok=True)
-        return whoosh_index.create_in(self.directory, _schema())
+        return self.root / os.readlink(link)
 
-    def recreate(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        whoosh_index.create_in(self.directory, _schema())
+    def _open(self):
+        directory = self.directory
+        try:
+            if not whoosh_index.exists_in(directory):
+                raise IndexUnavailableError("geen zoekindex")
+            verify_manifest(directory)
+            ix = whoosh_index.open_dir(directory)
+        except IndexUnavailableError:
+            raise
+        except Exception as error:  # unreadable table of contents or segment
+            raise IndexUnavailableError(str(error)) from error
+        if set(ix.schema.names()) != set(_schema().names()):
+            raise IndexUnavailableError("zoekindex met een oud schema: herbouw hem")
+        return ix
+
+    def available(self) -> bool:
+        try:
+            self._open()
+        except IndexUnavailableError:
+            return False
+        return True
 
     @contextmanager
-    def writer(self, timeout: float = 30.0) -> Iterator[Any]:
-        """The index's single writer, waiting up to timeout for another worker to finish.
+    def rebuild_lock(self) -> Iterator[None]:
+        """One rebuild at a time across processes (an flock, released if the process dies)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".rebuild.lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as error:
+                raise RebuildRunningError("de zoekindex wordt al herbouwd") from error
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def build(self) -> Iterator[Any]:
+        """A writer on a new, empty build beside the live one; swapped in when the block ends."""
+        name = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
+        directory = self.root / name
+        directory.mkdir(parents=True)
+        writer = whoosh_index.create_in(directory, _schema()).writer()
+        try:
+            yield writer
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        writer.commit()
+        write_manifest(directory)
+        previous = os.readlink(self.root / LIVE) if (self.root / LIVE).is_symlink() else None
+        link = self.root / f".{LIVE}.{os.getpid()}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(name)
+        os.replace(link, self.root / LIVE)  # atomic: a search sees the old build or the new one
+        # Keep the previous build for searchers still reading it; older ones and the files of
+        # the layout before builds go.
+        for entry in os.scandir(self.root):
+            if entry.name.startswith("build-") and entry.name not in (name, previous):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            elif entry.name.endswith((".toc", ".seg")) or entry.name == "MAIN_WRITELOCK":
+                Path(entry.path).unlink(missing_ok=True)
+
+    @contextmanager
+    def writer(self, timeout: float = 5.0) -> Iterator[Any]:
+        """The index's single writer, waiting up to timeout for another worker to finish (then
+        LockError: the outbox retries later). Never creates an index: a missing one is rebuilt.
 
         Callers load the documents *inside* this block, so the last writer always writes the
         latest committed state: concurrent workers may wait, but no update is lost or reordered.
         """
-        writer = self._open(create=True).writer(timeout=timeout)
+        ix = self._open()
+        writer = ix.writer(timeout=timeout)
         try:
             yield writer
         except BaseException:
             writer.cancel()
             raise
         writer.commit()
+        write_manifest(Path(ix.storage.folder))
 
     @staticmethod
     def apply(writer: Any, documents: list[dict[str, str]], deleted_ids: list[str]) -> None:
@@ -88,8 +188,9 @@ class WhooshEngine:
             writer.delete_by_term("id", doc_id)
         for document in documents:
             writer.update_document(
-                id=document["id"], kind=document["kind"], text=weighted_text(document)
-            )
+                id=document["id"], kind=document["kind"], hash=document["hash"],
+                text=weighted_text(document),
+            )  # fmt: skip
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
         """(item id, score) of the best matches; texts matching more of the typed words rank first."""
@@ -121,13 +222,14 @@ class WhooshEngine:
         return [(int(hit["id"]), float(hit.score)) for hit in hits]
 
     def _stamp(self) -> tuple:
-        """Which table of contents is current: names and times, so a rebuilt index (whose
-        generation numbers start again) is never mistaken for the one a searcher holds."""
+        """Which build and table of contents is current, so a rebuilt index is never mistaken for
+        the one a searcher holds."""
+        directory = self.directory
         try:
-            return tuple(
-                sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(self.directory)
-                       if e.name.endswith(".toc"))
-            )  # fmt: skip
+            # Segment files too: one changed under a searcher must be noticed (verify_manifest).
+            files = sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(directory)
+                           if e.name.endswith((".toc", ".seg")))  # fmt: skip
+            return (str(directory), *files)
         except OSError as error:
             raise IndexUnavailableError(str(error)) from error
 
@@ -136,22 +238,29 @@ class WhooshEngine:
         (opening one costs more than most searches)."""
         cache = _LOCAL.__dict__.setdefault("searchers", {})
         stamp = self._stamp()
-        stamped = cache.get(self.directory)
+        stamped = cache.get(self.root)
         if stamped is not None and stamped[0] == stamp:
             return stamped[1]
         if stamped is not None:
             stamped[1].close()
-        cache.pop(self.directory, None)
+        cache.pop(self.root, None)
         try:
             searcher = self._open().searcher(weighting=BM25F())
         except IndexUnavailableError:
             raise
         except Exception as error:  # files replaced under us: the index is being rebuilt
             raise IndexUnavailableError(str(error)) from error
-        cache[self.directory] = (stamp, searcher)
+        cache[self.root] = (stamp, searcher)
         return searcher
 
-    def ids(self) -> set[int]:
+    def hashes(self) -> dict[int, str]:
+        """Every indexed item id with the hash of what it was indexed from."""
         ix = self._open()
-        with ix.searcher() as searcher:
-            return {int(fields["id"]) for fields in searcher.all_stored_fields()}
+        try:
+            with ix.searcher() as searcher:
+                return {
+                    int(fields["id"]): fields.get("hash", "")
+                    for fields in searcher.all_stored_fields()
+                }
+        except Exception as error:  # a segment that cannot be read
+            raise IndexUnavailableError(str(error)) from error

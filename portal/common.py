@@ -65,13 +65,41 @@ class ServiceError(Exception):
         self.status = status
 
 
+CONTROL_CHARS_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(value: str | None) -> str:
+    """value on one line: line breaks and other control characters become single spaces.
+
+    Used for every text that can end up in a mail header (titles, names, subjects): a CR or LF
+    there would be refused by the mail library or, worse, start a header of its own.
+    """
+    return re.sub(r"\s+", " ", CONTROL_CHARS_RE.sub(" ", value or "")).strip()
+
+
+def has_control_chars(value: str | None) -> bool:
+    """True when value holds a line break or another control character (tabs included)."""
+    return bool(CONTROL_CHARS_RE.search(value or ""))
+
+
 def clean_text(
-    value: str | None, *, limit: int, field: str, label: str, required: bool = False
+    value: str | None,
+    *,
+    limit: int,
+    field: str,
+    label: str,
+    required: bool = False,
+    single_line: bool = False,
 ) -> str:
-    """Strip value and refuse it (in Dutch) when it is missing or longer than limit."""
+    """Strip value and refuse it (in Dutch) when it is missing or longer than limit.
+
+    single_line: fold line breaks and control characters into spaces (titles, names).
+    """
     from flask_babel import gettext as _
 
-    text = (value or "").strip()
+    text = one_line(value) if single_line else (value or "").strip()
+    # Browsers send line breaks as CRLF; store LF, so an unchanged text is saved unchanged.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if required and not text:
         raise ServiceError(_("Vul %(label)s in.", label=label), field=field)
     if len(text) > limit:

@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.common import ServiceError
+from portal.extensions import db
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -52,4 +53,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(error: Exception):
+        # A failed flush leaves the session unusable, and the page itself reads from the
+        # database (the header's unread count): roll back first, or the error page fails too.
+        db.session.rollback()
         return render_error(500)

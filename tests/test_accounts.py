@@ -76,8 +76,8 @@ def test_expired_token_is_refused(client, mailbox, taxonomy):
     ("email", "password", "name", "message", "status"),
     [
         ("geen-adres", GOOD, "Eva", "Vul een geldig e-mailadres in.", 400),
-        ("eva@heumen.nl", "kort", "Eva", "minstens 10 tekens", 400),
-        ("eva@heumen.nl", "wachtwoord123", "Eva", "te makkelijk te raden", 400),
+        ("eva@heumen.nl", "kort", "Eva", "minstens 12 tekens", 400),
+        ("eva@heumen.nl", "wachtwoord123", "Eva", "veelgebruikte wachtwoorden", 400),
         ("eva@heumen.nl", "aaaaaaaaaaaa", "Eva", "te makkelijk te raden", 400),
         ("eva@heumen.nl", "x" * 129, "Eva", "hoogstens 128 tekens", 400),
         ("eva@heumen.nl", GOOD, "E" * 121, "hoogstens 120 tekens", 400),
@@ -94,13 +94,13 @@ def test_bad_registrations_are_refused_in_dutch(
     assert users() == []
 
 
-def test_duplicate_email_is_refused_case_insensitively(client, taxonomy):
+def test_duplicate_email_makes_no_second_account_case_insensitively(client, mailbox, taxonomy):
     make_user("eva@heumen.nl")
     db.session.commit()
     response = register(client, email="  EVA@Heumen.NL ")
-    assert response.status_code == 409
-    assert "Er bestaat al een account met dit e-mailadres" in response.get_data(as_text=True)
+    assert response.status_code == 302  # the answer a new address gets (no enumeration)
     assert len(users()) == 1
+    assert any("To: eva@heumen.nl" in m and "nieuw account" in m for m in mailbox.messages())
 
 
 def test_mismatched_password_repeat(client, taxonomy):
@@ -231,13 +231,14 @@ def test_change_email_takes_effect_only_after_confirmation(client, mailbox, worl
     assert db.session.get(User, world.outsider.id).email == "bram@heumen.nl"
 
 
-def test_change_email_to_a_taken_address_is_refused(client, world, as_user):
+def test_change_email_to_a_taken_address_changes_nothing(client, world, as_user):
     as_user(world.outsider)
     response = client.post(
         "/account/e-mailadres",
         data={"email": world.utrecht_admin.email.upper(), "password": PASSWORD},
     )
-    assert response.status_code == 409
+    assert response.status_code == 302  # the answer a free address gets (no enumeration)
+    assert db.session.scalar(select(AccountToken).where(AccountToken.purpose == "email")) is None
 
 
 def test_profile_update_and_over_long_bio(client, world, as_user):

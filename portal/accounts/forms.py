@@ -46,7 +46,7 @@ class RegisterForm(FlaskForm):
     password = PasswordField(
         _l("Wachtwoord"),
         validators=_NEW_PASSWORD,
-        description=_l("Minstens 10 tekens. Een zin van een paar woorden werkt goed."),
+        description=_l("Minstens 12 tekens. Een zin van een paar woorden werkt goed."),
     )
     password_repeat = PasswordField(
         _l("Herhaal het wachtwoord"),
@@ -72,7 +72,7 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("Nieuw wachtwoord"), validators=_NEW_PASSWORD, description=_l("Minstens 10 tekens.")
+        _l("Nieuw wachtwoord"), validators=_NEW_PASSWORD, description=_l("Minstens 12 tekens.")
     )
     password_repeat = PasswordField(
         _l("Herhaal het nieuwe wachtwoord"),

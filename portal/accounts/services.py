@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,7 +18,8 @@ from limits import parse
 from sqlalchemy import select
 
 from portal.accounts.models import AccountToken, User
-from portal.common import ServiceError, as_utc, clean_text, normalize_email, utcnow
+from portal.common import ServiceError, as_utc, clean_text, normalize_email, one_line, utcnow
+from portal.config import PROJECT_ROOT
 from portal.extensions import db, limiter
 from portal.mail import absolute_url, send_mail
 from portal.permissions import (
@@ -28,16 +31,26 @@ from portal.permissions import (
 )
 from portal.taxonomy.models import JobRole, Theme
 
-PASSWORD_MIN = 10
+PASSWORD_MIN = 12  # ASVS 2.1.1
 PASSWORD_MAX = 128
-# A short list of passwords that breach corpora show first; length does the rest.
-COMMON_PASSWORDS = frozenset(
+# The 20,000 most common passwords (Royce Williams' list as Django ships it; seeds/security/).
+COMMON_PASSWORDS_FILE = PROJECT_ROOT / "seeds" / "security" / "common-passwords.txt.gz"
+# Dutch ones that list lacks, in lower case.
+DUTCH_COMMON_PASSWORDS = frozenset(
     {
         "wachtwoord", "wachtwoord1", "wachtwoord123", "password", "password1", "password123",
         "welkom01", "welkom123", "1234567890", "0123456789", "qwertyuiop", "azertyuiop",
         "gemeente123", "inkoop2026", "letmein123", "iloveyou12", "abcdefghij", "aanbesteding",
     }
 )  # fmt: skip
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The common passwords, lower-cased (read once per process)."""
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8", errors="replace") as lines:
+        listed = {line.strip().lower() for line in lines if line.strip()}
+    return frozenset(listed | DUTCH_COMMON_PASSWORDS)
 
 
 def _hasher() -> PasswordHasher:
@@ -77,10 +90,17 @@ def check_password_strength(password: str, *, email: str = "", name: str = "") -
             field="password",
         )
     lowered = password.lower()
+    if lowered in _common_passwords():
+        raise ServiceError(
+            _(
+                "Dit wachtwoord staat in de lijst van veelgebruikte wachtwoorden. Kies een ander, "
+                "bijvoorbeeld een zin van een paar woorden."
+            ),
+            field="password",
+        )
     local_part = normalize_email(email).partition("@")[0]
     if (
-        lowered in COMMON_PASSWORDS
-        or len(set(password)) < 4
+        len(set(password)) < 4
         or (local_part and len(local_part) >= 4 and local_part in lowered)
         or (name and lowered == name.strip().lower())
     ):
@@ -189,17 +209,47 @@ def _send_verification(user: User) -> None:
 # --- Writes -------------------------------------------------------------------------------
 
 
+def _mail_address_taken_notice(owner: User, *, by_registration: bool) -> None:
+    """Tell an address's owner that someone tried to use it for a (new or other) account."""
+    attempt = (
+        _("Iemand probeerde zojuist een nieuw account aan te maken met uw e-mailadres.")
+        if by_registration
+        else _("Iemand vroeg zojuist om uw e-mailadres te gebruiken voor een ander account.")
+    )
+    send_mail(
+        owner.email,
+        _("Uw e-mailadres op het MVI-kennisportaal"),
+        _(
+            "Beste %(name)s,\n\n%(attempt)s Dit adres hoort al bij uw account; er is niets "
+            "veranderd.\n\nWas u dat zelf en weet u uw wachtwoord niet meer? Vraag dan een nieuw "
+            "wachtwoord aan:\n\n%(link)s\n\nWas u het niet? Dan kunt u dit bericht negeren.",
+            name=owner.name,
+            attempt=attempt,
+            link=absolute_url("accounts.forgot_password"),
+        ),
+    )
+
+
 @authorized_by(can_register)
-def register_user(email: str, password: str, name: str, *, actor: Actor) -> User:
-    """Create an unverified account and mail its verification link."""
+def register_user(email: str, password: str, name: str, *, actor: Actor) -> User | None:
+    """Create an unverified account and mail its verification link.
+
+    For an address that already has an account nothing is made (None) and its owner gets a
+    notice instead: the visitor sees the same answer either way, so registering does not tell
+    whether an address has an account.
+    """
     email = clean_email(email)
-    name = name.strip()
+    name = one_line(name)  # a name reaches mail subjects: no line breaks
     if not name:
         raise ServiceError(_("Vul uw naam in."), field="name")
     if len(name) > 120:
         raise ServiceError(_("Uw naam mag hoogstens 120 tekens lang zijn."), field="name")
     check_password_strength(password, email=email, name=name)
-    _ensure_email_free(email)
+    owner = find_user_by_email(email)
+    if owner is not None:
+        hash_password(password)  # the same work as a new account: no timing difference
+        _mail_address_taken_notice(owner, by_registration=True)
+        return None
     user = User(
         email=email,
         name=name,
@@ -304,6 +354,15 @@ def reset_password(raw_token: str, new_password: str, *, actor: Actor) -> User:
 
 
 @authorized_by(can_edit_account)
+def end_sessions(user: User, *, actor: Actor) -> None:
+    """Log out: a new session token ends every session and remember-me cookie of the account.
+
+    Other devices are signed out too (the account keeps one token, not one per device).
+    """
+    user.session_token = secrets.token_hex(16)
+
+
+@authorized_by(can_edit_account)
 def change_password(user: User, current: str, new: str, *, actor: Actor) -> None:
     if not password_matches(user, current):
         raise ServiceError(_("Uw huidige wachtwoord klopt niet."), field="current_password")
@@ -320,7 +379,10 @@ def request_email_change(user: User, new_email: str, password: str, *, actor: Ac
     new_email = clean_email(new_email)
     if new_email == user.email:
         raise ServiceError(_("Dit is al uw e-mailadres."), field="email")
-    _ensure_email_free(new_email)
+    owner = find_user_by_email(new_email)
+    if owner is not None:  # answered as for a free address; its owner is told instead
+        _mail_address_taken_notice(owner, by_registration=False)
+        return
     raw = _issue_token(user, "email", current_app.config["VERIFY_TOKEN_HOURS"], new_email)
     send_mail(
         new_email,
@@ -356,7 +418,7 @@ def update_profile(
     expertise: list[Theme],
     actor: Actor,
 ) -> None:
-    name = name.strip()
+    name = one_line(name)  # a name reaches mail subjects: no line breaks
     if not name or len(name) > 120:
         raise ServiceError(_("Vul een naam in van hoogstens 120 tekens."), field="name")
     if len(bio) > 1000:
@@ -391,7 +453,9 @@ def set_site_roles(
 def create_verified_user(email: str, password: str, name: str, *, actor: Actor) -> User:
     """Create an account whose address an administrator vouches for (demo data, invitations)."""
     email = clean_email(email)
-    name = clean_text(name, limit=120, field="name", label=_("de naam"), required=True)
+    name = clean_text(
+        name, limit=120, field="name", label=_("de naam"), required=True, single_line=True
+    )
     check_password_strength(password, email=email, name=name)
     _ensure_email_free(email)
     user = User(

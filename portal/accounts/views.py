@@ -23,7 +23,7 @@ from portal.accounts.forms import (
     ResetPasswordForm,
 )
 from portal.accounts.models import User
-from portal.common import is_safe_redirect, whole_number
+from portal.common import is_safe_redirect, normalize_email, whole_number
 from portal.extensions import db, limiter
 from portal.forms import choices, handle_form, run_action
 from portal.lookups import by_slug, by_slugs
@@ -65,15 +65,17 @@ def register():
         ),
     )
     if outcome.done:
-        login_user(outcome.value)
+        # The same answer whether the address was free or not (then its owner got a notice), and
+        # no sign-in: a session cookie would tell the two apart.
         flash(
             _(
-                "Welkom! We hebben een bevestigingslink gestuurd naar %(email)s.",
-                email=outcome.value.email,
+                "We hebben een e-mail gestuurd naar %(email)s. Volg de link daarin om verder te "
+                "gaan; daarna kunt u hier inloggen.",
+                email=normalize_email(form.email.data),
             ),
             "success",
         )
-        return redirect(url_for("accounts.account"))
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form), outcome.status
 
 
@@ -135,6 +137,10 @@ def logout():
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    if current_user.is_authenticated:
+        # A new session token: this session cookie and the remember-me cookie stop working even
+        # if someone kept a copy (the account's other devices are signed out as well).
+        run_action(lambda: services.end_sessions(current_user, actor=current_user))
     logout_user()
     flash(_("U bent uitgelogd."), "success")
     return redirect(url_for("main.home"))

@@ -33,7 +33,9 @@ class GroupData:
 
 
 def _apply(group: WorkingGroup, data: GroupData) -> None:
-    group.name = clean_text(data.name, limit=150, field="name", label=_("de naam"), required=True)
+    group.name = clean_text(
+        data.name, limit=150, field="name", label=_("de naam"), required=True, single_line=True
+    )
     group.description = clean_text(
         data.description, limit=2000, field="description", label=_("de beschrijving")
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.common import ServiceError, utcnow
@@ -38,18 +39,24 @@ def follow(target_type: str, target_id: int, *, actor: Actor) -> bool:
     target = db.session.get(model, target_id)
     if target is None or (target_type == "item" and not can_view_item(actor, target)):
         raise ServiceError(_("Dit kunt u niet volgen."), status=404)
-    exists = db.session.scalar(
+    if _follow_id(actor, target_type, target_id) is not None:
+        return False
+    try:
+        with db.session.begin_nested():  # a double click: the second meets the unique key
+            db.session.add(Follow(user_id=actor.id, target_type=target_type, target_id=target_id))
+    except IntegrityError:
+        return False  # a simultaneous click followed it first: the same state either way
+    return True
+
+
+def _follow_id(actor: Actor, target_type: str, target_id: int) -> int | None:
+    return db.session.scalar(
         select(Follow.id).where(
             Follow.user_id == actor.id,
             Follow.target_type == target_type,
             Follow.target_id == target_id,
         )
     )
-    if exists:
-        return False
-    db.session.add(Follow(user_id=actor.id, target_type=target_type, target_id=target_id))
-    db.session.flush()
-    return True
 
 
 @authorized_by(can_follow)

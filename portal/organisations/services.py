@@ -90,7 +90,9 @@ def _clean_domains(domains: list[str], organisation: Organisation | None) -> lis
 
 def _apply(organisation: Organisation, data: OrganisationData) -> None:
     """Validate data and write it onto organisation; raise ServiceError on the first problem."""
-    name = clean_text(data.name, limit=150, field="name", label=_("de naam"), required=True)
+    name = clean_text(
+        data.name, limit=150, field="name", label=_("de naam"), required=True, single_line=True
+    )
     clash = db.session.scalar(
         select(Organisation).where(func.lower(Organisation.name) == name.lower())
     )

@@ -25,7 +25,8 @@ class AskForm(FlaskForm):
         validators=[max_length(20000)],
         description=_l(
             "Wat heeft u al geprobeerd, om welke opdracht gaat het? Noem iemand met @ en zijn "
-            "e-mailadres (@naam@organisatie.nl). Markdown mag."
+            "e-mailadres (@naam@organisatie.nl): leden die de vraag mogen zien krijgen bericht. "
+            "Markdown mag."
         ),
     )
     themes = SelectMultipleField(_l("Thema's"), coerce=str)

@@ -39,7 +39,7 @@ from portal.permissions import (
     can_verify_answer,
     can_view_item,
     can_vote_answer,
-    is_verified_member,
+    is_approved_member,
 )
 from portal.questions.models import Answer, AnswerRevision, AnswerVote, Comment, Question
 from portal.regions.models import Region
@@ -100,18 +100,18 @@ def _check_posting_rate(actor: Actor) -> None:
         )
 
 
-def _mentioned_users(text: str, viewer: Actor, item: Item | None = None) -> list[User]:
-    """Members @-mentioned by e-mail address; an unknown or hidden address is refused by name."""
+def _mentioned_users(text: str, item: Item) -> list[User]:
+    """The members @-mentioned by e-mail address who may see item.
+
+    Any other address (no account, not verified, no approved membership, or not allowed to see
+    the question) is passed over without a word, all alike: a mention never tells the asker
+    whether an address has an account.
+    """
     found: list[User] = []
     for address in list(dict.fromkeys(m.lower() for m in MENTION_RE.findall(text or "")))[:10]:
         user = db.session.scalar(select(User).where(func.lower(User.email) == address))
-        visible = user is not None and is_verified_member(user) and user.memberships
-        if not visible or (item is not None and not can_view_item(user, item)):
-            raise ServiceError(
-                _("Wij kennen geen lid met het adres @%(a)s dat deze vraag mag zien.", a=address),
-                field="body",
-            )
-        found.append(user)
+        if user is not None and is_approved_member(user) and can_view_item(user, item):
+            found.append(user)
     return found
 
 
@@ -149,7 +149,7 @@ def ask_question(data: QuestionData, *, actor: Actor) -> Question:
     question = content.create_item(
         memberships[0].organisation, kinds()["question"], item_data, actor=actor
     )
-    mentions = _mentioned_users(data.body, actor, question)
+    mentions = _mentioned_users(data.body, question)
     question.mentions = mentions
     fanout.follow_item(actor, question)
     db.session.flush()

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.models import User
-from portal.common import ServiceError, as_utc, clean_text, utcnow
+from portal.common import ServiceError, as_utc, clean_text, has_control_chars, one_line, utcnow
 from portal.extensions import db
 from portal.mail import absolute_url, send_mail
 from portal.permissions import Actor, authorized_by, can_delete_saved_search, is_verified_member
@@ -27,6 +27,13 @@ def save_search(query_string: str, name: str, *, alert: bool = True, actor: Acto
     """Keep this search (its URL query) for the member, with e-mail alerts unless switched off."""
     args = parse_qs(query_string[:2000], keep_blank_values=False)
     args.pop("pagina", None)
+    values = [name, query_string, *(v for listed in args.values() for v in listed)]
+    if any(has_control_chars(value) for value in values):
+        # The name becomes an alert's Subject, the query a link: a line break breaks both.
+        raise ServiceError(
+            _("Een zoekopdracht of haar naam mag geen regeleinden of andere stuurtekens bevatten."),
+            field="name",
+        )
     if not "".join(args.get("q", [])).strip():
         raise ServiceError(_("Er is niets om te bewaren: vul eerst een zoekvraag in."), field="q")
     count = db.session.query(SavedSearch).filter_by(user_id=actor.id).count()
@@ -101,7 +108,7 @@ def send_alerts() -> tuple[int, int]:
         ]
         send_mail(
             user.email,
-            _("Nieuw voor uw zoekopdracht '%(name)s'", name=saved.name),
+            _("Nieuw voor uw zoekopdracht '%(name)s'", name=one_line(saved.name)),
             _(
                 "Nieuwe resultaten op het MVI-kennisportaal:\n\n%(lines)s\n\nZoekopdracht beheren: %(link)s",
                 lines="\n".join(lines),

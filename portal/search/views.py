@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache, reduce
 from typing import NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -343,15 +343,18 @@ def feed():
 @login_required
 def save():
     """Keep the current search (its query string comes from the form) with e-mail alerts."""
+    from portal.errors import render_error
     from portal.search.saved import save_search
 
     query_string = request.form.get("zoekopdracht", "")
-    target = url_for("search.index") + "?" + query_string[:2000]
+    # Re-encoded: raw form text in a Location header could hold a line break.
+    target = url_for("search.index") + "?" + urlencode(parse_qs(query_string[:2000]), doseq=True)
     return button_action(
         permissions.is_verified_member(current_user),
         lambda: save_search(query_string, request.form.get("naam", ""), actor=current_user),
         _("De zoekopdracht is bewaard. U krijgt bericht bij nieuwe resultaten."),
         target,
+        failed=lambda outcome: render_error(outcome.status, outcome.value),
     )
 
 

@@ -1,7 +1,8 @@
 """Bulk import and export of knowledge items as JSON Lines, through the same services as the forms.
 
 A bad line is reported with its number and reason and nothing of it is saved; good lines still
-import. An `external_id` makes a re-import update the item instead of duplicating it.
+import. Every item has an `external_id` and the export writes it, so re-importing an export updates
+the items instead of duplicating them; a new item keeps the line's `slug` when that is free.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import DataError, IntegrityError
 
 from portal.common import ServiceError
 from portal.content import services
@@ -49,26 +51,41 @@ def _organisation(name: str, create: bool) -> Organisation:
     if not create or not name:
         raise ServiceError(f"onbekende organisatie '{name[:80]}' (gebruik --create-organisations)")
     other = db.session.scalar(select(OrganisationType).where(OrganisationType.slug == "overig"))
+    if other is None:
+        raise ServiceError(
+            f"organisatie '{name[:80]}' kan niet worden aangemaakt: het organisatietype 'overig' "
+            "ontbreekt (laad eerst de vocabulaires met `flask seed`)"
+        )
     data = organisation_services.OrganisationData(name=name, type=other)
     return organisation_services.create_organisation(data, actor=SYSTEM)
 
 
+def _strings(record: dict[str, Any], key: str) -> list[str]:
+    values = record.get(key) or []
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ServiceError(f"'{key}' moet een lijst met teksten zijn")
+    return values
+
+
 def _item_data(record: dict[str, Any], create_organisations: bool) -> services.ItemData:
+    if not isinstance(record.get("fields") or {}, dict):
+        raise ServiceError("'fields' moet een JSON-object zijn")
     return services.ItemData(
         title=record.get("title", ""),
         summary=record.get("summary", ""),
         body=record.get("body", ""),
-        themes=list(record.get("themes") or []),
-        product_groups=list(record.get("product_groups") or []),
-        tags=list(record.get("tags") or []),
+        themes=_strings(record, "themes"),
+        product_groups=_strings(record, "product_groups"),
+        tags=_strings(record, "tags"),
         year=record.get("year"),
         status=record.get("status", "published"),
         visibility=record.get("visibility", "public"),
         group=record.get("group"),
-        co_owners=[_organisation(n, create_organisations) for n in record.get("co_owners") or []],
+        co_owners=[_organisation(n, create_organisations) for n in _strings(record, "co_owners")],
         reviewed_at=record.get("reviewed_at"),
         external_id=record.get("external_id"),
         fields=dict(record.get("fields") or {}),
+        slug=record.get("slug") if isinstance(record.get("slug"), str) else None,
     )
 
 
@@ -77,11 +94,13 @@ def _import_record(
 ) -> None:
     if not isinstance(record, dict):
         raise ServiceError("een regel moet één JSON-object zijn")
-    spec = kinds().get(record.get("kind", ""))
+    kind = record.get("kind")
+    spec = kinds().get(kind) if isinstance(kind, str) else None
     if spec is None:
-        raise ServiceError(
-            f"onbekende soort '{str(record.get('kind'))[:40]}' (tender, criterion, consultation of lesson)"
-        )
+        raise ServiceError(f"onbekende soort '{str(kind)[:40]}' ({', '.join(kinds())})")
+    for key in ("organisation", "external_id"):
+        if not isinstance(record.get(key) or "", str):
+            raise ServiceError(f"'{key}' moet een tekst zijn")
     organisation = _organisation(record.get("organisation", ""), create_organisations)
     data = _item_data(record, create_organisations)
     external_id = data.external_id or None
@@ -137,6 +156,11 @@ def import_items(lines: Iterable[str], *, create_organisations: bool = False) ->
             savepoint.rollback()
             where = f" ({error.field})" if error.field else ""
             report.errors.append((number, f"{error.message}{where}"))
+            continue
+        except (IntegrityError, DataError) as error:
+            savepoint.rollback()
+            reason = str(error.orig).splitlines()[0][:200]
+            report.errors.append((number, f"de database weigert deze regel ({reason})"))
             continue
         for link in record.get("links") or []:
             if isinstance(link, dict) and link.get("target"):

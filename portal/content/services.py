@@ -11,10 +11,10 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from portal.accounts.models import User
-from portal.common import ServiceError, clean_text, slugify, utcnow
+from portal.common import SLUG_RE, ServiceError, clean_text, slugify, utcnow
 from portal.content import files
 from portal.content.kinds import KindSpec, kinds
 from portal.content.models import (
@@ -26,6 +26,7 @@ from portal.content.models import (
     ItemLink,
     Report,
     Revision,
+    SlugRedirect,
     Tag,
     UsefulMark,
 )
@@ -68,6 +69,7 @@ class ItemData:
     reviewed_at: date | str | None = None
     external_id: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # the kind's own fields
+    slug: str | None = None  # wished for on create (an import keeps its slugs); used when free
 
 
 def _terms(model: type, values: list[str], field_name: str, label: str) -> list:
@@ -165,7 +167,8 @@ def _apply_shared(item: Item, data: ItemData, actor: Actor) -> None:
         external = clean_text(
             data.external_id, limit=100, field="external_id", label=_("de externe id")
         )
-        item.external_id = external or None
+        if external:  # empty keeps the id the item has (or gets when it is made)
+            item.external_id = external
     item.updated_at = utcnow()
 
 
@@ -201,12 +204,42 @@ def _record_revision(item: Item, actor: Actor) -> None:
     )
 
 
-def _unique_slug(title: str) -> str:
+def _slug_taken(slug: str, item_id: int | None) -> bool:
+    """Whether another item has slug, now or as an earlier slug that still redirects to it."""
+    live = select(Item.id).where(Item.slug == slug)
+    earlier = select(SlugRedirect.item_id).where(SlugRedirect.old_slug == slug)
+    if item_id is not None:
+        live = live.where(Item.id != item_id)
+        earlier = earlier.where(SlugRedirect.item_id != item_id)
+    return db.session.scalar(live) is not None or db.session.scalar(earlier) is not None
+
+
+def _unique_slug(title: str, item_id: int | None = None) -> str:
     base = slugify(title, 100)
     slug, n = base, 2
-    while db.session.scalar(select(Item.id).where(Item.slug == slug)) is not None:
+    while _slug_taken(slug, item_id):
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def _wished_slug(slug: str | None) -> str | None:
+    if slug and len(slug) <= 120 and SLUG_RE.match(slug) and not _slug_taken(slug, None):
+        return slug
+    return None
+
+
+def _follow_title(item: Item, old_title: str) -> None:
+    """After a title edit, give the item a slug from its new title; the old one redirects."""
+    base = slugify(item.title, 100)
+    if item.title == old_title or item.slug == base:
+        return
+    if re.fullmatch(rf"{re.escape(base)}-[0-9]+", item.slug) and _slug_taken(base, item.id):
+        return  # already this title's slug, numbered because the plain one is taken
+    old_slug = item.slug
+    item.slug = _unique_slug(item.title, item.id)
+    # Back to an earlier slug: it is the item's own again, no longer a redirect.
+    db.session.execute(delete(SlugRedirect).where(SlugRedirect.old_slug == item.slug))
+    db.session.add(SlugRedirect(old_slug=old_slug, item_id=item.id))
 
 
 @authorized_by(can_create_item)
@@ -218,7 +251,7 @@ def create_item(
     item.organisation_id = organisation.id
     _apply_shared(item, data, actor)
     spec.apply_fields(item, data.fields)
-    item.slug = _unique_slug(item.title)
+    item.slug = _wished_slug(data.slug) or _unique_slug(item.title)
     db.session.add(item)
     _record_revision(item, actor)
     db.session.flush()
@@ -236,10 +269,12 @@ def _published(item: Item, actor: Actor, was_published: bool = False) -> None:
 
 @authorized_by(can_edit_item)
 def update_item(item: Item, data: ItemData, *, actor: Actor) -> None:
-    """Save an edit and keep it as a revision; the slug stays."""
+    """Save an edit and keep it as a revision; a new title brings a new slug, the old redirects."""
     was_published = item.status == "published"
+    old_title = item.title
     _apply_shared(item, data, actor)
     kinds()[item.kind].apply_fields(item, data.fields)
+    _follow_title(item, old_title)
     _record_revision(item, actor)
     db.session.flush()
     _published(item, actor, was_published)

@@ -19,7 +19,7 @@ from portal.common import utcnow, whole_number
 from portal.content import bp, services
 from portal.content.forms import FORMS, SHARED_FIELDS, AttachmentForm, LinkForm, ReportForm
 from portal.content.kinds import KindSpec, by_url, kinds
-from portal.content.models import Attachment, Bookmark, Item, ItemLink, UsefulMark
+from portal.content.models import Attachment, Bookmark, Item, ItemLink, SlugRedirect, UsefulMark
 from portal.content.queries import published_items
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form, run_action
@@ -66,9 +66,27 @@ class KindConverter(BaseConverter):
         return value.url if isinstance(value, KindSpec) else kinds()[value].url
 
 
+def follow_renamed(model: type[Item], slug: str) -> None:
+    """Answer an earlier slug of a visible item with a permanent redirect to the same page."""
+    item = db.session.scalar(
+        select(model)
+        .join(SlugRedirect, SlugRedirect.item_id == model.id)
+        .where(SlugRedirect.old_slug == slug)
+    )
+    if item is None or not permissions.can_view_item(current_user, item):
+        return
+    target = url_for(request.endpoint, **{**request.view_args, "slug": item.slug})
+    if request.query_string:
+        target += "?" + request.query_string.decode("latin-1")
+    # 308 keeps the method and body of a form post; 301 for every plain link.
+    abort(redirect(target, 301 if request.method in ("GET", "HEAD") else 308))
+
+
 def _load(spec: KindSpec, slug: str) -> Item:
     """The item, or 404 also when the visitor may not see it (its existence must not leak)."""
     item = db.session.scalar(select(spec.model).where(spec.model.slug == slug))
+    if item is None:
+        follow_renamed(spec.model, slug)
     if item is None or not permissions.can_view_item(current_user, item):
         abort(404)
     return item

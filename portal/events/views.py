@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import permissions
+from portal.content.views import follow_renamed
 from portal.events import calendar, queries, services
 from portal.events.models import Event, moment_text, period_text
 from portal.extensions import db
@@ -31,6 +32,8 @@ def event_moment(moment) -> str:
 def _load(slug: str) -> Event:
     """The event, or 404 also when the visitor may not see it (its existence must not leak)."""
     event = db.session.scalar(select(Event).where(Event.slug == slug))
+    if event is None:
+        follow_renamed(Event, slug)
     if event is None or not permissions.can_view_item(current_user, event):
         abort(404)
     return event

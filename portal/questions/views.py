@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal import permissions
 from portal.content.kinds import kinds
 from portal.content.queries import visible_to
+from portal.content.views import follow_renamed
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form
 from portal.groups.models import WorkingGroup
@@ -31,6 +32,8 @@ LISTS = ("nieuw", "onbeantwoord", "regio", "themas")
 
 def _question(slug: str) -> Question:
     question = db.session.scalar(select(Question).where(Question.slug == slug))
+    if question is None:
+        follow_renamed(Question, slug)
     if question is None or not permissions.can_view_item(current_user, question):
         abort(404)
     return question

@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal.backup.commands import backup_cli, files_cli
 from portal.common import ServiceError
 from portal.extensions import db
 from portal.permissions import SYSTEM
@@ -201,3 +202,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(backup_cli)
+    app.cli.add_command(files_cli)

@@ -76,15 +76,20 @@ def _include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 def register_blueprints(app: Flask) -> None:
     from portal.content.views import KindConverter
+    from portal.security import BoundedIntConverter
 
     app.url_map.converters["kind"] = KindConverter
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
+    from portal import mail  # noqa: F401 - registers the outbox's mail handler
     from portal.accounts import bp as accounts
     from portal.content import bp as content
     from portal.content.services import init_file_cleanup
+    from portal.outbox.services import init_outbox
     from portal.search import bp as search
     from portal.search.services import init_index_on_commit
 
     init_file_cleanup()
+    init_outbox()
     init_index_on_commit()
     from portal.admin import bp as admin
     from portal.events.views import bp as events

@@ -16,7 +16,7 @@ from werkzeug.exceptions import Forbidden
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
-    from portal.content.models import Item
+    from portal.content.models import CoOwnerInvitation, Item
     from portal.events.models import Event
     from portal.groups.models import GroupMembership, WorkingGroup
     from portal.notifications.models import Notification
@@ -91,6 +91,16 @@ def is_signed_in(user: Actor) -> bool:
 def is_verified_member(user: Actor) -> bool:
     """A signed-in account whose e-mail address is verified."""
     return is_signed_in(user) and bool(user.is_verified)
+
+
+def is_approved_member(user: Actor) -> bool:
+    """A verified account with an approved membership of at least one organisation, or a site
+    moderator or administrator: whom "members" (alleen leden) items are for."""
+    if user is SYSTEM:
+        return True
+    if not is_verified_member(user):
+        return False
+    return can_moderate(user) or any(m.is_approved for m in user.memberships)
 
 
 def organisation_role(user: Actor, organisation: Organisation) -> Role | None:
@@ -253,21 +263,53 @@ def can_edit_item(user: Actor, item: Item) -> bool:
 
 
 def can_view_item(user: Actor, item: Item) -> bool:
-    """Drafts only for those who may edit; then public, members-only or one working group."""
+    """Drafts and moderator-hidden items only for those who may edit (moderators among them);
+    then public, members-only or one working group. `content.queries.visible_to` is its SQL twin."""
     if can_edit_item(user, item):
         return True
-    if item.status == "draft":
+    if item.status == "draft" or item.hidden_at is not None:
         return False
     if item.visibility == "public":
         return True
     if item.visibility == "members":
-        return is_verified_member(user)
+        return is_approved_member(user)
     return item.group is not None and (is_group_member(user, item.group) or can_moderate(user))
 
 
+def can_list_item(user: Actor, item: Item) -> bool:
+    """Show item among others (links, linked examples, banners): can_view_item, but a
+    moderator-hidden item only ever on its own page, as `visible_to` leaves it out of lists."""
+    return item.hidden_at is None and can_view_item(user, item)
+
+
 def can_mark_item(user: Actor, item: Item) -> bool:
-    """Bookmark, mark useful or report: verified members who can see the item."""
-    return user is not SYSTEM and is_verified_member(user) and can_view_item(user, item)
+    """Bookmark, mark useful or report: verified members who can see the item (not while hidden)."""
+    return (
+        user is not SYSTEM
+        and is_verified_member(user)
+        and item.hidden_at is None
+        and can_view_item(user, item)
+    )
+
+
+def can_moderate_item(user: Actor, item: Item) -> bool:
+    """Hide an item (it then answers 404 to all but moderators and its editors) or restore it."""
+    return user is SYSTEM or can_moderate(user)
+
+
+def can_accept_co_ownership(user: Actor, invitation: CoOwnerInvitation) -> bool:
+    """Editors and admins of the invited organisation accept or decline (consent is theirs)."""
+    return may_consent_for(user, invitation.organisation)
+
+
+def may_consent_for(user: Actor, organisation: Organisation) -> bool:
+    """May user make organisation a co-owner without asking it (its own editors and admins)?"""
+    if user is SYSTEM:
+        return True
+    return is_verified_member(user) and organisation_role(user, organisation) in (
+        Role.ORG_EDITOR,
+        Role.ORG_ADMIN,
+    )
 
 
 def can_delete_saved_search(user: Actor, saved) -> bool:
@@ -309,8 +351,10 @@ def can_ask_question(user: Actor) -> bool:
 
 
 def can_answer_question(user: Actor, question: Question) -> bool:
-    """Verified members who can see an open question (not marked as a duplicate)."""
+    """Verified members who can see an open question (not a duplicate, not hidden)."""
     if question.status != "published" or question.duplicate_of_id is not None:
+        return False
+    if question.hidden_at is not None:
         return False
     return user is SYSTEM or (is_verified_member(user) and can_view_item(user, question))
 

@@ -151,7 +151,10 @@ def test_members_only_and_draft_items_are_invisible_everywhere(client, world, as
     assert "Geheime aanbesteding" not in client.get(f"/criteria/{public.slug}").get_data(
         as_text=True
     )
-    as_user(world.outsider)
+    as_user(world.outsider)  # verified, but no approved membership: not a member yet
+    assert client.get(f"/aanbestedingen/{hidden.slug}").status_code == 404
+    client.post("/uitloggen")
+    as_user(world.heumen_admin)
     assert client.get(f"/aanbestedingen/{hidden.slug}").status_code == 200
     assert "Geheime aanbesteding" in client.get(f"/criteria/{public.slug}").get_data(as_text=True)
     assert client.get(f"/aanbestedingen/{draft.slug}").status_code == 404

@@ -12,13 +12,17 @@ from portal.groups.models import GroupMembership
 
 
 def visible_to(user) -> list:
-    """SQL conditions for the published items user may see (the same rule as can_view_item)."""
-    conditions = [Item.status == "published"]
+    """SQL conditions for the published items user may see (the same rule as can_view_item).
+
+    Moderator-hidden items are left out for everyone: no list, search, count, feed or suggestion
+    shows them; moderators find them in the moderation queue, editors on the item's own page."""
+    conditions = [Item.status == "published", Item.hidden_at.is_(None)]
     if permissions.can_moderate(user):
         return conditions
     allowed = [Item.visibility == "public"]
-    if permissions.is_verified_member(user):
+    if permissions.is_approved_member(user):
         allowed.append(Item.visibility == "members")
+    if permissions.is_verified_member(user):
         group_ids = select(GroupMembership.group_id).where(
             GroupMembership.user_id == user.id, GroupMembership.status == "approved"
         )

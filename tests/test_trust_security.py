@@ -99,6 +99,12 @@ def test_registering_a_taken_address_answers_as_for_a_new_one(app, world, mailbo
     assert "nieuw account aan te maken met uw e-mailadres" in notice
     assert "/wachtwoord-vergeten" in notice
     assert any("To: nieuw@heumen.nl" in m and "/bevestigen/" in m for m in mailbox.messages())
+    # The owner is written to in Dutch, whatever language the one who tried had chosen.
+    english = app.test_client()
+    english.post("/taal", data={"taal": "en"})
+    _register(english, "lid@utrecht.nl")
+    [notice] = [m for m in mailbox.messages() if "To: lid@utrecht.nl" in m]
+    assert "Dit adres hoort al bij uw account" in notice
 
 
 def test_changing_email_to_a_taken_address_answers_as_for_a_free_one(client, world, mailbox):

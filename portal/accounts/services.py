@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from limits import parse
 from sqlalchemy import select
@@ -210,24 +211,27 @@ def _send_verification(user: User) -> None:
 
 
 def _mail_address_taken_notice(owner: User, *, by_registration: bool) -> None:
-    """Tell an address's owner that someone tried to use it for a (new or other) account."""
-    attempt = (
-        _("Iemand probeerde zojuist een nieuw account aan te maken met uw e-mailadres.")
-        if by_registration
-        else _("Iemand vroeg zojuist om uw e-mailadres te gebruiken voor een ander account.")
-    )
-    send_mail(
-        owner.email,
-        _("Uw e-mailadres op het MVI-kennisportaal"),
-        _(
-            "Beste %(name)s,\n\n%(attempt)s Dit adres hoort al bij uw account; er is niets "
-            "veranderd.\n\nWas u dat zelf en weet u uw wachtwoord niet meer? Vraag dan een nieuw "
-            "wachtwoord aan:\n\n%(link)s\n\nWas u het niet? Dan kunt u dit bericht negeren.",
-            name=owner.name,
-            attempt=attempt,
-            link=absolute_url("accounts.forgot_password"),
-        ),
-    )
+    """Tell an address's owner (in Dutch, not in the language of whoever tried) that someone
+    tried to use it for a new or another account."""
+    with force_locale("nl"):
+        attempt = (
+            _("Iemand probeerde zojuist een nieuw account aan te maken met uw e-mailadres.")
+            if by_registration
+            else _("Iemand vroeg zojuist om uw e-mailadres te gebruiken voor een ander account.")
+        )
+        send_mail(
+            owner.email,
+            _("Uw e-mailadres op het MVI-kennisportaal"),
+            _(
+                "Beste %(name)s,\n\n%(attempt)s Dit adres hoort al bij uw account; er is niets "
+                "veranderd.\n\nWas u dat zelf en weet u uw wachtwoord niet meer? Vraag dan een "
+                "nieuw wachtwoord aan:\n\n%(link)s\n\nWas u het niet? Dan kunt u dit bericht "
+                "negeren.",
+                name=owner.name,
+                attempt=attempt,
+                link=absolute_url("accounts.forgot_password"),
+            ),
+        )
 
 
 @authorized_by(can_register)

@@ -16,12 +16,12 @@ def _atom_date(moment) -> str:
 
 
 def _visible_to_viewer(item) -> bool:
-    """Jinja test: may the current visitor see this item? (the detail page's own rule)"""
+    """Jinja test: may the current visitor see this item among others? (can_list_item)"""
     from flask_login import current_user
 
-    from portal.permissions import can_view_item
+    from portal.permissions import can_list_item
 
-    return can_view_item(current_user, item)
+    return can_list_item(current_user, item)
 
 
 def init_app(app: Flask) -> None:

@@ -53,7 +53,11 @@ def test_write_allowed_and_denied(world, write):
 
 def test_every_content_write_is_covered():
     public = {name for name in dir(services) if hasattr(getattr(services, name), "permission")}
-    assert public - set(WRITES) <= {"unlink_items", "remove_attachment", "record_view"}
+    # Co-ownership answers are tested both ways in test_trust_visibility.py.
+    assert public - set(WRITES) <= {
+        "unlink_items", "remove_attachment", "record_view", "accept_co_ownership",
+        "decline_co_ownership",
+    }  # fmt: skip
 
 
 def test_unlink_and_remove_attachment_both_ways(world):

@@ -53,7 +53,9 @@ class ItemForm(FlaskForm):
         _l("Mede-eigenaren (gezamenlijke inkoop)"),
         coerce=str,
         description=_l(
-            "Andere organisaties die deze aanbesteding samen met u deden; hun redacteuren mogen het item ook bewerken."
+            "Andere organisaties die deze aanbesteding samen met u deden; hun redacteuren mogen het "
+            "item ook bewerken. Een organisatie waarvan u geen redacteur bent, wordt uitgenodigd en "
+            "wordt pas mede-eigenaar als een redacteur of beheerder ervan dat accepteert."
         ),
     )
     tags = StringField(

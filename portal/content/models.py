@@ -113,6 +113,10 @@ class Item(db.Model):
     )
     tags: Mapped[list[Tag]] = relationship(secondary=item_tags, order_by=Tag.name)
     co_owners: Mapped[list[Organisation]] = relationship(secondary=item_co_owners)
+    # Named as co-owner, not yet accepted (rows of CoOwnerInvitation; written only through it).
+    invited_co_owners: Mapped[list[Organisation]] = relationship(
+        secondary="co_owner_invitations", viewonly=True, order_by="Organisation.name"
+    )
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="item", cascade="all, delete-orphan", order_by="Attachment.id"
     )

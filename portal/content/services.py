@@ -22,6 +22,7 @@ from portal.content.models import (
     VISIBILITIES,
     Attachment,
     Bookmark,
+    CoOwnerInvitation,
     Item,
     ItemLink,
     Report,
@@ -39,12 +40,14 @@ from portal.organisations.models import Organisation
 from portal.permissions import (
     Actor,
     authorized_by,
+    can_accept_co_ownership,
     can_create_item,
     can_edit_item,
     can_mark_item,
     can_moderate,
     can_view_item,
     is_group_member,
+    may_consent_for,
 )
 from portal.taxonomy.models import ProductGroup, Theme
 
@@ -110,7 +113,118 @@ def _tags(values: list[str]) -> list[Tag]:
     return sorted(tags, key=lambda t: t.name)
 
 
-def _apply_shared(item: Item, data: ItemData, actor: Actor) -> None:
+def _refuse_publishing_hidden(item: Item, status: str) -> None:
+    """A moderator-hidden item stays hidden: publishing it again is for a moderator's restore."""
+    if status == "published" and item.hidden_at is not None:
+        raise ServiceError(
+            _("Een moderator heeft dit item verborgen; alleen een moderator kan het terugzetten."),
+            field="status",
+            status=409,
+        )
+
+
+def _set_co_owners(item: Item, named: list[Organisation], actor: Actor) -> list[Organisation]:
+    """Make the named organisations co-owners: dropping one needs no consent; adding one does.
+
+    An organisation whose editor or admin is the actor (or the import, SYSTEM) joins at once; any
+    other is invited (see _invite_co_owners) and joins only when its editor accepts. Returns the
+    organisations still to ask."""
+    wanted = {o.id: o for o in named if o.id != item.organisation_id}
+    kept = [o for o in item.co_owners if o.id in wanted]
+    kept_ids = {o.id for o in kept}
+    joining = [o for o in wanted.values() if o.id not in kept_ids and may_consent_for(actor, o)]
+    item.co_owners = sorted([*kept, *joining], key=lambda o: o.name)
+    joined = {o.id for o in item.co_owners}
+    return [o for o in wanted.values() if o.id not in joined]
+
+
+def _invite_co_owners(item: Item, to_ask: list[Organisation], actor: Actor) -> bool:
+    """Keep one invitation per named organisation that has not joined; withdraw the rest; return
+    whether any invitation was made or withdrawn.
+
+    Invited editors and admins get a notice (the item's title is shown on their organisation's
+    page, not in the notice, so a later hidden or restricted item leaves no trace in notices)."""
+    from flask_babel import lazy_gettext as _l
+
+    from portal.mail import absolute_url
+    from portal.notifications.fanout import notify
+    from portal.organisations.models import Membership
+
+    asked = {o.id: o for o in to_ask}
+    pending = {
+        invitation.organisation_id: invitation
+        for invitation in db.session.scalars(
+            select(CoOwnerInvitation).where(CoOwnerInvitation.item_id == item.id)
+        )
+    }
+    changed = False
+    for organisation_id, invitation in pending.items():
+        if organisation_id not in asked:
+            db.session.delete(invitation)
+            changed = True
+    for organisation in asked.values():
+        if organisation.id in pending:
+            continue
+        changed = True
+        db.session.add(
+            CoOwnerInvitation(
+                item_id=item.id,
+                organisation_id=organisation.id,
+                invited_by_id=actor.id if isinstance(actor, User) else None,
+            )
+        )
+        editors = db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation.id,
+                Membership.status == "approved",
+                Membership.role.in_(("editor", "admin")),
+            )
+        ).all()
+        notify(
+            editors,
+            key=f"co-owner:{item.id}:{organisation.id}",
+            message=_l(
+                "%(inviter)s vraagt %(organisation)s om mede-eigenaar van een kennisitem te worden",
+                inviter=item.organisation.name,
+                organisation=organisation.name,
+            ),
+            item=None,
+            url=absolute_url("organisations.show", slug=organisation.slug) + "#uitnodigingen",
+            actor=actor,
+        )
+    db.session.flush()
+    db.session.expire(item, ["invited_co_owners"])
+    return changed
+
+
+@authorized_by(can_accept_co_ownership)
+def accept_co_ownership(invitation: CoOwnerInvitation, *, actor: Actor) -> Item:
+    """The invited organisation joins the item's co-owners (a revision records it)."""
+    item = invitation.item
+    if item.hidden_at is not None:
+        raise ServiceError(_("Dit item bestaat niet."), status=404)
+    if invitation.organisation_id not in {o.id for o in item.co_owners}:
+        item.co_owners = sorted([*item.co_owners, invitation.organisation], key=lambda o: o.name)
+        _record_revision(item, actor)
+    db.session.delete(invitation)
+    db.session.flush()
+    db.session.expire(item, ["invited_co_owners"])
+    return item
+
+
+@authorized_by(can_accept_co_ownership)
+def decline_co_ownership(invitation: CoOwnerInvitation, *, actor: Actor) -> None:
+    """Say no: the invitation goes, the item stays as it is."""
+    item = invitation.item
+    db.session.delete(invitation)
+    db.session.flush()
+    db.session.expire(item, ["invited_co_owners"])
+
+
+def _apply_shared(item: Item, data: ItemData, actor: Actor) -> list[Organisation]:
+    """Validate and set the fields every kind shares; return the co-owners still to invite."""
     item.title = clean_text(
         data.title, limit=200, field="title", label=_("de titel"), required=True
     )
@@ -153,13 +267,11 @@ def _apply_shared(item: Item, data: ItemData, actor: Actor) -> None:
     else:
         item.group = None
     if item.status != data.status:
+        _refuse_publishing_hidden(item, data.status)
         item.status = data.status
         if data.status == "published" and item.published_at is None:
             item.published_at = utcnow()
-    item.co_owners = sorted(
-        {o.id: o for o in data.co_owners if o.id != item.organisation_id}.values(),
-        key=lambda o: o.name,
-    )
+    to_invite = _set_co_owners(item, data.co_owners, actor)
     item.reviewed_at = iso_date(
         {"reviewed_at": data.reviewed_at}, "reviewed_at", _("de reviewdatum")
     )
@@ -170,6 +282,7 @@ def _apply_shared(item: Item, data: ItemData, actor: Actor) -> None:
         if external:  # empty keeps the id the item has (or gets when it is made)
             item.external_id = external
     item.updated_at = utcnow()
+    return to_invite
 
 
 def snapshot(item: Item) -> dict[str, Any]:
@@ -249,12 +362,13 @@ def create_item(
     """Create an item of spec's kind for organisation, with its first revision."""
     item = spec.model(organisation=organisation, author=actor if isinstance(actor, User) else None)
     item.organisation_id = organisation.id
-    _apply_shared(item, data, actor)
+    to_invite = _apply_shared(item, data, actor)
     spec.apply_fields(item, data.fields)
     item.slug = _wished_slug(data.slug) or _unique_slug(item.title)
     db.session.add(item)
     _record_revision(item, actor)
     db.session.flush()
+    _invite_co_owners(item, to_invite, actor)
     _published(item, actor)
     return item
 
@@ -263,7 +377,7 @@ def _published(item: Item, actor: Actor, was_published: bool = False) -> None:
     """Tell followers when an item becomes published (not on every later edit)."""
     from portal.notifications.fanout import item_published
 
-    if item.status == "published" and not was_published:
+    if item.status == "published" and not was_published and item.hidden_at is None:
         item_published(item, actor=actor)
 
 
@@ -272,11 +386,12 @@ def update_item(item: Item, data: ItemData, *, actor: Actor) -> None:
     """Save an edit and keep it as a revision; a new title brings a new slug, the old redirects."""
     was_published = item.status == "published"
     old_title = item.title
-    _apply_shared(item, data, actor)
+    to_invite = _apply_shared(item, data, actor)
     kinds()[item.kind].apply_fields(item, data.fields)
     _follow_title(item, old_title)
     _record_revision(item, actor)
     db.session.flush()
+    _invite_co_owners(item, to_invite, actor)
     _published(item, actor, was_published)
 
 
@@ -286,6 +401,8 @@ def set_status(item: Item, status: str, *, actor: Actor) -> None:
     if status not in STATUSES:
         raise ServiceError(_("Kies een geldige status."), field="status")
     was_published = item.status == "published"
+    if status != item.status:
+        _refuse_publishing_hidden(item, status)
     item.status = status
     if status == "published" and item.published_at is None:
         item.published_at = utcnow()

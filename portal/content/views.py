@@ -20,7 +20,7 @@ from portal.content import bp, services
 from portal.content.forms import FORMS, SHARED_FIELDS, AttachmentForm, LinkForm, ReportForm
 from portal.content.kinds import KindSpec, by_url, kinds
 from portal.content.models import Attachment, Bookmark, Item, ItemLink, SlugRedirect, UsefulMark
-from portal.content.queries import published_items
+from portal.content.queries import published_items, visible_to
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form, run_action
 from portal.groups.models import WorkingGroup
@@ -147,7 +147,7 @@ def index(spec: KindSpec):
     page = paginate(query, per_page=20)
     years = db.session.scalars(
         select(Item.year)
-        .where(Item.kind == spec.key, Item.year.is_not(None))
+        .where(Item.kind == spec.key, Item.year.is_not(None), *visible_to(current_user))
         .distinct()
         .order_by(Item.year.desc())
     ).all()
@@ -161,12 +161,12 @@ def index(spec: KindSpec):
 
 
 def _links(item: Item) -> tuple[list[ItemLink], list[ItemLink]]:
-    """Links both ways, leaving out items the visitor may not see."""
+    """Links both ways, leaving out items the visitor may not see (and hidden ones)."""
     outgoing = [
-        link for link in item.outgoing_links if permissions.can_view_item(current_user, link.target)
+        link for link in item.outgoing_links if permissions.can_list_item(current_user, link.target)
     ]
     incoming = [
-        link for link in item.incoming_links if permissions.can_view_item(current_user, link.source)
+        link for link in item.incoming_links if permissions.can_list_item(current_user, link.source)
     ]
     return outgoing, incoming
 
@@ -271,7 +271,7 @@ def _fill(form, item: Item) -> None:
     form.year.data, form.status.data, form.visibility.data = item.year, item.status, item.visibility
     form.group.data = data["group"] or ""
     form.reviewed_at.data = item.reviewed_at
-    form.co_owners.data = [o.slug for o in item.co_owners]
+    form.co_owners.data = [o.slug for o in [*item.co_owners, *item.invited_co_owners]]
     for name, value in data["fields"].items():
         field = getattr(form, name, None)
         if field is None or name in SHARED_FIELDS:

@@ -150,6 +150,7 @@ def feed_events(*, group: WorkingGroup | None = None, limit: int = 200) -> list[
         .where(
             Event.status == "published",
             Event.visibility == "public",
+            Event.hidden_at.is_(None),
             Event.ends_at >= utcnow() - timedelta(days=RECENT_DAYS),
         )
         .options(selectinload(Event.organisation))

@@ -230,14 +230,18 @@ def remove_member(slug: str, membership_id: int):
 
 @bp.route("/werkgroepen/<slug>.atom")
 def feed(slug: str):
-    """What the group's members share publicly, newest first: group-only items never appear."""
+    """Public items placed in the group, newest first; for an open group also what its members
+    share publicly. A closed group's members are not public, so its feed never follows them."""
+    from sqlalchemy import or_
+
     from portal.content.feeds import public_feed
     from portal.content.models import Item
 
     group = db.first_or_404(select(WorkingGroup).where(WorkingGroup.slug == slug))
-    members = select(GroupMembership.user_id).where(
-        GroupMembership.group_id == group.id, GroupMembership.status == "approved"
-    )
-    return public_feed(
-        group.name, Item.author_id.in_(members), url_for("groups.show", slug=slug, _external=True)
-    )
+    condition = Item.group_id == group.id
+    if not group.is_closed:
+        members = select(GroupMembership.user_id).where(
+            GroupMembership.group_id == group.id, GroupMembership.status == "approved"
+        )
+        condition = or_(condition, Item.author_id.in_(members))
+    return public_feed(group.name, condition, url_for("groups.show", slug=slug, _external=True))

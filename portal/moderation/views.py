@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 
 from portal import permissions
-from portal.content.models import Report
+from portal.content.models import Item, Report
 from portal.extensions import db
 from portal.forms import button_action, handle_form, max_length, required
 from portal.moderation import services
@@ -48,8 +48,19 @@ def flag(answer_id: int):
 @bp.route("/moderatie")
 @login_required
 def queue():
+    """Open reports, or (?toon=verborgen) the hidden items and answers, each with a restore button."""
     if not permissions.can_moderate(current_user):
         abort(403)
+    if request.args.get("toon") == "verborgen":
+        page = paginate(
+            select(Item).where(Item.hidden_at.is_not(None)).order_by(Item.hidden_at.desc()),
+            per_page=30,
+        )
+        hidden_answers = db.session.scalars(
+            select(Answer).where(Answer.hidden_at.is_not(None)).order_by(Answer.hidden_at.desc())
+            .limit(50)
+        ).all()  # fmt: skip
+        return render_template("moderation/hidden.html", page=page, hidden_answers=hidden_answers)
     page = paginate(
         select(Report).where(Report.status == "open").order_by(Report.created_at), per_page=30
     )
@@ -60,6 +71,46 @@ def queue():
         )
     }
     return render_template("moderation/queue.html", page=page, answers=answers)
+
+
+def _item(item_id: int) -> Item:
+    return db.session.get(Item, item_id) or abort(404)
+
+
+@bp.route("/moderatie/items/<int:item_id>/verbergen", methods=["POST"])
+@login_required
+def hide_item(item_id: int):
+    item = _item(item_id)
+    return button_action(
+        permissions.can_moderate_item(current_user, item),
+        lambda: services.hide_item(item, request.form.get("reason", ""), actor=current_user),
+        _("Verborgen en vastgelegd in het logboek."),
+        url_for("content.show", spec=item.kind, slug=item.slug),
+    )
+
+
+@bp.route("/moderatie/items/<int:item_id>/terugzetten", methods=["POST"])
+@login_required
+def restore_item(item_id: int):
+    item = _item(item_id)
+    return button_action(
+        permissions.can_moderate_item(current_user, item),
+        lambda: services.restore_item(item, request.form.get("note", ""), actor=current_user),
+        _("Hersteld en vastgelegd in het logboek."),
+        url_for("moderation.queue", toon="verborgen"),
+    )
+
+
+@bp.route("/moderatie/antwoorden/<int:answer_id>/terugzetten", methods=["POST"])
+@login_required
+def restore_answer(answer_id: int):
+    answer = db.session.get(Answer, answer_id) or abort(404)
+    return button_action(
+        permissions.can_moderate_answer(current_user, answer),
+        lambda: services.set_answer_hidden(answer, False, actor=current_user),
+        _("Hersteld en vastgelegd in het logboek."),
+        url_for("moderation.queue", toon="verborgen"),
+    )
 
 
 @bp.route("/moderatie/meldingen/<int:report_id>/<action>", methods=["POST"])

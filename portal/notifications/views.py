@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from wtforms import RadioField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -29,9 +29,13 @@ def unread_count() -> dict:
     def count() -> int:
         if not permissions.is_signed_in(current_user):
             return 0
+        # Notices on moderator-hidden items are neither counted nor listed (see _visible).
+        hidden = select(Item.id).where(Item.hidden_at.is_not(None))
         return db.session.scalar(
             select(func.count(Notification.id)).where(
-                Notification.user_id == current_user.id, Notification.read_at.is_(None)
+                Notification.user_id == current_user.id,
+                Notification.read_at.is_(None),
+                or_(Notification.item_id.is_(None), Notification.item_id.not_in(hidden)),
             )
         )
 
@@ -53,11 +57,14 @@ def unread_count() -> dict:
 
 
 def _visible(notices: list[Notification]) -> list[Notification]:
-    """Access is checked again when shown: an item that became hidden leaves no trace."""
+    """Access is checked again when shown: an item that became hidden leaves no trace (a
+    moderator-hidden one not even for its editors, as in the unread count)."""
     shown = []
     for notice in notices:
         item = db.session.get(Item, notice.item_id) if notice.item_id else None
-        if notice.item_id is None or (item and permissions.can_view_item(current_user, item)):
+        if notice.item_id is None or (
+            item and item.hidden_at is None and permissions.can_view_item(current_user, item)
+        ):
             shown.append(notice)
     return shown
 

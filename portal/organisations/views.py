@@ -70,6 +70,62 @@ def show(slug: str):
         members=members,
         confirm_form=ConfirmForm(),
         dossier=_dossier(current_user, organisation=organisation),
+        invitations=_invitations(organisation),
+    )
+
+
+def _invitations(organisation: Organisation) -> list:
+    """Items whose owners ask this organisation to co-own them, for its editors and admins."""
+    from portal.content.models import CoOwnerInvitation, Item
+
+    if not permissions.may_consent_for(current_user, organisation):
+        return []
+    return list(
+        db.session.scalars(
+            select(CoOwnerInvitation)
+            .join(Item, Item.id == CoOwnerInvitation.item_id)
+            .where(CoOwnerInvitation.organisation_id == organisation.id, Item.hidden_at.is_(None))
+            .order_by(CoOwnerInvitation.created_at.desc())
+        )
+    )
+
+
+def _co_ownership_action(slug: str, item_id: int, action, success: str):
+    from portal.content.models import CoOwnerInvitation
+
+    organisation = _load(slug)
+    invitation = db.session.get(CoOwnerInvitation, (item_id, organisation.id)) or abort(404)
+    return button_action(
+        permissions.can_accept_co_ownership(current_user, invitation),
+        lambda: action(invitation),
+        success,
+        url_for("organisations.show", slug=slug) + "#uitnodigingen",
+    )
+
+
+@bp.route("/organisaties/<slug>/uitnodigingen/<int:item_id>/accepteren", methods=["POST"])
+@login_required
+def accept_co_ownership(slug: str, item_id: int):
+    from portal.content import services as content
+
+    return _co_ownership_action(
+        slug,
+        item_id,
+        lambda invitation: content.accept_co_ownership(invitation, actor=current_user),
+        _("Uw organisatie is nu mede-eigenaar van het item."),
+    )
+
+
+@bp.route("/organisaties/<slug>/uitnodigingen/<int:item_id>/afwijzen", methods=["POST"])
+@login_required
+def decline_co_ownership(slug: str, item_id: int):
+    from portal.content import services as content
+
+    return _co_ownership_action(
+        slug,
+        item_id,
+        lambda invitation: content.decline_co_ownership(invitation, actor=current_user),
+        _("De uitnodiging is afgewezen."),
     )
 
 

@@ -19,7 +19,7 @@ def _corrector() -> tuple[ListCorrector, frozenset[str]]:
     def load() -> tuple[ListCorrector, frozenset[str]]:
         words: set[str] = set()
         public = select(Item.title, Item.summary).where(
-            Item.status == "published", Item.visibility == "public"
+            Item.status == "published", Item.visibility == "public", Item.hidden_at.is_(None)
         )
         for title, summary in db.session.execute(public):
             words.update(tokens(f"{title} {summary}"))

@@ -24,11 +24,17 @@ def reindex_command() -> None:
 
     from portal.content.models import Item
     from portal.search.services import reindex
+    from portal.search.whoosh_engine import RebuildRunningError
 
     total = db.session.scalar(select(func.count(Item.id)))
     started = time.perf_counter()
-    with click.progressbar(length=total, label="Indexeren") as bar:
-        indexed = reindex(progress=bar.update)
+    try:
+        with click.progressbar(length=total, label="Indexeren") as bar:
+            indexed = reindex(progress=bar.update)
+    except RebuildRunningError as error:
+        raise click.ClickException(
+            "De zoekindex wordt al herbouwd door een ander proces."
+        ) from error
     seconds = time.perf_counter() - started
     click.echo(
         f"Zoekindex herbouwd: {indexed} items in {seconds:.1f} s ({indexed / max(seconds, 0.001):.0f} items/s)."
@@ -36,22 +42,39 @@ def reindex_command() -> None:
 
 
 @search_cli.command("check")
-def check_command() -> None:
-    """Report items missing from the index and index entries without an item."""
-    from portal.search.services import check
+@click.option("--fix", is_flag=True, help="Herstel wat ontbreekt, verouderd of overbodig is.")
+def check_command(fix: bool) -> None:
+    """Compare the index with the database item by item; exit 1 when they differ."""
+    from portal.search import services
 
     try:
-        report = check()
-    except Exception as error:
-        raise click.ClickException(
-            f"Zoekindex niet leesbaar ({error}); voer `flask search reindex` uit."
-        ) from error
+        report = services.check()
+    except services.IndexUnavailableError as error:
+        if not fix:
+            raise click.ClickException(
+                f"Zoekindex ontbreekt of is onleesbaar ({error}); voer `flask search reindex` of "
+                "`flask search check --fix` uit."
+            ) from error
+        click.echo(f"Zoekindex ontbreekt of is onleesbaar ({error}): herbouwen.")
+        services.reindex()
+        report = services.check()
     click.echo(
-        f"Ontbrekend in de index: {len(report.missing)}; verouderd in de index: {len(report.stale)}."
+        f"Ontbrekend in de index: {len(report.missing)}; verouderd: {len(report.stale)}; "
+        f"zonder item: {len(report.extra)}."
     )
-    if report.missing or report.stale:
-        click.echo(f"  ontbrekend: {report.missing[:20]}  verouderd: {report.stale[:20]}")
+    if report.ok:
+        return
+    click.echo(
+        f"  ontbrekend: {report.missing[:20]}  verouderd: {report.stale[:20]}  "
+        f"zonder item: {report.extra[:20]}"
+    )
+    if not fix:
         raise SystemExit(1)
+    services.fix(report)
+    after = services.check()
+    if not after.ok:
+        raise click.ClickException("Herstel onvolledig; voer `flask search reindex` uit.")
+    click.echo("Hersteld.")
 
 
 @search_cli.command("alerts")
@@ -62,11 +85,13 @@ def alerts_command() -> None:
     from portal.search.saved import send_alerts
 
     started = time.perf_counter()
+    first = _last_outbox_id()
     mails, searches = send_alerts()
-    db.session.commit()
+    db.session.commit()  # the mails are delivered right after this commit
     click.echo(
         f"Zoekmeldingen: {mails} mails voor {searches} bewaarde zoekopdrachten in {time.perf_counter() - started:.1f} s."
     )
+    _fail_on_undelivered_mail(first)
 
 
 notify_cli = AppGroup("notify", help="Meldingen per e-mail versturen.")
@@ -84,11 +109,107 @@ def digest_command(period: str) -> None:
     from portal.notifications.digest import send_digests
 
     started = time.perf_counter()
+    first = _last_outbox_id()
     mails, notices = send_digests(period)
-    db.session.commit()
+    db.session.commit()  # the mails are delivered right after this commit
     click.echo(
         f"Overzichten ({period}): {mails} mails met {notices} meldingen in {time.perf_counter() - started:.2f} s."
     )
+    _fail_on_undelivered_mail(first)
+
+
+def _last_outbox_id() -> int:
+    from sqlalchemy import func, select
+
+    from portal.outbox.models import OutboxMessage
+
+    return db.session.scalar(select(func.max(OutboxMessage.id))) or 0
+
+
+def _fail_on_undelivered_mail(after_id: int) -> None:
+    """Exit non-zero when mails this command made were not accepted by the mail server."""
+    from sqlalchemy import func, select
+
+    from portal.outbox.models import OutboxMessage
+
+    db.session.rollback()
+    waiting = db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.id > after_id,
+            OutboxMessage.topic == "mail",
+            OutboxMessage.delivered_at.is_(None),
+        )
+    )
+    if waiting:
+        raise click.ClickException(
+            f"{waiting} mail(s) niet door de mailserver aangenomen; ze blijven in de wachtrij en "
+            "worden opnieuw geprobeerd (`flask outbox work`, of de achtergrondbezorging)."
+        )
+
+
+outbox_cli = AppGroup("outbox", help="Uitgaande neveneffecten (zoekindex, e-mail) bezorgen.")
+
+
+@outbox_cli.command("work")
+@click.option("--once", is_flag=True, help="Eén ronde en stoppen (voor cron of een test).")
+@click.option("--interval", default=2.0, show_default=True, help="Seconden tussen rondes.")
+def outbox_work_command(once: bool, interval: float) -> None:
+    """Deliver what is due and retry failures with back-off, until stopped (the worker process)."""
+    import signal
+    import time
+
+    from flask import current_app
+
+    from portal.outbox.delivery import work_once
+
+    app = current_app._get_current_object()
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    click.echo(f"Outbox-worker gestart (pid {__import__('os').getpid()}).")
+    while True:
+        outcome = work_once(app)
+        if outcome.delivered or outcome.failed:
+            click.echo(f"Bezorgd: {outcome.delivered}; mislukt (later opnieuw): {outcome.failed}.")
+        if once or stopping:
+            break
+        time.sleep(interval)
+    if once and outcome.failed:
+        raise SystemExit(1)
+
+
+@outbox_cli.command("status")
+def outbox_status_command() -> None:
+    """Show what waits in the outbox, per topic, with the oldest and the last error."""
+    from sqlalchemy import func, select
+
+    from portal.outbox.models import OutboxMessage
+
+    rows = db.session.execute(
+        select(
+            OutboxMessage.topic,
+            func.count(OutboxMessage.id),
+            func.min(OutboxMessage.created_at),
+            func.max(OutboxMessage.attempts),
+        )
+        .where(OutboxMessage.delivered_at.is_(None))
+        .group_by(OutboxMessage.topic)
+    ).all()
+    if not rows:
+        click.echo("De outbox is leeg: alles is bezorgd.")
+        return
+    for topic, count, oldest, attempts in rows:
+        click.echo(
+            f"{topic}: {count} wachtend, oudste van {oldest:%Y-%m-%d %H:%M}, tot {attempts} pogingen"
+        )
+    last = db.session.scalar(
+        select(OutboxMessage.last_error)
+        .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.last_error != "")
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    if last:
+        click.echo(f"Laatste fout: {last}")
+    raise SystemExit(1)
 
 
 content_cli = AppGroup("content", help="Kennisitems importeren en exporteren (JSON Lines).")
@@ -204,3 +325,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(notify_cli)
     app.cli.add_command(backup_cli)
     app.cli.add_command(files_cli)
+    app.cli.add_command(outbox_cli)

@@ -175,3 +175,17 @@ def test_notices_are_stored_in_dutch_whatever_the_actors_language(world):
         select(Notification.message).where(Notification.user_id == world.heumen_admin.id)
     )
     assert message == f"{world.utrecht_member.name} beantwoordde de vraag 'Hoe meet ik CO2?'"
+
+
+def test_digest_leaves_out_a_moderator_hidden_item_even_for_its_editors(world, mailbox):
+    from portal.moderation.services import hide_item
+
+    notify.follow("theme", theme("circulair").id, actor=world.utrecht_editor)
+    db.session.commit()
+    item = make_item("tender", world.utrecht, world.utrecht_member, title="Straks verborgen",
+                     themes=["circulair"])  # fmt: skip
+    assert len(db.session.scalars(select(Notification)).all()) == 1
+    hide_item(item, "Bevat persoonsgegevens", actor=world.moderator)
+    db.session.commit()
+    assert send_digests("daily") == (0, 0)  # the editor may open it, but no notice carries it
+    assert mailbox.messages() == []

@@ -40,6 +40,9 @@ READ_HELPERS = {
     "snapshot", "attachment_path", "init_file_cleanup",
     # Index maintenance after commits and from the CLI: writes no user-visible data.
     "engine", "engine_name", "update_index", "init_index_on_commit", "reindex", "check", "find",
+    "fix", "rebuild_when_missing",
+    # The outbox: records and delivers the side effects of writes that were authorised themselves.
+    "record", "handles", "on_sweep", "init_outbox",
 }  # fmt: skip
 
 

@@ -25,7 +25,7 @@ from portal.notifications.fanout import (
     unsubscribe_token,
 )
 from portal.notifications.models import Notification
-from portal.permissions import can_view_item
+from portal.permissions import can_list_item
 
 MAX_PER_DIGEST = 50
 
@@ -61,7 +61,7 @@ def send_digests(frequency: str, now: datetime | None = None) -> tuple[int, int]
         visible = []
         for notice in items:
             target = db.session.get(Item, notice.item_id) if notice.item_id else None
-            if notice.item_id is None or (target is not None and can_view_item(user, target)):
+            if notice.item_id is None or (target is not None and can_list_item(user, target)):
                 visible.append(notice)
             else:
                 notice.mailed_at = now  # the member may no longer see it: never mail it

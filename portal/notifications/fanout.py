@@ -25,7 +25,7 @@ from portal.mail import absolute_url, mail_delivered, send_mail
 from portal.notifications.models import Follow, Notification
 from portal.organisations.models import Membership, Organisation
 from portal.outbox.models import OutboxMessage
-from portal.permissions import can_view_item
+from portal.permissions import can_list_item
 
 UNSUBSCRIBE_SALT = "notification-unsubscribe"
 
@@ -90,7 +90,7 @@ def notify(
         if user.id in seen or user.id == actor_id or not user.is_verified:
             continue
         seen.add(user.id)
-        if item is not None and not can_view_item(user, item):
+        if item is not None and not can_list_item(user, item):
             continue
         notice = Notification(user_id=user.id, key=key, message=message[:300], url=url[:300])
         notice.item_id = item.id if item is not None else None

@@ -12,9 +12,10 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
-from portal.common import SLUG_RE, ServiceError, clean_text, slugify, utcnow
+from portal.common import SLUG_RE, ServiceError, clean_text, one_line, slugify, utcnow
 from portal.content import files
 from portal.content.kinds import KindSpec, kinds
 from portal.content.models import (
@@ -226,7 +227,7 @@ def decline_co_ownership(invitation: CoOwnerInvitation, *, actor: Actor) -> None
 def _apply_shared(item: Item, data: ItemData, actor: Actor) -> list[Organisation]:
     """Validate and set the fields every kind shares; return the co-owners still to invite."""
     item.title = clean_text(
-        data.title, limit=200, field="title", label=_("de titel"), required=True
+        data.title, limit=200, field="title", label=_("de titel"), required=True, single_line=True
     )
     item.summary = clean_text(data.summary, limit=600, field="summary", label=_("de samenvatting"))
     item.body_md = clean_text(data.body, limit=20000, field="body", label=_("de tekst"))
@@ -355,6 +356,23 @@ def _follow_title(item: Item, old_title: str) -> None:
     db.session.add(SlugRedirect(old_slug=old_slug, item_id=item.id))
 
 
+def _insert_item(item: Item, attempts: int = 5) -> None:
+    """Insert a new item; when a simultaneous create took its slug meanwhile, take the next one.
+
+    Both requests found the slug free; the second meets the unique key inside a SAVEPOINT, which
+    undoes only this insert (the item and its revision become transient again), and retries.
+    """
+    for attempt in range(attempts):
+        try:
+            with db.session.begin_nested():
+                db.session.add(item)
+            return
+        except IntegrityError:
+            if attempt == attempts - 1 or not _slug_taken(item.slug, None):
+                raise  # another constraint, or a storm of equal titles: not ours to mend
+            item.slug = _unique_slug(item.title)
+
+
 @authorized_by(can_create_item)
 def create_item(
     organisation: Organisation, spec: KindSpec, data: ItemData, *, actor: Actor
@@ -365,9 +383,8 @@ def create_item(
     to_invite = _apply_shared(item, data, actor)
     spec.apply_fields(item, data.fields)
     item.slug = _wished_slug(data.slug) or _unique_slug(item.title)
-    db.session.add(item)
     _record_revision(item, actor)
-    db.session.flush()
+    _insert_item(item)
     _invite_co_owners(item, to_invite, actor)
     _published(item, actor)
     return item
@@ -498,34 +515,54 @@ def attachment_path(attachment: Attachment) -> Path:
     return _upload_dir() / attachment.stored_name
 
 
+def _add_mark(model: type[Bookmark | UsefulMark], item: Item, actor: Actor) -> bool:
+    """Insert actor's mark on item; False when a simultaneous click (a double click, another tab)
+    stored it first: that click's row meets the primary key inside a SAVEPOINT, not a 500."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(model(user_id=actor.id, item_id=item.id))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _remove_mark(model: type[Bookmark | UsefulMark], item: Item, actor: Actor) -> bool:
+    """Delete actor's mark on item; False when a simultaneous click removed it first."""
+    removed = db.session.execute(
+        delete(model).where(model.user_id == actor.id, model.item_id == item.id)
+    )
+    return bool(removed.rowcount)
+
+
 @authorized_by(can_mark_item)
 def toggle_bookmark(item: Item, *, actor: Actor) -> bool:
     """Keep the item for later, or stop keeping it; return whether it is kept now."""
-    mark = db.session.get(Bookmark, (actor.id, item.id))
-    if mark is None:
-        db.session.add(Bookmark(user_id=actor.id, item_id=item.id))
+    kept = db.session.get(Bookmark, (actor.id, item.id)) is None
+    if kept:
+        _add_mark(Bookmark, item, actor)
     else:
-        db.session.delete(mark)
+        _remove_mark(Bookmark, item, actor)
     db.session.flush()
-    return mark is None
+    return kept
 
 
 @authorized_by(can_mark_item)
 def toggle_useful(item: Item, *, actor: Actor) -> bool:
     """Mark the item 'nuttig' (once per member), or take the mark back."""
-    mark = db.session.get(UsefulMark, (actor.id, item.id))
-    if mark is None:
-        db.session.add(UsefulMark(user_id=actor.id, item_id=item.id))
-        delta = 1
-    else:
-        db.session.delete(mark)
-        delta = -1
-    db.session.execute(
-        update(Item).where(Item.id == item.id).values(useful_count=Item.useful_count + delta)
+    marked = db.session.get(UsefulMark, (actor.id, item.id)) is None
+    # Counted only for a row this request really added or removed, and in SQL, so simultaneous
+    # clicks never count twice.
+    changed = (
+        _add_mark(UsefulMark, item, actor) if marked else _remove_mark(UsefulMark, item, actor)
     )
+    if changed:
+        delta = 1 if marked else -1
+        db.session.execute(
+            update(Item).where(Item.id == item.id).values(useful_count=Item.useful_count + delta)
+        )
     db.session.flush()
     db.session.refresh(item)
-    return mark is None
+    return marked
 
 
 @authorized_by(can_mark_item)
@@ -539,7 +576,7 @@ def report_item(item: Item, reason: str, *, actor: Actor) -> Report:
 
         send_mail(
             moderator.email,
-            _("Melding over '%(title)s'", title=item.title),
+            _("Melding over '%(title)s'", title=one_line(item.title)),
             _("%(name)s meldt: %(reason)s", name=actor.name, reason=reason),
         )
     return report

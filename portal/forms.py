@@ -17,11 +17,28 @@ def max_length(n: int) -> Length:
     return Length(max=n, message=_l("Dit veld mag hoogstens %(max)d tekens bevatten."))
 
 
+def _row_field(form: FlaskForm, name: str):
+    """The field called name inside a form's repeating rows ('mvi-1-note'), with its row list."""
+    from wtforms import FormField
+
+    for rows in form:
+        for entry in getattr(rows, "entries", None) or ():
+            for sub in entry if isinstance(entry, FormField) else (entry,):
+                if sub.name == name:
+                    return rows, sub
+    return None, None
+
+
 def attach_error(form: FlaskForm, error: ServiceError) -> None:
     """Show a service's refusal next to the field it concerns (or above the form)."""
     field = getattr(form, error.field, None) if error.field else None
+    rows = None
+    if field is None and error.field:
+        rows, field = _row_field(form, error.field)
     if field is not None:
         field.errors = [*field.errors, error.message]
+        if rows is not None:  # the row list carries its rows' errors, as after validation
+            rows.errors = [entry.errors for entry in rows.entries]
     else:
         form.form_errors.append(error.message)
 

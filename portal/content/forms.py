@@ -16,11 +16,24 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
+from wtforms import TextAreaField as BaseTextAreaField
 from wtforms.validators import Optional
 
 from portal.forms import choices, max_length, required
+from portal.tenders.models import MAX_BIDS, MAX_CONTRACT_RESULTS, MAX_MVI_ROWS
+
+
+class TextAreaField(BaseTextAreaField):
+    """A textarea whose line breaks are LF, as stored, though browsers send CRLF.
+
+    So an unchanged text counts as many characters as it did and passes its max_length again."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")
+
 
 STATUS_CHOICES = [
     ("draft", _l("Concept")),
@@ -77,7 +90,57 @@ class ItemForm(FlaskForm):
     )
 
 
-class MviRow(Form):
+EMPTY_ROWS = 2  # empty rows under the stored ones on an edit form: room to add without JavaScript
+
+
+class RepeatingRows(FieldList):
+    """Rows of the same sub-form (MVI rows, bids): every filled row is shown, plus empty ones.
+
+    The form shows a fieldset per row headed "row_label n" and a button that adds one row
+    (add_label); a row the user empties is not saved. Beyond max_rows filled rows the service
+    refuses the save, so a row is never dropped unseen."""
+
+    def __init__(self, unbound_field, label=None, *, row_label, add_label, max_rows, **kwargs):
+        super().__init__(unbound_field, label, **kwargs)
+        self.row_label = row_label
+        self.add_label = add_label
+        self.max_rows = max_rows
+
+    def filled(self) -> int:
+        """How many rows hold anything (the empty ones are not saved)."""
+        return sum(
+            1
+            for entry in self.entries
+            if any(
+                not (
+                    value is None
+                    or value is False
+                    or (isinstance(value, str) and not value.strip())
+                )
+                for value in entry.data.values()
+            )
+        )
+
+    def show(self, rows: list | None, empty: int = EMPTY_ROWS) -> None:
+        """Show rows (the stored values) and `empty` empty rows after them."""
+        self.process(None, data=list(rows or []))
+        for _ in range(empty):
+            self.append_entry()
+
+
+class RowForm(Form):
+    """One row of repeating rows; its messages are Dutch like those of the form around it."""
+
+    class Meta:
+        def get_translations(self, form):
+            from flask import current_app
+            from flask_wtf.i18n import translations
+
+            # As FlaskForm does; None is WTForms' own (English) messages.
+            return translations if current_app.config.get("WTF_I18N_ENABLED", True) else None
+
+
+class MviRow(RowForm):
     theme = SelectField(_l("Thema"), coerce=str, validators=[Optional()])
     instrument = SelectField(_l("Instrument"), coerce=str, validators=[Optional()])
     ambition_level = SelectField(_l("Ambitieniveau"), coerce=str, validators=[Optional()])
@@ -86,7 +149,7 @@ class MviRow(Form):
     note = StringField(_l("Toelichting"), validators=[max_length(1000)])
 
 
-class BidRow(Form):
+class BidRow(RowForm):
     bidder = StringField(_l("Inschrijver"), validators=[max_length(100)])
     price_eur = IntegerField(_l("Prijs (EUR)"), validators=[Optional()])
     quality_score = IntegerField(_l("Kwaliteitsscore"), validators=[Optional()])
@@ -94,7 +157,7 @@ class BidRow(Form):
     winner = BooleanField(_l("Winnaar"))
 
 
-class ContractRow(Form):
+class ContractRow(RowForm):
     promised = StringField(_l("Toegezegd"), validators=[max_length(500)])
     realised = StringField(_l("Gerealiseerd"), validators=[max_length(500)])
 
@@ -125,18 +188,20 @@ class TenderForm(ItemForm):
             ]
         ),
     )
-    mvi = FieldList(
+    mvi = RepeatingRows(
         FormField(MviRow),
         label=_l("Hoe MVI is toegepast (per thema)"),
-        min_entries=3,
-        max_entries=12,
+        row_label=_l("MVI-rij"),
+        add_label=_l("Nog een MVI-rij toevoegen"),
+        max_rows=MAX_MVI_ROWS,
     )
     number_of_bids = IntegerField(_l("Aantal inschrijvingen"), validators=[Optional()])
-    bids = FieldList(
+    bids = RepeatingRows(
         FormField(BidRow),
         label=_l("Inschrijvingen (prijs en duurzaamheid)"),
-        min_entries=4,
-        max_entries=30,
+        row_label=_l("Inschrijving"),
+        add_label=_l("Nog een inschrijving toevoegen"),
+        max_rows=MAX_BIDS,
     )
     results = TextAreaField(
         _l("Resultaten"),
@@ -145,11 +210,12 @@ class TenderForm(ItemForm):
             "De duurzaamheidswinst van de winnaar ten opzichte van de andere inschrijvingen."
         ),
     )
-    contract_results = FieldList(
+    contract_results = RepeatingRows(
         FormField(ContractRow),
         label=_l("Contractfase: toegezegd en gerealiseerd"),
-        min_entries=2,
-        max_entries=20,
+        row_label=_l("Contractresultaat"),
+        add_label=_l("Nog een contractresultaat toevoegen"),
+        max_rows=MAX_CONTRACT_RESULTS,
     )
     contact_name = StringField(_l("Contactpersoon"), validators=[max_length(120)])
     contact_email = StringField(_l("E-mailadres contactpersoon"), validators=[max_length(254)])

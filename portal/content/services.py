@@ -399,17 +399,26 @@ def _published(item: Item, actor: Actor, was_published: bool = False) -> None:
 
 
 @authorized_by(can_edit_item)
-def update_item(item: Item, data: ItemData, *, actor: Actor) -> None:
-    """Save an edit and keep it as a revision; a new title brings a new slug, the old redirects."""
+def update_item(item: Item, data: ItemData, *, actor: Actor) -> bool:
+    """Save an edit and keep it as a revision; a new title brings a new slug, the old redirects.
+
+    Returns whether anything a reader sees changed: an unchanged save keeps no revision and
+    leaves updated_at as it was."""
     was_published = item.status == "published"
     old_title = item.title
+    before, updated_at = snapshot(item), item.updated_at
     to_invite = _apply_shared(item, data, actor)
     kinds()[item.kind].apply_fields(item, data.fields)
+    changed = snapshot(item) != before
     _follow_title(item, old_title)
-    _record_revision(item, actor)
+    if changed:
+        _record_revision(item, actor)
+    else:
+        item.updated_at = updated_at
     db.session.flush()
-    _invite_co_owners(item, to_invite, actor)
+    invited = _invite_co_owners(item, to_invite, actor)
     _published(item, actor, was_published)
+    return changed or invited
 
 
 @authorized_by(can_edit_item)

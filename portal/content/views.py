@@ -17,7 +17,14 @@ from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.common import utcnow, whole_number
 from portal.content import bp, services
-from portal.content.forms import FORMS, SHARED_FIELDS, AttachmentForm, LinkForm, ReportForm
+from portal.content.forms import (
+    FORMS,
+    SHARED_FIELDS,
+    AttachmentForm,
+    LinkForm,
+    RepeatingRows,
+    ReportForm,
+)
 from portal.content.kinds import KindSpec, by_url, kinds
 from portal.content.models import Attachment, Bookmark, Item, ItemLink, SlugRedirect, UsefulMark
 from portal.content.queries import published_items, visible_to
@@ -193,6 +200,19 @@ def show(spec: KindSpec, slug: str):
     )  # fmt: skip
 
 
+def _offered(model, chosen) -> list[tuple[str, str]]:
+    """The active terms to choose from, plus a retired one the field holds: a save keeps it."""
+    offered = [(t.slug, t.name) for t in _active(model)]
+    known = {slug for slug, _name in offered}
+    held = [s for s in (chosen if isinstance(chosen, list) else [chosen]) if s and s not in known]
+    if held:
+        retired = db.session.scalars(
+            select(model).where(model.slug.in_(held)).order_by(model.position)
+        )
+        offered += [(t.slug, _("%(name)s (vervallen)", name=t.name)) for t in retired]
+    return offered
+
+
 def _prepare(form, spec: KindSpec) -> None:
     member_orgs = [
         m.organisation for m in getattr(current_user, "memberships", []) if m.is_approved
@@ -200,10 +220,10 @@ def _prepare(form, spec: KindSpec) -> None:
     if permissions.can_moderate(current_user):
         member_orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     form.organisation.choices = choices([(o.slug, o.name) for o in member_orgs])
-    form.themes.choices = choices([(t.slug, t.name) for t in _active(Theme)])
+    form.themes.choices = choices(_offered(Theme, form.themes.data))
     all_orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     form.co_owners.choices = choices([(o.slug, o.name) for o in all_orgs])
-    form.product_groups.choices = choices([(g.slug, g.name) for g in _active(ProductGroup)])
+    form.product_groups.choices = choices(_offered(ProductGroup, form.product_groups.data))
     groups = db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.name)).all()
     form.group.choices = choices(
         [("", _("— geen —"))]
@@ -221,17 +241,14 @@ def _prepare(form, spec: KindSpec) -> None:
     }  # fmt: skip
     for name, model in options.items():
         if hasattr(form, name):
-            getattr(form, name).choices = choices(
-                empty + [(t.slug, t.name) for t in _active(model)]
-            )
+            field = getattr(form, name)
+            field.choices = choices(empty + _offered(model, field.data))
     if hasattr(form, "mvi"):
         for row in form.mvi:
-            row.theme.choices = choices(empty + [(t.slug, t.name) for t in _active(Theme)])
-            row.instrument.choices = choices(
-                empty + [(t.slug, t.name) for t in _active(Instrument)]
-            )
+            row.theme.choices = choices(empty + _offered(Theme, row.theme.data))
+            row.instrument.choices = choices(empty + _offered(Instrument, row.instrument.data))
             row.ambition_level.choices = choices(
-                empty + [(t.slug, t.name) for t in _active(AmbitionLevel)]
+                empty + _offered(AmbitionLevel, row.ambition_level.data)
             )
 
 
@@ -276,9 +293,8 @@ def _fill(form, item: Item) -> None:
         field = getattr(form, name, None)
         if field is None or name in SHARED_FIELDS:
             continue
-        if hasattr(field, "entries"):
-            for entry, row in zip(field.entries, value or [], strict=False):
-                entry.process(None, data=row)
+        if isinstance(field, RepeatingRows):
+            field.show(value)  # every stored row, then empty ones to add more
         elif name == "cpv_codes":
             field.data = " ".join(value)
         elif field.type == "DateField" and value:
@@ -294,6 +310,33 @@ def _fill(form, item: Item) -> None:
             field.data = value
 
 
+def _repeating(form) -> list[RepeatingRows]:
+    return [field for field in form if isinstance(field, RepeatingRows)]
+
+
+def _add_row(form) -> int | None:
+    """Answer a click on "Nog een ... toevoegen": one more empty row, nothing saved.
+
+    Returns the status to re-render the form with, or None when the click was not that button.
+    Works without JavaScript: the button is a submit button, and the form keeps what was typed."""
+    if request.method != "POST" or "add_row" not in request.form:
+        return None
+    rows = next((r for r in _repeating(form) if r.name == request.form["add_row"]), None)
+    if rows is None:
+        return 400
+    if rows.filled() >= rows.max_rows:
+        rows.errors = [
+            _(
+                "Bij '%(group)s' passen hoogstens %(n)d rijen; maak eerst een rij leeg die weg mag.",
+                n=rows.max_rows,
+                group=rows.label.text,
+            )
+        ]
+        return 400
+    rows.append_entry()
+    return 200
+
+
 @bp.route("/<kind:spec>/nieuw", methods=["GET", "POST"])
 @login_required
 def create(spec: KindSpec):
@@ -303,7 +346,15 @@ def create(spec: KindSpec):
     ) and not permissions.can_moderate(current_user):
         abort(403)
     form = FORMS[spec.key]()
+    if request.method == "GET":
+        for rows in _repeating(form):
+            rows.show([])
+    added = _add_row(form)
     _prepare(form, spec)
+    if added is not None:
+        return render_template(
+            "content/edit.html", spec=spec, form=form, item=None, shared=SHARED_FIELDS
+        ), added
 
     def save():
         organisation = by_slug(Organisation, form.organisation.data)
@@ -329,15 +380,24 @@ def edit(spec: KindSpec, slug: str):
     form = FORMS[spec.key]()
     if request.method == "GET":
         _fill(form, item)  # before _prepare: filling rebuilds the row sub-forms and their choices
+    added = _add_row(form)
     _prepare(form, spec)
     form.organisation.choices = choices([(item.organisation.slug, item.organisation.name)])
+    if added is not None:
+        return render_template(
+            "content/edit.html", spec=spec, form=form, item=item, shared=SHARED_FIELDS
+        ), added
     outcome = handle_form(
         form, lambda: services.update_item(item, _data_from(form), actor=current_user)
     )
     if outcome.done:
-        flash(
-            _("De wijzigingen zijn opgeslagen als versie %(n)d.", n=len(item.revisions)), "success"
-        )
+        if outcome.value:
+            flash(
+                _("De wijzigingen zijn opgeslagen als versie %(n)d.", n=len(item.revisions)),
+                "success",
+            )
+        else:
+            flash(_("U heeft niets gewijzigd; er is geen nieuwe versie opgeslagen."), "info")
         return redirect(url_for("content.show", spec=spec, slug=item.slug))
     return render_template(
         "content/edit.html", spec=spec, form=form, item=item, shared=SHARED_FIELDS

@@ -11,6 +11,10 @@ from portal.content.models import Item
 from portal.taxonomy.models import AwardMethod, Procedure
 
 TENDER_STATUSES = ("in-voorbereiding", "gepubliceerd", "gegund", "afgerond")
+# The most rows a tender takes per repeating group; more is refused, never cut off.
+MAX_MVI_ROWS = 12
+MAX_BIDS = 30
+MAX_CONTRACT_RESULTS = 20
 
 
 class Tender(Item):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -10,64 +11,107 @@ from portal.common import ServiceError, clean_url
 from portal.content.validation import choice, iso_date, markdown, term, text, whole_number
 from portal.taxonomy.models import AmbitionLevel, AwardMethod, Instrument, Procedure, Theme
 from portal.taxonomy.services import clean_cpv_codes
-from portal.tenders.models import TENDER_STATUSES, Tender
+from portal.tenders.models import (
+    MAX_BIDS,
+    MAX_CONTRACT_RESULTS,
+    MAX_MVI_ROWS,
+    TENDER_STATUSES,
+    Tender,
+)
 
 MAX_VALUE = 50_000_000_000  # EUR; larger is a typing error, not a tender
 
 
-def _mvi_rows(rows: Any) -> list[dict]:
+def _blank(value: Any) -> bool:
+    return value is None or value is False or (isinstance(value, str) and not value.strip())
+
+
+def _rows(rows: Any, group: str, row_label: str, plural: str, most: int, clean) -> list[dict]:
+    """Clean the filled rows of a repeating group; rows left or made empty are not kept.
+
+    A problem names the field in its row ('mvi-1-note'), or else the row ('MVI-rij 2: ...').
+    More than `most` filled rows is refused: a row is never dropped without the user knowing."""
+    if rows in (None, ""):
+        rows = []
+    if not isinstance(rows, list):
+        raise ServiceError(_("Geef %(rows)s als een lijst van rijen.", rows=plural), field=group)
     cleaned = []
-    for row in rows or []:
-        if not isinstance(row, dict) or not any(
-            row.get(k) for k in ("theme", "instrument", "note")
-        ):
+    for index, row in enumerate(rows):
+        if isinstance(row, dict) and all(_blank(value) for value in row.values()):
             continue
-        theme = term(row, "theme", Theme, _("thema"))
-        instrument = term(row, "instrument", Instrument, _("instrument"))
-        level = term(row, "ambition_level", AmbitionLevel, _("ambitieniveau"))
-        cleaned.append(
-            {
-                "theme": theme.slug if theme else None,
-                "instrument": instrument.slug if instrument else None,
-                "ambition_level": level.slug if level else None,
-                "weight_percent": whole_number(row, "weight_percent", _("het gewicht"), high=100),
-                "fictive_discount_eur": whole_number(
-                    row, "fictive_discount_eur", _("de fictieve korting"), high=MAX_VALUE
-                ),
-                "note": text(row, "note", _("de toelichting"), 1000),
-            }
+        try:
+            if not isinstance(row, dict):
+                raise ServiceError(_("Deze rij heeft geen geldige vorm."))
+            cleaned.append(clean(row))
+        except ServiceError as error:
+            if error.field:  # the form shows it at the field, in its row ('mvi-1-note')
+                raise ServiceError(
+                    error.message, field=f"{group}-{index}-{error.field}", status=error.status
+                ) from error
+            raise ServiceError(
+                _("%(row)s %(n)d: %(message)s", row=row_label, n=index + 1, message=error.message),
+                field=group,
+                status=error.status,
+            ) from error
+    if len(cleaned) > most:
+        raise ServiceError(
+            _(
+                "Vul hoogstens %(n)d %(rows)s in; nu zijn het er %(count)d. Maak de rijen leeg die weg mogen.",
+                n=most,
+                rows=plural,
+                count=len(cleaned),
+            ),
+            field=group,
         )
-    return cleaned[:12]
+    return cleaned
 
 
-def _bids(rows: Any) -> list[dict]:
-    cleaned = []
-    for row in rows or []:
-        if not isinstance(row, dict) or not row.get("bidder"):
-            continue
-        cleaned.append(
-            {
-                "bidder": text(row, "bidder", _("de inschrijver"), 100),
-                "price_eur": whole_number(row, "price_eur", _("de prijs"), high=MAX_VALUE),
-                "quality_score": whole_number(
-                    row, "quality_score", _("de kwaliteitsscore"), high=10000
-                ),
-                "mki_eur": whole_number(row, "mki_eur", _("de MKI-waarde"), high=MAX_VALUE),
-                "winner": bool(row.get("winner")),
-            }
+def _line(row: dict, name: str, label: str, limit: int, required: bool = False) -> str:
+    """A row's one-line text; line breaks become spaces, as a text input cannot show them."""
+    value = row.get(name)
+    if isinstance(value, str):
+        value = re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", value)
+    return text({name: value}, name, label, limit, required=required)
+
+
+def _mvi_row(row: dict) -> dict:
+    if not any(row.get(k) for k in ("theme", "instrument", "note")):
+        raise ServiceError(
+            _("Kies een thema of een instrument, of vul een toelichting in."), field="theme"
         )
-    return cleaned[:30]
+    theme = term(row, "theme", Theme, _("thema"))
+    instrument = term(row, "instrument", Instrument, _("instrument"))
+    level = term(row, "ambition_level", AmbitionLevel, _("ambitieniveau"))
+    return {
+        "theme": theme.slug if theme else None,
+        "instrument": instrument.slug if instrument else None,
+        "ambition_level": level.slug if level else None,
+        "weight_percent": whole_number(row, "weight_percent", _("het gewicht"), high=100),
+        "fictive_discount_eur": whole_number(
+            row, "fictive_discount_eur", _("de fictieve korting"), high=MAX_VALUE
+        ),
+        "note": _line(row, "note", _("de toelichting"), 1000),
+    }
 
 
-def _contract_results(rows: Any) -> list[dict]:
-    return [
-        {
-            "promised": text(row, "promised", _("de toezegging"), 500),
-            "realised": text(row, "realised", _("het resultaat"), 500),
-        }
-        for row in rows or []
-        if isinstance(row, dict) and (row.get("promised") or row.get("realised"))
-    ][:20]
+def _bid(row: dict) -> dict:
+    return {
+        "bidder": _line(row, "bidder", _("de inschrijver"), 100, required=True),
+        "price_eur": whole_number(row, "price_eur", _("de prijs"), high=MAX_VALUE),
+        "quality_score": whole_number(row, "quality_score", _("de kwaliteitsscore"), high=10000),
+        "mki_eur": whole_number(row, "mki_eur", _("de MKI-waarde"), high=MAX_VALUE),
+        "winner": bool(row.get("winner")),
+    }
+
+
+def _contract_result(row: dict) -> dict:
+    promised = _line(row, "promised", _("de toezegging"), 500)
+    realised = _line(row, "realised", _("het resultaat"), 500)
+    if not promised and not realised:
+        raise ServiceError(
+            _("Vul in wat er is toegezegd of wat er is gerealiseerd."), field="promised"
+        )
+    return {"promised": promised, "realised": realised}
 
 
 def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
@@ -97,7 +141,7 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
     item.tender_status = choice(
         fields, "tender_status", _("de status van de aanbesteding"), TENDER_STATUSES, "afgerond"
     )
-    item.mvi = _mvi_rows(fields.get("mvi"))
+    item.mvi = _rows(fields.get("mvi"), "mvi", _("MVI-rij"), _("MVI-rijen"), MAX_MVI_ROWS, _mvi_row)
     item.ambition_levels = " ".join(
         sorted({row["ambition_level"] for row in item.mvi if row["ambition_level"]})
     )
@@ -107,8 +151,13 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
     item.number_of_bids = whole_number(
         fields, "number_of_bids", _("het aantal inschrijvingen"), high=1000
     )
-    item.bids = _bids(fields.get("bids"))
+    item.bids = _rows(
+        fields.get("bids"), "bids", _("Inschrijving"), _("inschrijvingen"), MAX_BIDS, _bid
+    )
     item.results_md, item.results_html = markdown(fields, "results", _("de resultaten"))
-    item.contract_results = _contract_results(fields.get("contract_results"))
+    item.contract_results = _rows(
+        fields.get("contract_results"), "contract_results", _("Contractresultaat"),
+        _("contractresultaten"), MAX_CONTRACT_RESULTS, _contract_result,
+    )  # fmt: skip
     item.contact_name = text(fields, "contact_name", _("de contactpersoon"), 120)
     item.contact_email = text(fields, "contact_email", _("het e-mailadres"), 254).lower()

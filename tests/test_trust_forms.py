@@ -447,3 +447,25 @@ def test_a_line_break_in_a_one_line_row_field_is_kept_as_a_space(world):
     item = make_item("tender", world.utrecht, fields={"mvi": rows, "bids": [{"bidder": "A\nB"}]})
     assert item.mvi[0]["note"] == "Emissieloos materieel op de bouwplaats"
     assert item.bids[0]["bidder"] == "A B"
+
+
+def test_an_editor_outside_the_items_group_keeps_the_group_on_an_unchanged_save(
+    client, world, as_user
+):
+    item = make_item("tender", world.utrecht, title="Alleen voor de kleine gemeenten",
+                     visibility="group", group=world.closed_group.slug)  # fmt: skip
+    as_user(world.utrecht_editor)  # edits for the owner, not a member of the group
+    url = f"/aanbestedingen/{item.slug}/bewerken"
+    page = client.get(url)
+    assert page.status_code == 200
+    response = client.post(url, data=submitted(page.get_data(as_text=True)))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).group_id == world.closed_group.id
+    # Moving it to another group the editor is not in stays refused.
+    other = client.post(
+        url, data=submitted(page.get_data(as_text=True), group=world.open_group.slug)
+    )
+    assert other.status_code in (400, 403)
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).group_id == world.closed_group.id

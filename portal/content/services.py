@@ -258,7 +258,8 @@ def _apply_shared(item: Item, data: ItemData, actor: Actor) -> list[Organisation
         group = by_slug(WorkingGroup, data.group)
         if group is None:
             raise ServiceError(_("Kies de werkgroep die het item mag zien."), field="group")
-        if not (is_group_member(actor, group) or can_moderate(actor)):
+        kept = item.group_id == group.id  # an editor outside the group may leave it as it is
+        if not (kept or is_group_member(actor, group) or can_moderate(actor)):
             raise ServiceError(
                 _("U kunt alleen delen met een werkgroep waar u lid van bent."),
                 field="group",

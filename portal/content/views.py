@@ -213,7 +213,9 @@ def _offered(model, chosen) -> list[tuple[str, str]]:
     return offered
 
 
-def _prepare(form, spec: KindSpec) -> None:
+def _prepare(form, spec: KindSpec, held_group: WorkingGroup | None = None) -> None:
+    """Fill the form's choices; held_group (the item's own) stays offered to an editor outside
+    it, so saving the form never drops it."""
     member_orgs = [
         m.organisation for m in getattr(current_user, "memberships", []) if m.is_approved
     ]
@@ -232,6 +234,7 @@ def _prepare(form, spec: KindSpec) -> None:
             for g in groups
             if permissions.is_group_member(current_user, g)
             or permissions.can_moderate(current_user)
+            or (held_group is not None and g.id == held_group.id)
         ]
     )
     empty = [("", _("— kies —"))]
@@ -381,7 +384,7 @@ def edit(spec: KindSpec, slug: str):
     if request.method == "GET":
         _fill(form, item)  # before _prepare: filling rebuilds the row sub-forms and their choices
     added = _add_row(form)
-    _prepare(form, spec)
+    _prepare(form, spec, held_group=item.group)
     form.organisation.choices = choices([(item.organisation.slug, item.organisation.name)])
     if added is not None:
         return render_template(

@@ -73,3 +73,16 @@ def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+@event.listens_for(Engine, "savepoint")
+def _sqlite_begin_before_savepoint(connection, name) -> None:
+    """pysqlite opens a transaction only before INSERT/UPDATE/DELETE, not before SAVEPOINT; a
+    SAVEPOINT outside a transaction starts one that its RELEASE then commits, so a later rollback
+    would undo nothing. Open the real transaction first."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if (
+        dbapi_connection.__class__.__module__.startswith("sqlite3")
+        and not dbapi_connection.in_transaction
+    ):
+        dbapi_connection.execute("BEGIN")

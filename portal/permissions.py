@@ -273,7 +273,10 @@ def can_view_item(user: Actor, item: Item) -> bool:
         return True
     if item.visibility == "members":
         return is_approved_member(user)
-    return item.group is not None and (is_group_member(user, item.group) or can_moderate(user))
+    if can_moderate(user):
+        return True
+    # As in `visible_to`: a verified account with an approved membership of the group.
+    return item.group is not None and is_verified_member(user) and is_group_member(user, item.group)
 
 
 def can_list_item(user: Actor, item: Item) -> bool:

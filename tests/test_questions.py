@@ -258,3 +258,34 @@ def test_a_vote_racing_another_click_is_refused_not_counted_twice(world, monkeyp
     db.session.refresh(answer)
     assert answer.useful_count == 1
     assert db.session.scalar(select(func.count()).select_from(AnswerVote)) == 1
+
+
+def test_too_many_links_addressees_or_mentions_are_refused_not_cut_off(client, world, as_user):
+    from portal.organisations.models import Organisation
+
+    items = [make_item("tender", world.utrecht, title=f"Voorbeeld {n}") for n in range(6)]
+    asked = qa.ask_question(qa.QuestionData(title="Social return onder de drempel?", body="Hoe?"),
+                            actor=world.heumen_admin)  # fmt: skip
+    db.session.commit()
+    as_user(world.utrecht_member)
+    response = client.post(
+        f"/vragen/{asked.slug}/antwoorden",
+        data={"body": "Zie deze", "linked_items": ", ".join(i.slug for i in items)},
+    )
+    assert response.status_code == 400
+    assert "Koppel hoogstens 5 kennisitems." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Answer.id))) == 0  # nothing half-written
+    mentions = " ".join(f"@lid{n}@voorbeeld.nl" for n in range(11))
+    response = ask(client, title="Wie weet dit?", body=f"Vraag aan {mentions}")
+    assert response.status_code == 400
+    assert "Noem hoogstens 10 leden met @." in response.get_data(as_text=True)
+    assert question("Wie weet dit") is None
+    organisations = db.session.scalars(select(Organisation.slug)).all()
+    many = [f"org-{n}" for n in range(11)]
+    try:
+        qa.apply_fields(asked, {"addressed_to": many})
+    except Exception as error:  # the service's own refusal, before any lookup
+        assert "hoogstens 10 organisaties" in str(error)
+    else:
+        raise AssertionError("eleven addressees were accepted")
+    assert len(organisations) >= 2

@@ -391,3 +391,29 @@ def test_declining_leaves_the_item_alone_and_removal_needs_no_consent(client, wo
     )
     db.session.commit()
     assert db.session.get(CoOwnerInvitation, (imported.id, world.heumen.id)) is None
+
+
+def test_group_items_need_a_verified_account_in_python_as_in_sql(world):
+    """One rule: the detail page (can_view_item) and every list (visible_to) agree."""
+    from sqlalchemy import select
+
+    from portal.content.models import Item
+    from portal.content.queries import visible_to
+    from portal.groups.models import GroupMembership
+    from portal.permissions import can_view_item
+    from tests.factories import make_user
+
+    item = make_item("tender", world.utrecht, title="Alleen voor de groep",
+                     visibility="group", group=world.closed_group.slug)  # fmt: skip
+    unverified = make_user(verified=False)
+    verified = make_user()
+    for user in (unverified, verified):
+        db.session.add(GroupMembership(user_id=user.id, group_id=world.closed_group.id,
+                                       status="approved"))  # fmt: skip
+    db.session.commit()
+
+    def listed(user) -> bool:
+        return item.id in db.session.scalars(select(Item.id).where(*visible_to(user))).all()
+
+    assert can_view_item(verified, item) and listed(verified)
+    assert not can_view_item(unverified, item) and not listed(unverified)

@@ -48,6 +48,8 @@ MENTION_RE = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 NEW_ACCOUNT_DAYS = 7
 NEW_ACCOUNT_POSTS_PER_DAY = 5
 MAX_LINKED_ITEMS = 5
+MAX_ADDRESSED = 10
+MAX_MENTIONS = 10
 
 
 def apply_fields(item: Question, fields: dict[str, Any]) -> None:
@@ -58,7 +60,12 @@ def apply_fields(item: Question, fields: dict[str, Any]) -> None:
         if region and item.region is None:
             raise ServiceError(_("Onbekende regio."), field="region")
     if "addressed_to" in fields:
-        slugs = [s for s in (fields.get("addressed_to") or []) if s][:10]
+        slugs = list(dict.fromkeys(s for s in (fields.get("addressed_to") or []) if s))
+        if len(slugs) > MAX_ADDRESSED:
+            raise ServiceError(
+                _("Richt een vraag aan hoogstens %(n)d organisaties.", n=MAX_ADDRESSED),
+                field="addressed_to",
+            )
         organisations = [by_slug(Organisation, s) for s in slugs]
         if any(o is None for o in organisations):
             raise ServiceError(_("Onbekende organisatie bij 'gericht aan'."), field="addressed_to")
@@ -108,7 +115,12 @@ def _mentioned_users(text: str, item: Item) -> list[User]:
     whether an address has an account.
     """
     found: list[User] = []
-    for address in list(dict.fromkeys(m.lower() for m in MENTION_RE.findall(text or "")))[:10]:
+    addresses = list(dict.fromkeys(m.lower() for m in MENTION_RE.findall(text or "")))
+    if len(addresses) > MAX_MENTIONS:
+        raise ServiceError(
+            _("Noem hoogstens %(n)d leden met @.", n=MAX_MENTIONS), field="body", status=400
+        )
+    for address in addresses:
         user = db.session.scalar(select(User).where(func.lower(User.email) == address))
         if user is not None and is_approved_member(user) and can_view_item(user, item):
             found.append(user)
@@ -171,7 +183,12 @@ def ask_question(data: QuestionData, *, actor: Actor) -> Question:
 
 def _linked_items(slugs: list[str], actor: Actor) -> list[Item]:
     items = []
-    for slug in [s for s in slugs if s][:MAX_LINKED_ITEMS]:
+    slugs = list(dict.fromkeys(s.strip() for s in slugs if s and s.strip()))
+    if len(slugs) > MAX_LINKED_ITEMS:
+        raise ServiceError(
+            _("Koppel hoogstens %(n)d kennisitems.", n=MAX_LINKED_ITEMS), field="linked_items"
+        )
+    for slug in slugs:
         item = db.session.scalar(select(Item).where(Item.slug == slug.strip()))
         if item is None or item.kind == "question" or not can_view_item(actor, item):
             raise ServiceError(

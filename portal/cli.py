@@ -227,6 +227,8 @@ def import_command(path, create_organisations: bool) -> None:
     for number, reason in report.errors:
         click.echo(f"regel {number}: {reason}", err=True)
     click.echo(f"Import klaar: {report.summary()}.")
+    if report.errors:
+        raise SystemExit(1)  # the good lines are kept; a script still learns that some failed
 
 
 @content_cli.command("export")

@@ -87,3 +87,4 @@ def test_cli_import_reports_and_summarises(app, world, tmp_path):
     result = app.test_cli_runner().invoke(args=["content", "import", str(path)])
     assert "regel 2: geen geldige JSON" in result.output
     assert "1 aangemaakt" in result.output
+    assert result.exit_code == 1  # some lines failed: a script must learn it

@@ -36,3 +36,36 @@ def test_migrations_downgrade_to_base_and_back(app):
     assert tables == set()
     upgrade()
     assert _diff() == []
+
+
+def test_items_hidden_by_the_old_archiving_become_hidden(app, world):
+    from sqlalchemy import select, update
+
+    from portal.content.models import Item
+    from portal.moderation.models import ModerationLog
+    from tests.factories import make_item
+
+    hidden = make_item("tender", world.utrecht, title="Door een moderator gearchiveerd")
+    archived = make_item("tender", world.utrecht, title="Door de auteur gearchiveerd")
+    restored = make_item(
+        "tender", world.utrecht, title="Verborgen en teruggezet, later gearchiveerd"
+    )
+    db.session.execute(
+        update(Item)
+        .where(Item.id.in_([hidden.id, archived.id, restored.id]))
+        .values(status="archived")
+    )
+    for item, action in ((hidden, "hide"), (restored, "hide"), (restored, "restore")):
+        db.session.add(ModerationLog(moderator_name="Mo", action=action, item_id=item.id,
+                                     subject=item.title, note="Persoonsgegevens"))  # fmt: skip
+    db.session.commit()
+    downgrade(revision="0012")
+    upgrade()
+    db.session.expire_all()
+    rows = {
+        i.id: (i.status, i.hidden_at is not None, i.hidden_reason)
+        for i in db.session.scalars(select(Item))
+    }
+    assert rows[hidden.id] == ("published", True, "Persoonsgegevens")
+    assert rows[archived.id] == ("archived", False, "")
+    assert rows[restored.id] == ("archived", False, "")

@@ -469,3 +469,15 @@ def test_an_editor_outside_the_items_group_keeps_the_group_on_an_unchanged_save(
     assert other.status_code in (400, 403)
     db.session.expire_all()
     assert db.session.get(Item, item.id).group_id == world.closed_group.id
+
+
+def test_setting_the_same_status_twice_keeps_no_revision(world):
+    from portal.content import services
+    from portal.permissions import SYSTEM
+
+    item = make_item("tender", world.utrecht, title="Al gepubliceerd")
+    before = db.session.scalar(select(func.count(Revision.id)).where(Revision.item_id == item.id))
+    services.set_status(item, "published", actor=SYSTEM)  # e.g. a second click on "Publiceren"
+    db.session.commit()
+    after = db.session.scalar(select(func.count(Revision.id)).where(Revision.item_id == item.id))
+    assert after == before

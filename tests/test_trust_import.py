@@ -154,7 +154,8 @@ def test_import_into_a_database_without_seed_reports_per_line(app, tmp_path, cre
     path.write_text(json.dumps(line) + "\n" + json.dumps({**line, "kind": ["x"]}) + "\n")
     args = ["content", "import", str(path), *(["--create-organisations"] if create else [])]
     result = app.test_cli_runner().invoke(args=args)
-    assert result.exception is None, result.output
+    # No traceback: a clean exit 1, because lines failed.
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
     expected = "organisatietype 'overig' ontbreekt" if create else "onbekende organisatie"
     assert "regel 1: " in result.output and expected in result.output
     assert "regel 2: onbekende soort" in result.output

@@ -255,6 +255,12 @@ def test_duplicate_banner_names_only_a_question_the_viewer_may_see(client, world
         sign_in(client, as_user, world, who)
         page = client.get(f"/vragen/{public.slug}").get_data(as_text=True)
         assert "Geheime groepsvraag over schoonmaak" in page and f"/vragen/{secret.slug}" in page
+    # Its version history names the other question only to who may see it, too.
+    sign_in(client, as_user, world, "utrecht_member")
+    history = client.get(f"/vragen/{public.slug}/versies")
+    assert history.status_code == 200 and secret.slug not in history.get_data(as_text=True)
+    sign_in(client, as_user, world, "heumen_admin")
+    assert secret.slug in client.get(f"/vragen/{public.slug}/versies").get_data(as_text=True)
 
 
 # --- 11. a closed group's feed does not disclose its members ---------------------------------

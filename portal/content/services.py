@@ -428,8 +428,9 @@ def set_status(item: Item, status: str, *, actor: Actor) -> None:
     if status not in STATUSES:
         raise ServiceError(_("Kies een geldige status."), field="status")
     was_published = item.status == "published"
-    if status != item.status:
-        _refuse_publishing_hidden(item, status)
+    if status == item.status:
+        return  # a second click: nothing changes, no revision
+    _refuse_publishing_hidden(item, status)
     item.status = status
     if status == "published" and item.published_at is None:
         item.published_at = utcnow()

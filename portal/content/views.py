@@ -419,6 +419,23 @@ def _lines(snapshot: dict) -> list[str]:
     return lines
 
 
+# Snapshot fields that name another item by its slug.
+REFERENCE_FIELDS = ("duplicate_of",)
+
+
+def _visible_references(snapshot: dict) -> dict:
+    """The snapshot with every other item it names left out when the viewer may not see it (a
+    revision must not disclose a group-only or hidden item's address)."""
+    fields = dict(snapshot.get("fields") or {})
+    for name in REFERENCE_FIELDS:
+        slug = fields.get(name)
+        if slug:
+            target = db.session.scalar(select(Item).where(Item.slug == slug))
+            if target is None or not permissions.can_list_item(current_user, target):
+                fields[name] = _("(een item dat u niet kunt zien)")
+    return {**snapshot, "fields": fields} if "fields" in snapshot else snapshot
+
+
 @bp.route("/<kind:spec>/<slug>/versies")
 def revisions(spec: KindSpec, slug: str):
     item = _load(spec, slug)
@@ -429,7 +446,7 @@ def revisions(spec: KindSpec, slug: str):
     diffs = []
     previous: list[str] = []
     for revision in item.revisions:
-        current = _lines(revision.snapshot)
+        current = _lines(_visible_references(revision.snapshot))
         changes = [
             line for line in difflib.unified_diff(previous, current, lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))

@@ -32,7 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     from portal import cli, errors, security, templating
+    from portal.outbox import delivery
 
+    delivery.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)

@@ -7,7 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from portal.backup.commands import backup_cli, files_cli
-from portal.common import ServiceError
+from portal.common import CommandError, ServiceError
 from portal.extensions import db
 from portal.permissions import SYSTEM
 
@@ -32,9 +32,7 @@ def reindex_command() -> None:
         with click.progressbar(length=total, label="Indexeren") as bar:
             indexed = reindex(progress=bar.update)
     except RebuildRunningError as error:
-        raise click.ClickException(
-            "De zoekindex wordt al herbouwd door een ander proces."
-        ) from error
+        raise CommandError("De zoekindex wordt al herbouwd door een ander proces.") from error
     seconds = time.perf_counter() - started
     click.echo(
         f"Zoekindex herbouwd: {indexed} items in {seconds:.1f} s ({indexed / max(seconds, 0.001):.0f} items/s)."
@@ -51,7 +49,7 @@ def check_command(fix: bool) -> None:
         report = services.check()
     except services.IndexUnavailableError as error:
         if not fix:
-            raise click.ClickException(
+            raise CommandError(
                 f"Zoekindex ontbreekt of is onleesbaar ({error}); voer `flask search reindex` of "
                 "`flask search check --fix` uit."
             ) from error
@@ -73,7 +71,7 @@ def check_command(fix: bool) -> None:
     services.fix(report)
     after = services.check()
     if not after.ok:
-        raise click.ClickException("Herstel onvolledig; voer `flask search reindex` uit.")
+        raise CommandError("Herstel onvolledig; voer `flask search reindex` uit.")
     click.echo("Hersteld.")
 
 
@@ -82,9 +80,11 @@ def alerts_command() -> None:
     """Mail members the new matches of their saved searches (safe to run twice)."""
     import time
 
+    from portal.outbox.delivery import deliver_due
     from portal.search.saved import send_alerts
 
     started = time.perf_counter()
+    deliver_due()  # mails an earlier run could not hand over get their next try first
     first = _last_outbox_id()
     mails, searches = send_alerts()
     db.session.commit()  # the mails are delivered right after this commit
@@ -107,8 +107,10 @@ def digest_command(period: str) -> None:
     import time
 
     from portal.notifications.digest import send_digests
+    from portal.outbox.delivery import deliver_due
 
     started = time.perf_counter()
+    deliver_due()  # mails an earlier run could not hand over get their next try first
     first = _last_outbox_id()
     mails, notices = send_digests(period)
     db.session.commit()  # the mails are delivered right after this commit
@@ -127,21 +129,22 @@ def _last_outbox_id() -> int:
 
 
 def _fail_on_undelivered_mail(after_id: int) -> None:
-    """Exit non-zero when mails this command made were not accepted by the mail server."""
-    from sqlalchemy import func, select
+    """Exit non-zero when mails this command made, or earlier ones, wait for the mail server."""
+    from sqlalchemy import func, or_, select
 
     from portal.outbox.models import OutboxMessage
 
     db.session.rollback()
+    # This run's mails, and earlier ones the server refused: a second run must not hide them.
     waiting = db.session.scalar(
         select(func.count(OutboxMessage.id)).where(
-            OutboxMessage.id > after_id,
             OutboxMessage.topic == "mail",
             OutboxMessage.delivered_at.is_(None),
+            or_(OutboxMessage.id > after_id, OutboxMessage.last_error != ""),
         )
     )
     if waiting:
-        raise click.ClickException(
+        raise CommandError(
             f"{waiting} mail(s) niet door de mailserver aangenomen; ze blijven in de wachtrij en "
             "worden opnieuw geprobeerd (`flask outbox work`, of de achtergrondbezorging)."
         )
@@ -199,7 +202,7 @@ def outbox_status_command() -> None:
         return
     for topic, count, oldest, attempts in rows:
         click.echo(
-            f"{topic}: {count} wachtend, oudste van {oldest:%Y-%m-%d %H:%M}, tot {attempts} pogingen"
+            f"{topic}: {count} wachtend, oudste van {oldest:%Y-%m-%d %H:%M}, hoogstens {attempts} poging(en)"
         )
     last = db.session.scalar(
         select(OutboxMessage.last_error)
@@ -294,7 +297,7 @@ def set_role_command(email: str, site_admin: bool, moderator: bool, expert: bool
 
     user = services.find_user_by_email(email)
     if user is None:
-        raise click.ClickException(f"Geen account met e-mailadres {email}.")
+        raise CommandError(f"Geen account met e-mailadres {email}.")
     services.set_site_roles(
         user, is_moderator=moderator, is_site_admin=site_admin, is_expert=expert, actor=SYSTEM
     )
@@ -315,7 +318,7 @@ def create_user_command(email: str, name: str, password: str) -> None:
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
-        raise click.ClickException(error.message) from error
+        raise CommandError(error.message) from error
     click.echo(f"Account {email} aangemaakt.")
 
 

@@ -7,6 +7,8 @@ import unicodedata
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import click
+
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -128,3 +130,11 @@ def ensure_another_admin(membership, memberships, message: str) -> None:
     others = [m for m in memberships if m is not membership and m.is_approved and m.role == "admin"]
     if membership.is_approved and membership.role == "admin" and not others:
         raise ServiceError(message, status=409)
+
+
+class CommandError(click.ClickException):
+    """A refused CLI command: its Dutch message on stderr and exit 1, without click's English
+    "Error:" in front."""
+
+    def show(self, file=None) -> None:
+        click.echo(f"Fout: {self.format_message()}", err=True)

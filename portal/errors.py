@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import contextlib
+import logging
+
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from portal.common import ServiceError
-from portal.extensions import db
+from portal.extensions import db, login_manager
+
+log = logging.getLogger(__name__)
 
 
 def _messages() -> dict[int, tuple[str, str]]:
@@ -20,6 +26,7 @@ def _messages() -> dict[int, tuple[str, str]]:
         410: (_("Link verlopen"), _("Deze link werkt niet meer.")),
         413: (_("Bestand te groot"), _("Het verzonden bestand of formulier is te groot.")),
         429: (_("Te veel verzoeken"), _("U heeft te veel verzoeken achter elkaar gedaan. Wacht even en probeer het dan opnieuw.")),
+        503: (_("Even niet beschikbaar"), _("Het portaal kan de database nu niet bereiken of is erg druk. Probeer het over een minuut opnieuw; er is niets van u verloren gegaan.")),
         500: (_("Er ging iets mis"), _("Er ging aan onze kant iets mis. Probeer het later opnieuw; de beheerders zijn op de hoogte.")),
     }  # fmt: skip
 
@@ -51,9 +58,42 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         return render_error(error.code or 500)
 
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        # Locked (SQLite busy past its timeout), unreachable or restarting: temporary, so 503.
+        # SQLite reports schema faults ("no such column") as OperationalError too: those are bugs.
+        if not _temporary(error):
+            log.exception("Databasefout", exc_info=error)
+            return _render_without_database(500)
+        log.warning("Database niet beschikbaar: %s", error)
+        response = _render_without_database(503)
+        response[0].headers["Retry-After"] = "60"
+        return response
+
     @app.errorhandler(500)
     def server_error(error: Exception):
-        # A failed flush leaves the session unusable, and the page itself reads from the
-        # database (the header's unread count): roll back first, or the error page fails too.
+        return _render_without_database(500)
+
+
+def _temporary(error: OperationalError) -> bool:
+    text = str(error.orig).lower()
+    if type(error.orig).__module__.startswith("sqlite3"):
+        return any(word in text for word in ("locked", "busy", "unable to open", "disk i/o"))
+    return True  # psycopg: connection refused, lost, server shutting down
+
+
+def _render_without_database(status: int):
+    """The error page, also when the database cannot be read: a failed flush leaves the session
+    unusable and the page itself reads from the database (the signed-in member, the header's
+    unread count), so roll back first, and if the page still fails, show it as to a visitor
+    (in the visitor's language, which lives in the session cookie)."""
+    try:
         db.session.rollback()
-        return render_error(500)
+        page, code = render_error(status)
+    except Exception:
+        log.exception("Foutpagina zonder database")
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        g._login_user = login_manager.anonymous_user()
+        page, code = render_error(status)
+    return make_response(page), code

@@ -277,8 +277,10 @@ def test_digest_with_a_refusing_mail_server_fails_loudly_and_loses_nothing(app, 
     assert mail.attempts == 1 and mail.last_error
     notice = db.session.scalar(select(Notification))
     assert notice.mailed_at is None  # not marked mailed: the server did not take it
-    # A second run (e.g. the next day) does not queue the same notice twice.
-    assert app.test_cli_runner().invoke(args=["notify", "digest"]).exit_code == 0
+    # A second run (e.g. the next day) does not queue the same notice twice, and still fails
+    # loudly while the earlier mail waits.
+    again = app.test_cli_runner().invoke(args=["notify", "digest"])
+    assert again.exit_code == 1 and "niet door de mailserver aangenomen" in again.output
     assert len(pending("mail")) == 1
     # The server is back: the worker delivers the waiting mail, and only then is it mailed.
     accepting = smtp("accept")
@@ -386,3 +388,46 @@ def test_unreachable_port_is_a_failure_not_a_crash(app, world, smtp):
     db.session.commit()
     (mail,) = pending("mail")
     assert mail.attempts == 1 and "refused" in mail.last_error.lower()
+
+
+def test_a_new_process_sweeps_what_a_dead_one_left_without_waiting_for_a_change(
+    app, client, world, mailbox, monkeypatch
+):
+    from portal.mail import send_mail
+
+    with died_after_commit(monkeypatch):
+        send_mail("iemand@example.nl", "Bleef liggen", "Tekst")
+        db.session.commit()
+    assert len(pending("mail")) == 1
+    app.config["OUTBOX_DELIVERY"] = "thread"
+    monkeypatch.setattr(delivery, "_THREAD", {})  # as in a freshly started process
+    try:
+        assert client.get("/").status_code == 200  # any first request, no change at all
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and pending("mail"):
+            time.sleep(0.05)
+    finally:
+        app.config["OUTBOX_DELIVERY"] = "inline"
+    assert pending("mail") == [] and len(mailbox.messages()) == 1
+
+
+# Whoosh leaves the files of a segment it failed to read open; they are closed when collected.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_damage_that_keeps_size_and_time_is_noticed_when_read_and_rebuilt(
+    app, client, world, whoosh
+):
+    make_item("tender", world.utrecht, title="Groen beheer van bermen")
+    live = Path(app.config["SEARCH_INDEX_DIR"]) / "live"
+    segment = max((p for p in live.resolve().iterdir() if p.suffix == ".seg"),
+                  key=lambda p: p.stat().st_size)  # fmt: skip
+    stat = segment.stat()
+    segment.write_bytes(os.urandom(stat.st_size))
+    os.utime(segment, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the manifest cannot see it
+    assert client.get("/api/search?q=bermen").get_json()["unavailable"] is True
+    assert not search.engine().available()  # remembered as damaged, so housekeeping rebuilds
+    search.rebuild_when_missing()
+    assert titles(client, "bermen") == ["Groen beheer van bermen"]
+    assert search.engine().available()
+    import gc
+
+    gc.collect()  # the failed reads' files, closed here under this test's warning filter

@@ -467,3 +467,48 @@ def test_a_create_still_fails_loudly_on_a_constraint_other_than_the_slug(world):
     with pytest.raises(IntegrityError):
         content.create_item(world.utrecht, kinds()["lesson"], data, actor=SYSTEM)
     db.session.rollback()
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("nl", "Even niet beschikbaar"),
+                                                ("en", "Temporarily unavailable")])  # fmt: skip
+def test_an_unreachable_database_gives_a_503_page_in_the_members_language(
+    app, client, world, monkeypatch, lang, expected
+):
+    """Even when loading the signed-in member fails (SQLite locked past its timeout, PostgreSQL
+    restarting), the styled page answers, in the language chosen, never Werkzeug's English page."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from portal.extensions import login_manager
+
+    login(client, world.heumen_admin.email)
+    with client.session_transaction() as session:
+        session["lang"] = lang
+
+    def locked(user_id):
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(login_manager, "_user_callback", locked)
+    response = client.get("/vragen/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert expected in page and f'lang="{lang}"' in page
+    assert "Internal Server Error" not in page
+
+
+def test_a_schema_fault_is_a_500_not_a_temporary_503(app, client, world, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from portal.extensions import login_manager
+
+    login(client, world.heumen_admin.email)
+
+    def broken(user_id):
+        raise OperationalError("SELECT", {}, sqlite3.OperationalError("no such column: x"))
+
+    monkeypatch.setattr(login_manager, "_user_callback", broken)
+    response = client.get("/vragen/")
+    assert response.status_code == 500 and "Er ging iets mis" in response.get_data(as_text=True)

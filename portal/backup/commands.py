@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from portal.common import CommandError
 from portal.permissions import SYSTEM
 
 backup_cli = AppGroup("backup", help="Een back-up maken, controleren en terugzetten.")
@@ -31,7 +32,7 @@ def create_command(path: Path) -> None:
     try:
         report = create_backup(path, actor=SYSTEM)
     except BackupError as error:
-        raise click.ClickException(str(error)) from error
+        raise CommandError(str(error)) from error
     click.echo(
         f"Back-up geschreven naar {report.path}: {sum(report.rows.values())} rijen uit "
         f"{len(report.rows)} tabellen, {report.files} bestanden ({_size(report.file_bytes)}), "
@@ -54,7 +55,7 @@ def check_command(path: Path) -> None:
     try:
         manifest = check_backup(path, actor=SYSTEM)
     except BackupError as error:
-        raise click.ClickException(str(error)) from error
+        raise CommandError(str(error)) from error
     rows = sum(entry["rows"] for entry in manifest["tables"].values())
     click.echo(
         f"Back-up in orde: gemaakt {manifest.get('created_at')} op {manifest.get('database')}, "
@@ -72,7 +73,7 @@ def restore_command(path: Path) -> None:
     try:
         report = restore_backup(path, actor=SYSTEM)
     except BackupError as error:
-        raise click.ClickException(str(error)) from error
+        raise CommandError(str(error)) from error
     click.echo(
         f"Back-up van {report.created_at} teruggezet: {sum(report.rows.values())} rijen in "
         f"{len(report.rows)} tabellen, {report.files} bestanden."
@@ -82,7 +83,7 @@ def restore_command(path: Path) -> None:
     try:
         indexed = reindex()
     except Exception as error:
-        raise click.ClickException(
+        raise CommandError(
             f"De zoekindex kon niet worden herbouwd ({error}); de gegevens zijn wel teruggezet. "
             "Voer `flask search reindex` uit."
         ) from error

@@ -153,6 +153,16 @@ def nudge() -> None:
         _background(current_app._get_current_object()).put(None)  # type: ignore[attr-defined]
 
 
+def init_app(app: Flask) -> None:
+    """In `thread` mode, start this process's deliverer with its first request, so rows a dead
+    process left behind are swept without waiting for a new change."""
+
+    @app.before_request
+    def _start_deliverer() -> None:
+        if app.config.get("OUTBOX_DELIVERY", "thread") == "thread":
+            _background(app)
+
+
 # One background deliverer per process (gunicorn forks: a child starts its own).
 _THREAD: dict[str, object] = {}
 _LOCK = threading.Lock()
@@ -172,11 +182,13 @@ def _background(app: Flask) -> queue.Queue:
 
 def _run(app: Flask, inbox: queue.Queue) -> None:
     sweep = float(app.config.get("OUTBOX_SWEEP_SECONDS", 30))
+    first = True  # sweep at once: what a dead process left waits no longer than this start
     while True:
         try:
-            ids = inbox.get(timeout=sweep)
+            ids = None if first else inbox.get(timeout=sweep)
         except queue.Empty:
             ids = None
+        first = False
         if app.config.get("OUTBOX_DELIVERY") != "thread":
             continue  # switched off (tests): the rows wait for whoever delivers now
         try:

@@ -269,5 +269,6 @@ def find(query: ParsedQuery, limit: int = MAX_HITS) -> Hits:
         if engine_name() != "whoosh":
             raise
         log.exception("Zoekindex onleesbaar")
+        engine().mark_damaged()
         nudge()
         return Hits({}, unavailable=True)

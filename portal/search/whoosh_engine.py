@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -43,9 +44,9 @@ def weighted_text(document: dict[str, str]) -> str:
 
 _LOCAL = threading.local()
 LIVE = "live"  # symlink to the build directory in use
-MANIFEST = (
-    "portal-manifest.json"  # size and mtime of each segment file, which Whoosh never rewrites
-)
+# Size and mtime of each segment file, which Whoosh never rewrites.
+MANIFEST = "portal-manifest.json"
+DAMAGED = "damaged"  # names a build that failed to read
 
 
 class IndexUnavailableError(RuntimeError):
@@ -120,7 +121,21 @@ class WhooshEngine:
             self._open()
         except IndexUnavailableError:
             return False
-        return True
+        return not self._marked_damaged()
+
+    def mark_damaged(self) -> None:
+        """Remember that the live build failed to read (a damage its manifest could not see), so
+        the next housekeeping round rebuilds it; a rebuild's new build is not marked."""
+        with contextlib.suppress(OSError):  # no live build: already unavailable
+            (self.root / DAMAGED).write_text(os.readlink(self.root / LIVE), encoding="utf-8")
+
+    def _marked_damaged(self) -> bool:
+        try:
+            return (self.root / DAMAGED).read_text(encoding="utf-8") == os.readlink(
+                self.root / LIVE
+            )
+        except OSError:
+            return False
 
     @contextmanager
     def rebuild_lock(self) -> Iterator[None]:
@@ -248,7 +263,8 @@ class WhooshEngine:
             searcher = self._open().searcher(weighting=BM25F())
         except IndexUnavailableError:
             raise
-        except Exception as error:  # files replaced under us: the index is being rebuilt
+        except Exception as error:  # a segment that cannot be read: damaged, rebuild it
+            self.mark_damaged()
             raise IndexUnavailableError(str(error)) from error
         cache[self.root] = (stamp, searcher)
         return searcher

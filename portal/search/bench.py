@@ -275,7 +275,8 @@ def _index_size(engine: str, directory: Path) -> int:
 
     if engine == "postgres":
         return int(db.session.scalar(text("SELECT pg_total_relation_size('search_documents')")))
-    return sum(p.stat().st_size for p in (directory / "search-index").glob("*"))
+    live = (directory / "search-index" / "live").resolve()  # the build in use, not the previous
+    return sum(p.stat().st_size for p in live.glob("*"))
 
 
 def build(engine: str, url: str, directory: Path, items: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import Column, MetaData, event, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -49,6 +49,23 @@ def select_locale() -> str:
 def on_commit(callback: Callable[[], None]) -> None:
     """Run callback after the current transaction commits; drop it on rollback."""
     db.session.info.setdefault("after_commit", []).append(callback)
+
+
+def lock_row(column: Column, row_id: int) -> None:
+    """Hold a row until commit: a simultaneous request that locks it too waits here, then reads
+    what this one wrote (lock first, then check).
+
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE (rows that refer to it can still be inserted).
+    SQLite ignores FOR UPDATE and starts its transaction only at the first write, so a no-op
+    UPDATE setting `column` (a plain, non-key column of the row) to itself takes the database's
+    write lock."""
+    table = column.table
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(table).where(table.c.id == row_id).values({column.name: column}))
+    else:
+        db.session.execute(
+            select(table.c.id).where(table.c.id == row_id).with_for_update(key_share=True)
+        )
 
 
 @event.listens_for(Session, "after_commit")

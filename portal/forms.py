@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from uuid import uuid4
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
 from portal.common import ServiceError
@@ -15,6 +19,27 @@ def required() -> DataRequired:
 
 def max_length(n: int) -> Length:
     return Length(max=n, message=_l("Dit veld mag hoogstens %(max)d tekens bevatten."))
+
+
+FORM_TOKEN_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def new_form_token() -> str:
+    return uuid4().hex
+
+
+class FormTokenField(HiddenField):
+    """A random token made when a create form is first shown and kept while it is shown again
+    after an error, so a second submit of the same form (a double click) is recognised.
+
+    A missing or malformed token (a page from before the field) is replaced by a fresh one."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, default=new_form_token, **kwargs)
+
+    def process_formdata(self, valuelist) -> None:
+        value = valuelist[0] if valuelist else ""
+        self.data = value if FORM_TOKEN_RE.fullmatch(value) else new_form_token()
 
 
 def _row_field(form: FlaskForm, name: str):

@@ -17,22 +17,28 @@ def _data(title="Nieuw"):
 
 WRITES = {
     "create_item": lambda w, item, actor: services.create_item(w.utrecht, kinds()["lesson"], _data(), actor=actor),
+    "create_item_once": lambda w, item, actor: services.create_item_once(w.utrecht, kinds()["lesson"], _data(), actor=actor),
     "update_item": lambda w, item, actor: services.update_item(item, _data("Gewijzigd"), actor=actor),
     "set_status": lambda w, item, actor: services.set_status(item, "archived", actor=actor),
     "link_items": lambda w, item, actor: services.link_items(item, make_item("tender", w.utrecht), actor=actor),
     "add_attachment": lambda w, item, actor: services.add_attachment(item, "les.docx", demo_docx("Les", "Tekst"), actor=actor),
     "toggle_bookmark": lambda w, item, actor: services.toggle_bookmark(item, actor=actor),
     "toggle_useful": lambda w, item, actor: services.toggle_useful(item, actor=actor),
+    "set_bookmark": lambda w, item, actor: services.set_bookmark(item, True, actor=actor),
+    "set_useful": lambda w, item, actor: services.set_useful(item, True, actor=actor),
     "report_item": lambda w, item, actor: services.report_item(item, "Klopt niet meer.", actor=actor),
 }  # fmt: skip
 ALLOWED = {
     "create_item": ("utrecht_member", "heumen_admin"),
+    "create_item_once": ("utrecht_member", "heumen_admin"),
     "update_item": ("utrecht_editor", "heumen_admin"),
     "set_status": ("moderator", "outsider"),
     "link_items": ("utrecht_admin", "heumen_admin"),
     "add_attachment": ("utrecht_editor", "outsider"),
     "toggle_bookmark": ("outsider", None),
     "toggle_useful": ("heumen_admin", None),
+    "set_bookmark": ("outsider", None),
+    "set_useful": ("heumen_admin", None),
     "report_item": ("outsider", None),
 }  # (allowed actor, denied actor); None: anonymous
 

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms import TextAreaField as BaseTextAreaField
 from wtforms.validators import Optional
 
-from portal.forms import choices, max_length, required
+from portal.forms import FormTokenField, choices, max_length, required
 from portal.tenders.models import MAX_BIDS, MAX_CONTRACT_RESULTS, MAX_MVI_ROWS
 
 
@@ -88,6 +88,8 @@ class ItemForm(FlaskForm):
         validators=[Optional()],
         description=_l("Wanneer is de inhoud voor het laatst nagekeken?"),
     )
+    # Shown on the create form only: a second submit of one rendered form makes no second item.
+    form_token = FormTokenField()
 
 
 EMPTY_ROWS = 2  # empty rows under the stored ones on an edit form: room to add without JavaScript
@@ -360,7 +362,7 @@ FORMS = {
 }
 SHARED_FIELDS = (
     "csrf_token", "title", "summary", "body", "organisation", "themes", "product_groups", "tags",
-    "year", "status", "visibility", "group", "reviewed_at", "co_owners",
+    "year", "status", "visibility", "group", "reviewed_at", "co_owners", "form_token",
 )  # fmt: skip
 
 

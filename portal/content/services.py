@@ -3,6 +3,7 @@ attachments, bookmarks, 'nuttig' marks and reports. Per kind only `apply_fields`
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,9 +32,11 @@ from portal.content.models import (
     SlugRedirect,
     Tag,
     UsefulMark,
+    new_external_id,
 )
 from portal.content.validation import iso_date
-from portal.extensions import db
+from portal.extensions import db, lock_row
+from portal.forms import FORM_TOKEN_RE
 from portal.groups.models import WorkingGroup
 from portal.html import render_markdown
 from portal.lookups import by_slug
@@ -74,6 +77,14 @@ class ItemData:
     external_id: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)  # the kind's own fields
     slug: str | None = None  # wished for on create (an import keeps its slugs); used when free
+    form_token: str | None = None  # the create form's own token (see create_item_once)
+
+
+def _lock_item(item: Item) -> None:
+    """Hold the item's row until commit and read the item afresh: a simultaneous save of the same
+    item (a double click, another tab) compares with what the first one stored."""
+    lock_row(Item.__table__.c.kind, item.id)
+    db.session.expire(item)
 
 
 def _terms(model: type, values: list[str], field_name: str, label: str) -> list:
@@ -307,7 +318,19 @@ def snapshot(item: Item) -> dict[str, Any]:
 
 
 def _record_revision(item: Item, actor: Actor) -> None:
-    number = len(item.revisions) + 1
+    # The stored numbers count, not only the loaded list: it may predate a simultaneous save.
+    with db.session.no_autoflush:
+        stored = (
+            db.session.scalar(
+                select(Revision.number)
+                .where(Revision.item_id == item.id)
+                .order_by(Revision.number.desc())
+                .limit(1)
+            )
+            if item.id is not None
+            else None
+        )
+    number = max([stored or 0, *(r.number or 0 for r in item.revisions)]) + 1
     editor = actor if isinstance(actor, User) else None
     item.revisions.append(
         Revision(
@@ -357,11 +380,17 @@ def _follow_title(item: Item, old_title: str) -> None:
     db.session.add(SlugRedirect(old_slug=old_slug, item_id=item.id))
 
 
-def _insert_item(item: Item, attempts: int = 5) -> None:
+def _external_id_taken(external_id: str) -> bool:
+    return db.session.scalar(select(Item.id).where(Item.external_id == external_id)) is not None
+
+
+def _insert_item(item: Item, attempts: int = 5, *, renew_external_id: bool = False) -> None:
     """Insert a new item; when a simultaneous create took its slug meanwhile, take the next one.
 
     Both requests found the slug free; the second meets the unique key inside a SAVEPOINT, which
     undoes only this insert (the item and its revision become transient again), and retries.
+    renew_external_id: the external id came from a form token, so when another item took it
+    meanwhile the item gets a fresh one (an external id given by an import is not ours to change).
     """
     for attempt in range(attempts):
         try:
@@ -369,9 +398,14 @@ def _insert_item(item: Item, attempts: int = 5) -> None:
                 db.session.add(item)
             return
         except IntegrityError:
-            if attempt == attempts - 1 or not _slug_taken(item.slug, None):
-                raise  # another constraint, or a storm of equal titles: not ours to mend
-            item.slug = _unique_slug(item.title)
+            if attempt == attempts - 1:
+                raise  # a storm of equal titles: not ours to mend
+            if renew_external_id and _external_id_taken(item.external_id):
+                item.external_id = new_external_id()
+            elif _slug_taken(item.slug, None):
+                item.slug = _unique_slug(item.title)
+            else:
+                raise  # another constraint
 
 
 @authorized_by(can_create_item)
@@ -379,16 +413,69 @@ def create_item(
     organisation: Organisation, spec: KindSpec, data: ItemData, *, actor: Actor
 ) -> Item:
     """Create an item of spec's kind for organisation, with its first revision."""
+    return create_item_once(organisation, spec, data, actor=actor)[0]
+
+
+def _item_named(external_id: str) -> Item | None:
+    return db.session.scalar(select(Item).where(Item.external_id == external_id))
+
+
+def _form_token(data: ItemData, actor: Actor) -> str | None:
+    """The create form's token, when it can name the new item (an import names its own)."""
+    token = data.form_token or ""
+    if data.external_id or not isinstance(actor, User) or not FORM_TOKEN_RE.fullmatch(token):
+        return None
+    return token
+
+
+def _made_by_same_submit(earlier: Item, item: Item, actor: Actor) -> bool:
+    """Whether earlier, the item made by the form token's first submit, is what the second
+    submit (the unsaved item) would make: same author, kind, organisation and values."""
+    if (
+        earlier.author_id != actor.id
+        or earlier.kind != item.kind
+        or earlier.organisation_id != item.organisation_id
+        or not can_view_item(actor, earlier)
+    ):
+        return False  # someone else's token, or an item gone from view: not to be disclosed
+    first = db.session.scalar(
+        select(Revision.snapshot).where(Revision.item_id == earlier.id).order_by(Revision.number)
+    )
+    # As stored in the JSON column, so tuples and lists compare equal.
+    return first == json.loads(json.dumps(snapshot(item)))
+
+
+@authorized_by(can_create_item)
+def create_item_once(
+    organisation: Organisation, spec: KindSpec, data: ItemData, *, actor: Actor
+) -> tuple[Item, bool]:
+    """Create an item like create_item, unless this create form (data.form_token) made it
+    already; return the item and whether it is new.
+
+    A double click sends one rendered form twice: the second submit waits for the first (a lock
+    on the actor's row), then finds the item that the token named and answers with it. The
+    token is passed over (a fresh external id) when its item is someone else's, another kind or
+    organisation, no longer visible, or was made from other values (the form was changed and
+    sent again: that is a new item)."""
+    token = _form_token(data, actor)
+    if token is not None:
+        lock_row(User.__table__.c.name, actor.id)
     item = spec.model(organisation=organisation, author=actor if isinstance(actor, User) else None)
     item.organisation_id = organisation.id
     to_invite = _apply_shared(item, data, actor)
     spec.apply_fields(item, data.fields)
+    if token is not None:
+        earlier = _item_named(f"mvi-{token}")
+        if earlier is None:
+            item.external_id = f"mvi-{token}"
+        elif _made_by_same_submit(earlier, item, actor):
+            return earlier, False
     item.slug = _wished_slug(data.slug) or _unique_slug(item.title)
     _record_revision(item, actor)
-    _insert_item(item)
+    _insert_item(item, renew_external_id=token is not None)
     _invite_co_owners(item, to_invite, actor)
     _published(item, actor)
-    return item
+    return item, True
 
 
 def _published(item: Item, actor: Actor, was_published: bool = False) -> None:
@@ -404,7 +491,10 @@ def update_item(item: Item, data: ItemData, *, actor: Actor) -> bool:
     """Save an edit and keep it as a revision; a new title brings a new slug, the old redirects.
 
     Returns whether anything a reader sees changed: an unchanged save keeps no revision and
-    leaves updated_at as it was."""
+    leaves updated_at as it was. It compares with the item as stored, read after locking its
+    row: a simultaneous save of the same form (a double click) finds its twin saved, unchanged.
+    """
+    _lock_item(item)
     was_published = item.status == "published"
     old_title = item.title
     before, updated_at = snapshot(item), item.updated_at
@@ -427,6 +517,7 @@ def set_status(item: Item, status: str, *, actor: Actor) -> None:
     """Publish, archive or return an item to draft."""
     if status not in STATUSES:
         raise ServiceError(_("Kies een geldige status."), field="status")
+    _lock_item(item)  # a simultaneous click on the same button finds the status already set
     was_published = item.status == "published"
     if status == item.status:
         return  # a second click: nothing changes, no revision
@@ -545,27 +636,43 @@ def _remove_mark(model: type[Bookmark | UsefulMark], item: Item, actor: Actor) -
     return bool(removed.rowcount)
 
 
+def _has_mark(model: type[Bookmark | UsefulMark], item: Item, actor: Actor) -> bool:
+    """Whether actor's mark is stored (asked of the database: the session may hold an old one)."""
+    found = select(model.item_id).where(model.user_id == actor.id, model.item_id == item.id)
+    return db.session.scalar(found) is not None
+
+
 @authorized_by(can_mark_item)
-def toggle_bookmark(item: Item, *, actor: Actor) -> bool:
-    """Keep the item for later, or stop keeping it; return whether it is kept now."""
-    kept = db.session.get(Bookmark, (actor.id, item.id)) is None
-    if kept:
+def set_bookmark(item: Item, kept: bool, *, actor: Actor) -> bool:
+    """Keep the item for later (kept) or stop keeping it; already so, nothing changes.
+
+    The button says which of the two it wants, so a double click cannot undo itself."""
+    if kept and not _has_mark(Bookmark, item, actor):
         _add_mark(Bookmark, item, actor)
-    else:
+    elif not kept:
         _remove_mark(Bookmark, item, actor)
     db.session.flush()
     return kept
 
 
 @authorized_by(can_mark_item)
-def toggle_useful(item: Item, *, actor: Actor) -> bool:
-    """Mark the item 'nuttig' (once per member), or take the mark back."""
-    marked = db.session.get(UsefulMark, (actor.id, item.id)) is None
+def toggle_bookmark(item: Item, *, actor: Actor) -> bool:
+    """Keep the item for later, or stop keeping it; return whether it is kept now.
+
+    For a button that does not say which (a page from before set_bookmark)."""
+    return set_bookmark(item, not _has_mark(Bookmark, item, actor), actor=actor)
+
+
+@authorized_by(can_mark_item)
+def set_useful(item: Item, marked: bool, *, actor: Actor) -> bool:
+    """Mark the item 'nuttig' (once per member), or take the mark back; already so, nothing
+    changes. Returns marked."""
     # Counted only for a row this request really added or removed, and in SQL, so simultaneous
     # clicks never count twice.
-    changed = (
-        _add_mark(UsefulMark, item, actor) if marked else _remove_mark(UsefulMark, item, actor)
-    )
+    if marked:
+        changed = not _has_mark(UsefulMark, item, actor) and _add_mark(UsefulMark, item, actor)
+    else:
+        changed = _remove_mark(UsefulMark, item, actor)
     if changed:
         delta = 1 if marked else -1
         db.session.execute(
@@ -574,6 +681,14 @@ def toggle_useful(item: Item, *, actor: Actor) -> bool:
     db.session.flush()
     db.session.refresh(item)
     return marked
+
+
+@authorized_by(can_mark_item)
+def toggle_useful(item: Item, *, actor: Actor) -> bool:
+    """Mark the item 'nuttig', or take the mark back; return whether it is marked now.
+
+    For a button that does not say which (a page from before set_useful)."""
+    return set_useful(item, not _has_mark(UsefulMark, item, actor), actor=actor)
 
 
 @authorized_by(can_mark_item)

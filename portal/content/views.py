@@ -277,7 +277,7 @@ def _data_from(form) -> services.ItemData:
         tags=[t for t in (form.tags.data or "").split(",")], year=form.year.data,
         status=form.status.data, visibility=form.visibility.data, group=form.group.data or None,
         reviewed_at=form.reviewed_at.data, fields=fields,
-        co_owners=by_slugs(Organisation, form.co_owners.data),
+        co_owners=by_slugs(Organisation, form.co_owners.data), form_token=form.form_token.data,
     )  # fmt: skip
 
 
@@ -363,6 +363,7 @@ def create(spec: KindSpec):
         organisation = by_slug(Organisation, form.organisation.data)
         if organisation is None or not permissions.can_create_item(current_user, organisation):
             abort(403)
+        # A second submit of this form (its token) answers with the item the first one made.
         return services.create_item(organisation, spec, _data_from(form), actor=current_user)
 
     outcome = handle_form(form, save)
@@ -458,7 +459,7 @@ def revisions(spec: KindSpec, slug: str):
     )
 
 
-def _action(spec: KindSpec, slug: str, permission, action, success: str):
+def _action(spec: KindSpec, slug: str, permission, action, success):
     item = _load(spec, slug)
     target = url_for("content.show", spec=spec, slug=slug)
     return button_action(permission(current_user, item), lambda: action(item), success, target)
@@ -477,14 +478,25 @@ def set_status(spec: KindSpec, slug: str):
     )
 
 
+def _wanted() -> bool | None:
+    """The state an on/off button asks for (its hidden field `aan`: "1" or "0"); None for a
+    button from a page made before it said so (it toggles)."""
+    return {"1": True, "0": False}.get(request.form.get("aan", ""))
+
+
 @bp.route("/<kind:spec>/<slug>/bewaren", methods=["POST"])
 @login_required
 def bookmark(spec: KindSpec, slug: str):
+    wanted = _wanted()
     return _action(
         spec,
         slug,
         permissions.can_mark_item,
-        lambda i: services.toggle_bookmark(i, actor=current_user),
+        lambda i: (
+            services.toggle_bookmark(i, actor=current_user)
+            if wanted is None
+            else services.set_bookmark(i, wanted, actor=current_user)
+        ),
         _("Uw bewaarde items zijn bijgewerkt."),
     )
 
@@ -492,12 +504,20 @@ def bookmark(spec: KindSpec, slug: str):
 @bp.route("/<kind:spec>/<slug>/nuttig", methods=["POST"])
 @login_required
 def useful(spec: KindSpec, slug: str):
+    wanted = _wanted()
     return _action(
         spec,
         slug,
         permissions.can_mark_item,
-        lambda i: services.toggle_useful(i, actor=current_user),
-        _("Bedankt voor uw waardering."),
+        lambda i: (
+            services.toggle_useful(i, actor=current_user)
+            if wanted is None
+            else services.set_useful(i, wanted, actor=current_user)
+        ),
+        lambda marked: (
+            _("Bedankt voor uw waardering.") if marked else _("Uw waardering is ingetrokken."),
+            "success",
+        ),
     )
 
 
@@ -627,9 +647,15 @@ def basket_toggle(slug: str):
     if not permissions.can_mark_item(current_user, item) or not ConfirmForm().validate_on_submit():
         abort(403)
     basket = _basket()
-    if item.id in basket:
-        basket.remove(item.id)
+    wanted = _wanted()
+    if wanted is None:  # a button from before it said which (it toggles)
+        wanted = item.id not in basket
+    if not wanted:
+        if item.id in basket:
+            basket.remove(item.id)
         flash(_("Uit het mandje gehaald."), "success")
+    elif item.id in basket:
+        flash(_("In het mandje gelegd."), "success")  # a second click: it is there once
     elif len(basket) >= 100:
         flash(_("Het mandje is vol (100 criteria)."), "error")
     else:

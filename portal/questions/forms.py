@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from portal.forms import choices, max_length, required
+from portal.forms import FormTokenField, choices, max_length, required
 
 VISIBILITY = [("public", _l("Iedereen")), ("members", _l("Alleen ingelogde leden"))]
 
@@ -41,6 +41,7 @@ class AskForm(FlaskForm):
         _l("Alleen binnen werkgroep (optioneel)"), coerce=str, validators=[Optional()]
     )
     visibility = SelectField(_l("Wie mag de vraag zien?"), choices=choices(VISIBILITY))
+    form_token = FormTokenField()  # a second submit of this form asks no second question
 
 
 class AnswerForm(FlaskForm):

@@ -21,7 +21,7 @@ from portal.common import ServiceError, as_utc, clean_text, utcnow
 from portal.content import services as content
 from portal.content.models import Item
 from portal.content.services import _record_revision as record_revision
-from portal.extensions import db
+from portal.extensions import db, lock_row
 from portal.html import render_markdown
 from portal.lookups import by_slug
 from portal.notifications import fanout
@@ -50,6 +50,8 @@ NEW_ACCOUNT_POSTS_PER_DAY = 5
 MAX_LINKED_ITEMS = 5
 MAX_ADDRESSED = 10
 MAX_MENTIONS = 10
+# A second post of the same text by the same member within this time is a double submit.
+TWIN_WINDOW = timedelta(minutes=2)
 
 
 def apply_fields(item: Question, fields: dict[str, Any]) -> None:
@@ -72,8 +74,9 @@ def apply_fields(item: Question, fields: dict[str, Any]) -> None:
         item.addressed_to = organisations
 
 
-def _check_posting_rate(actor: Actor) -> None:
-    """New accounts post at most a few questions, answers and comments a day."""
+def _check_posting_rate(actor: Actor, made: int = 0) -> None:
+    """New accounts post at most a few questions, answers and comments a day (made: how many of
+    today's posts this request has already written)."""
     if actor is SYSTEM or not isinstance(actor, User):
         return
     if as_utc(actor.created_at) < utcnow() - timedelta(days=NEW_ACCOUNT_DAYS):
@@ -96,7 +99,7 @@ def _check_posting_rate(actor: Actor) -> None:
             )
         )
     )
-    if posted >= NEW_ACCOUNT_POSTS_PER_DAY:
+    if posted - made >= NEW_ACCOUNT_POSTS_PER_DAY:
         raise ServiceError(
             _(
                 "Nieuwe accounts kunnen de eerste week hoogstens %(n)d vragen, antwoorden en "
@@ -137,15 +140,16 @@ class QuestionData:
     group: str | None = None
     visibility: str = "public"
     addressed_to: list[str] = field(default_factory=list)
+    form_token: str | None = None  # the ask form's token: a second submit asks nothing new
 
 
 @authorized_by(can_ask_question)
 def ask_question(data: QuestionData, *, actor: Actor) -> Question:
     """Publish a question under the asker's organisation; tell followers, addressed "vraagbaken"
-    and mentioned members."""
+    and mentioned members. A second submit of the same form answers with the question the first
+    one asked (see content.create_item_once)."""
     from portal.content.kinds import kinds
 
-    _check_posting_rate(actor)
     if len((data.title or "").strip()) < 10:
         raise ServiceError(_("Stel uw vraag in minstens 10 tekens."), field="title")
     memberships = [m for m in getattr(actor, "memberships", []) if m.is_approved]
@@ -157,10 +161,14 @@ def ask_question(data: QuestionData, *, actor: Actor) -> Question:
         product_groups=data.product_groups, tags=[], year=utcnow().year, status="published",
         visibility=visibility, group=data.group or None,
         fields={"region": data.region, "addressed_to": data.addressed_to},
+        form_token=data.form_token,
     )  # fmt: skip
-    question = content.create_item(
+    question, new = content.create_item_once(
         memberships[0].organisation, kinds()["question"], item_data, actor=actor
     )
+    if not new:
+        return question  # its notices went out with the first submit
+    _check_posting_rate(actor, made=1)
     mentions = _mentioned_users(data.body, question)
     question.mentions = mentions
     fanout.follow_item(actor, question)
@@ -210,13 +218,42 @@ def _revision(answer: Answer, actor: Actor) -> None:
     )
 
 
+def _twin_answer(question: Question, text: str, items: list[Item], actor: Actor) -> Answer | None:
+    """The actor's answer to question with this text and these linked items, posted within
+    TWIN_WINDOW."""
+    if not isinstance(actor, User):
+        return None
+    recent = db.session.scalars(
+        select(Answer)
+        .where(
+            Answer.question_id == question.id,
+            Answer.author_id == actor.id,
+            Answer.body_md == text,
+            Answer.created_at >= utcnow() - TWIN_WINDOW,
+        )
+        .order_by(Answer.id)
+    )
+    wanted = {i.id for i in items}
+    return next((a for a in recent if {i.id for i in a.linked_items} == wanted), None)
+
+
 @authorized_by(can_answer_question)
 def answer_question(
     question: Question, body: str, linked: list[str] | None = None, *, actor: Actor
 ) -> Answer:
-    """Add an answer (optionally linking knowledge items); tell the asker and followers."""
-    _check_posting_rate(actor)
+    """Add an answer (optionally linking knowledge items); tell the asker and followers.
+
+    The same answer again from the same member within TWIN_WINDOW (a double click, a form sent
+    twice) is not added: the one already there is returned."""
+    # The question's row is held first, so of two simultaneous posts the second waits here and
+    # then finds the first.
+    lock_row(Item.__table__.c.kind, question.id)
     text = clean_text(body, limit=20000, field="body", label=_("het antwoord"), required=True)
+    items = _linked_items(linked or [], actor)
+    twin = _twin_answer(question, text, items, actor)
+    if twin is not None:
+        return twin
+    _check_posting_rate(actor)
     membership = next((m for m in getattr(actor, "memberships", []) if m.is_approved), None)
     answer = Answer(
         question=question,
@@ -224,7 +261,7 @@ def answer_question(
         organisation_id=membership.organisation_id if membership else None,
         body_md=text,
         body_html=render_markdown(text),
-        linked_items=_linked_items(linked or [], actor),
+        linked_items=items,
     )
     db.session.add(answer)
     _revision(answer, actor)
@@ -328,8 +365,24 @@ def mark_duplicate(question: Question, original_slug: str, *, actor: Actor) -> N
 
 @authorized_by(can_comment_answer)
 def comment_answer(answer: Answer, body: str, *, actor: Actor) -> Comment:
-    _check_posting_rate(actor)
+    """React to an answer; the same reaction again within TWIN_WINDOW returns the first."""
+    lock_row(Answer.__table__.c.updated_at, answer.id)  # see answer_question
     text = clean_text(body, limit=2000, field="body", label=_("de reactie"), required=True)
+    if isinstance(actor, User):
+        twin = db.session.scalar(
+            select(Comment)
+            .where(
+                Comment.answer_id == answer.id,
+                Comment.author_id == actor.id,
+                Comment.body == text,
+                Comment.created_at >= utcnow() - TWIN_WINDOW,
+            )
+            .order_by(Comment.id)
+            .limit(1)
+        )
+        if twin is not None:
+            return twin
+    _check_posting_rate(actor)
     comment = Comment(answer=answer, author=actor if isinstance(actor, User) else None, body=text)
     db.session.add(comment)
     db.session.flush()

@@ -150,7 +150,7 @@ def ask():
             title=form.title.data or "", body=form.body.data or "", themes=form.themes.data or [],
             product_groups=form.product_groups.data or [], region=form.region.data or None,
             group=form.group.data or None, visibility=form.visibility.data or "public",
-            addressed_to=form.addressed_to.data or [],
+            addressed_to=form.addressed_to.data or [], form_token=form.form_token.data,
         )  # fmt: skip
         return services.ask_question(data, actor=current_user)
 

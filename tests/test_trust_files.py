@@ -81,3 +81,14 @@ def test_missing_files_are_reported_and_cannot_be_fixed(app, world):
     assert "kan deze opdracht niet herstellen" in result.output
     report = check_files()
     assert [m.attachment_id for m in report.missing] == [lost.id] and report.orphans == []
+
+
+def test_downloading_an_attachment_whose_file_is_lost_says_so_without_a_500(client, world):
+    added = attachment(world)
+    url = f"/bijlagen/{added.id}/{added.original_name}"
+    with client.get(url) as found:
+        assert found.status_code == 200
+    content.attachment_path(added).unlink()  # lost on disk, e.g. a restore without the files
+    response = client.get(url)
+    assert response.status_code == 410
+    assert "Dit bestand is niet meer beschikbaar" in response.get_data(as_text=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import re
 from datetime import timedelta
 
@@ -28,6 +29,7 @@ from portal.content.forms import (
 from portal.content.kinds import KindSpec, by_url, kinds
 from portal.content.models import Attachment, Bookmark, Item, ItemLink, SlugRedirect, UsefulMark
 from portal.content.queries import published_items, visible_to
+from portal.errors import render_error
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form, run_action
 from portal.groups.models import WorkingGroup
@@ -53,6 +55,8 @@ SORTS = {
     "nuttig": desc(Item.useful_count),
     "bekeken": desc(Item.view_count),
 }
+
+log = logging.getLogger(__name__)
 
 
 class KindConverter(BaseConverter):
@@ -593,8 +597,14 @@ def download(attachment_id: int, name: str):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not permissions.can_view_item(current_user, attachment.item):
         abort(404)
+    path = services.attachment_path(attachment)
+    if not path.is_file():  # lost on disk (`flask files check` reports it): say so, no 500
+        log.error("Bijlage %d ontbreekt op schijf: %s", attachment.id, path)
+        return render_error(
+            410, _("Dit bestand is niet meer beschikbaar. Meld het aan de eigenaar van het item.")
+        )
     return send_file(
-        services.attachment_path(attachment), mimetype=attachment.content_type, as_attachment=True,
+        path, mimetype=attachment.content_type, as_attachment=True,
         download_name=attachment.original_name, max_age=0,
     )  # fmt: skip
 

@@ -23,6 +23,7 @@ from portal.content.kinds import kinds
 from portal.content.models import Bookmark, Item, Revision, UsefulMark
 from portal.extensions import db
 from portal.organisations.models import Organisation
+from portal.permissions import SYSTEM
 from portal.questions import services as qa
 from portal.questions.models import Answer, Comment, Question
 from tests.conftest import login
@@ -460,3 +461,45 @@ def test_only_create_forms_carry_a_token_and_item_pages_say_the_wanted_state(cli
     assert edit.status_code == 200 and 'name="form_token"' not in edit.get_data(as_text=True)
     assert _token(client.get("/criteria/nieuw").get_data(as_text=True))
     assert _token(client.get("/vragen/nieuw").get_data(as_text=True))
+
+
+def test_two_members_adding_the_same_new_tag_at_once_share_it(world, monkeypatch):
+    """The second insert meets the tag's unique key (the first committed between its lookup and
+    its insert) and takes the tag the first one made, instead of a 500."""
+    from portal.content import services as content_services
+    from portal.content.models import Tag
+
+    first = make_item("lesson", world.utrecht, title="Eerste met tag")
+    content_services.update_item(first, _data_like(first, tags=["zonnepanelen"]), actor=SYSTEM)
+    db.session.commit()
+    original = content_services.by_slug
+    monkeypatch.setattr(
+        content_services, "by_slug",
+        lambda model, slug: None if model is Tag else original(model, slug),
+    )  # fmt: skip
+    second = make_item("lesson", world.heumen, title="Tweede met tag")
+    content_services.update_item(second, _data_like(second, tags=["zonnepanelen"]), actor=SYSTEM)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Tag.id)).where(Tag.slug == "zonnepanelen")) == 1
+    assert [t.slug for t in second.tags] == ["zonnepanelen"]
+
+
+def test_a_double_click_on_saving_an_edited_answer_keeps_one_revision(world):
+    from portal.questions.models import AnswerRevision
+
+    asked = qa.ask_question(qa.QuestionData(title="Wie heeft ervaring met SROI?", body="?"),
+                            actor=world.heumen_admin)  # fmt: skip
+    answer = qa.answer_question(asked, "Eerste versie.", actor=world.utrecht_member)
+    db.session.commit()
+
+    def revisions() -> int:
+        return db.session.scalar(
+            select(func.count(AnswerRevision.id)).where(AnswerRevision.answer_id == answer.id)
+        )
+
+    before = revisions()
+    qa.edit_answer(answer, "Tweede versie.", actor=world.utrecht_member)
+    db.session.commit()
+    qa.edit_answer(answer, "Tweede versie.", actor=world.utrecht_member)  # the second click
+    db.session.commit()
+    assert revisions() == before + 1

@@ -423,3 +423,21 @@ def test_group_items_need_a_verified_account_in_python_as_in_sql(world):
 
     assert can_view_item(verified, item) and listed(verified)
     assert not can_view_item(unverified, item) and not listed(unverified)
+
+
+def test_inviting_a_co_owner_by_the_edit_form_says_so_and_makes_no_version(client, world, as_user):
+    from tests.test_trust_forms import submitted
+
+    lesson = services.create_item(world.utrecht, kinds()["lesson"], _lesson_data([]),
+                                  actor=world.utrecht_editor)  # fmt: skip
+    db.session.commit()
+    versions = len(lesson.revisions)
+    as_user(world.utrecht_editor)
+    url = f"/lessen/{lesson.slug}/bewerken"
+    form = submitted(client.get(url).get_data(as_text=True), co_owners=[world.heumen.slug])
+    page = client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "uitnodigingen als mede-eigenaar zijn bijgewerkt" in page
+    assert "opgeslagen als versie" not in page
+    db.session.expire_all()
+    assert len(db.session.get(Item, lesson.id).revisions) == versions
+    assert db.session.get(CoOwnerInvitation, (lesson.id, world.heumen.id)) is not None

@@ -120,7 +120,13 @@ def _tags(values: list[str]) -> list[Tag]:
         tag = by_slug(Tag, slug)
         if tag is None:
             tag = Tag(slug=slug, name=name)
-            db.session.add(tag)
+            try:  # another member may add the same new tag at this very moment
+                with db.session.begin_nested():
+                    db.session.add(tag)
+            except IntegrityError:
+                tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+                if tag is None:
+                    raise
         tags.append(tag)
     return sorted(tags, key=lambda t: t.name)
 

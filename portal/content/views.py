@@ -395,13 +395,21 @@ def edit(spec: KindSpec, slug: str):
         return render_template(
             "content/edit.html", spec=spec, form=form, item=item, shared=SHARED_FIELDS
         ), added
+    versions = len(item.revisions)
     outcome = handle_form(
         form, lambda: services.update_item(item, _data_from(form), actor=current_user)
     )
     if outcome.done:
-        if outcome.value:
+        if len(item.revisions) > versions:
             flash(
                 _("De wijzigingen zijn opgeslagen als versie %(n)d.", n=len(item.revisions)),
+                "success",
+            )
+        elif outcome.value:  # only who is asked to be co-owner changed: that is no new version
+            flash(
+                _(
+                    "De uitnodigingen als mede-eigenaar zijn bijgewerkt; de uitgenodigde organisaties krijgen bericht. Het item zelf is niet gewijzigd."
+                ),
                 "success",
             )
         else:

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from portal.common import ServiceError, clean_url, one_line, utcnow
 from portal.content.validation import choice, markdown, text, whole_number
 from portal.events import queries
 from portal.events.models import AMSTERDAM, EVENT_TYPES, Event, EventRegistration
-from portal.extensions import db
+from portal.extensions import db, lock_row
 from portal.permissions import (
     Actor,
     authorized_by,
@@ -94,18 +94,8 @@ def apply_fields(item: Event, fields: dict[str, Any]) -> None:
 
 
 def _lock(event: Event) -> None:
-    """Hold the event row until commit, so two people cannot take the last seat.
-
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite ignores FOR UPDATE and starts its transaction only
-    at the first write, so a no-op UPDATE takes the database's write lock before seats are counted.
-    """
-    table = Event.__table__
-    if db.session.get_bind().dialect.name == "sqlite":
-        db.session.execute(
-            update(table).where(table.c.id == event.id).values(capacity=table.c.capacity)
-        )
-    else:
-        db.session.execute(select(table.c.id).where(table.c.id == event.id).with_for_update())
+    """Hold the event row until commit, so two people cannot take the last seat."""
+    lock_row(Event.__table__.c.capacity, event.id)
 
 
 def _registered_count(event: Event) -> int:

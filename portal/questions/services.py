@@ -207,7 +207,10 @@ def _linked_items(slugs: list[str], actor: Actor) -> list[Item]:
 
 
 def _revision(answer: Answer, actor: Actor) -> None:
-    number = len(answer.revisions) + 1
+    stored = db.session.scalar(
+        select(func.max(AnswerRevision.number)).where(AnswerRevision.answer_id == answer.id)
+    )
+    number = max(stored or 0, len(answer.revisions)) + 1
     answer.revisions.append(
         AnswerRevision(
             number=number,
@@ -282,9 +285,16 @@ def answer_question(
 def edit_answer(
     answer: Answer, body: str, linked: list[str] | None = None, *, actor: Actor
 ) -> None:
+    """Save an edited answer with a revision; an unchanged save (or the twin of a simultaneous
+    one: the row is locked and re-read first) keeps none."""
+    lock_row(Answer.__table__.c.updated_at, answer.id)
+    db.session.refresh(answer)
     text = clean_text(body, limit=20000, field="body", label=_("het antwoord"), required=True)
+    items = _linked_items(linked or [], actor)
+    if text == answer.body_md and [i.id for i in items] == [i.id for i in answer.linked_items]:
+        return
     answer.body_md, answer.body_html = text, render_markdown(text)
-    answer.linked_items = _linked_items(linked or [], actor)
+    answer.linked_items = items
     answer.updated_at = utcnow()
     _revision(answer, actor)
     db.session.flush()

@@ -15,7 +15,7 @@ from blinker import Namespace
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from portal.common import utcnow
+from portal.common import one_line, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.outbox.services import handles, record
 
@@ -39,19 +39,14 @@ def build_message(
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_SENDER"]
     message["To"] = to
-    message["Subject"] = header_text(subject)
+    message["Subject"] = one_line(subject)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = message_id or make_msgid(domain="mvi-portaal")
     for name, value in (headers or {}).items():
-        message[name] = header_text(value)
+        message[name] = one_line(value)
     # 8bit UTF-8 keeps the mail files under instance/mail/ readable, links unbroken.
     message.set_content(body, cte="8bit")
     return message
-
-
-def header_text(value: str) -> str:
-    """Text safe for a mail header: control characters (CR, LF, tab...) become single spaces."""
-    return re.sub(r"\s+", " ", re.sub(r"[\x00-\x1f\x7f]", " ", str(value))).strip()
 
 
 def deliver(message: EmailMessage) -> Path | None:
@@ -98,7 +93,7 @@ def send_mail(
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     payload = {
-        "to": to, "subject": header_text(subject), "body": body, "headers": headers,
+        "to": to, "subject": one_line(subject), "body": body, "headers": headers,
         "message_id": make_msgid(domain="mvi-portaal"), "meta": meta or {},
     }  # fmt: skip
     return record("mail", payload)

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
-from portal.common import SLUG_RE, ServiceError, clean_text, one_line, slugify, utcnow
+from portal.common import SLUG_RE, ServiceError, clean_text, slugify, utcnow
 from portal.content import files
 from portal.content.kinds import KindSpec, kinds
 from portal.content.models import (
@@ -708,7 +708,7 @@ def report_item(item: Item, reason: str, *, actor: Actor) -> Report:
 
         send_mail(
             moderator.email,
-            _("Melding over '%(title)s'", title=one_line(item.title)),
+            _("Melding over '%(title)s'", title=item.title),
             _("%(name)s meldt: %(reason)s", name=actor.name, reason=reason),
         )
     return report

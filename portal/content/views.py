@@ -436,16 +436,17 @@ def _lines(snapshot: dict) -> list[str]:
 REFERENCE_FIELDS = ("duplicate_of",)
 
 
-def _visible_references(snapshot: dict) -> dict:
+def _visible_references(snapshot: dict, seen: dict[str, bool]) -> dict:
     """The snapshot with every other item it names left out when the viewer may not see it (a
     revision must not disclose a group-only or hidden item's address)."""
     fields = dict(snapshot.get("fields") or {})
     for name in REFERENCE_FIELDS:
         slug = fields.get(name)
-        if slug:
+        if slug and slug not in seen:
             target = db.session.scalar(select(Item).where(Item.slug == slug))
-            if target is None or not permissions.can_list_item(current_user, target):
-                fields[name] = _("(een item dat u niet kunt zien)")
+            seen[slug] = target is not None and permissions.can_list_item(current_user, target)
+        if slug and not seen[slug]:
+            fields[name] = _("(een item dat u niet kunt zien)")
     return {**snapshot, "fields": fields} if "fields" in snapshot else snapshot
 
 
@@ -458,8 +459,11 @@ def revisions(spec: KindSpec, slug: str):
         abort(404)
     diffs = []
     previous: list[str] = []
+    seen: dict[
+        str, bool
+    ] = {}  # slug -> may the viewer see it: one query per slug, not per revision
     for revision in item.revisions:
-        current = _lines(_visible_references(revision.snapshot))
+        current = _lines(_visible_references(revision.snapshot, seen))
         changes = [
             line for line in difflib.unified_diff(previous, current, lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))

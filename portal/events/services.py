@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from portal.common import ServiceError, clean_url, one_line, utcnow
+from portal.common import ServiceError, clean_url, utcnow
 from portal.content.validation import choice, markdown, text, whole_number
 from portal.events import queries
 from portal.events.models import AMSTERDAM, EVENT_TYPES, Event, EventRegistration
@@ -140,7 +140,7 @@ def _mail_promotion(event: Event, registration: EventRegistration) -> None:
     url = absolute_url("content.show", spec="event", slug=event.slug)
     send_mail(
         registration.user.email,
-        _("U bent aangemeld voor '%(title)s'", title=one_line(event.title)),
+        _("U bent aangemeld voor '%(title)s'", title=event.title),
         _(
             "Beste %(name)s,\n\nEr is een plaats vrijgekomen bij '%(title)s' (%(when)s). "
             "U stond op de wachtlijst en bent nu aangemeld.\n\n"

@@ -18,7 +18,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
-from portal.common import one_line, utcnow
+from portal.common import utcnow
 from portal.content.models import Item
 from portal.extensions import db
 from portal.mail import absolute_url, mail_delivered, send_mail
@@ -101,7 +101,7 @@ def notify(
             with force_locale("nl"):
                 send_mail(
                     user.email,
-                    one_line(message)[:150],
+                    message[:150],
                     f"{message}\n{url}\n\n-- \n{mail_footer(user)}",
                     unsubscribe_url=absolute_url(
                         "notifications.unsubscribe", token=unsubscribe_token(user)

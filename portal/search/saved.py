@@ -9,7 +9,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts.models import User
-from portal.common import ServiceError, as_utc, clean_text, has_control_chars, one_line, utcnow
+from portal.common import ServiceError, as_utc, clean_text, has_control_chars, utcnow
 from portal.extensions import db
 from portal.mail import absolute_url, send_mail
 from portal.permissions import Actor, authorized_by, can_delete_saved_search, is_verified_member
@@ -108,7 +108,7 @@ def send_alerts() -> tuple[int, int]:
         ]
         send_mail(
             user.email,
-            _("Nieuw voor uw zoekopdracht '%(name)s'", name=one_line(saved.name)),
+            _("Nieuw voor uw zoekopdracht '%(name)s'", name=saved.name),
             _(
                 "Nieuwe resultaten op het MVI-kennisportaal:\n\n%(lines)s\n\nZoekopdracht beheren: %(link)s",
                 lines="\n".join(lines),

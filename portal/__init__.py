@@ -76,34 +76,50 @@ def _include_object(obj, name, type_, reflected, compare_to) -> bool:
     return include_object(obj, name, type_, reflected, compare_to)
 
 
+# The knowledge kinds, each a package that declares its KindSpec in kind.py.
+KIND_PACKAGES = ("tenders", "criteria", "consultations", "lessons", "events", "questions")
+
+
+def register_kinds() -> None:
+    """Plug every kind into the shared item machinery (before the routes use their URLs)."""
+    from importlib import import_module
+
+    from portal.content.kinds import register_kind
+
+    for package in KIND_PACKAGES:
+        register_kind(import_module(f"portal.{package}.kind").SPEC)
+
+
 def register_blueprints(app: Flask) -> None:
     from portal.content.views import KindConverter
     from portal.security import BoundedIntConverter
 
+    register_kinds()
     app.url_map.converters["kind"] = KindConverter
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     from portal import mail  # noqa: F401 - registers the outbox's mail handler
-    from portal.accounts import bp as accounts
-    from portal.content import bp as content
+    from portal.accounts.views import bp as accounts
+    from portal.admin.views import bp as admin
     from portal.content.services import init_file_cleanup
+    from portal.content.views import bp as content
+    from portal.criteria.views import bp as criteria
+    from portal.events.views import bp as events
+    from portal.groups import bp as groups
+    from portal.main.views import bp as main
+    from portal.moderation.views import bp as moderation
+    from portal.notifications import fanout  # noqa: F401 - subscribes to the items' signals
+    from portal.notifications.views import bp as notifications
+    from portal.organisations import bp as organisations
     from portal.outbox.services import init_outbox
+    from portal.questions.views import bp as questions
+    from portal.regions.views import bp as regions
     from portal.search import bp as search
     from portal.search.services import init_index_on_commit
+    from portal.taxonomy.views import bp as taxonomy
 
     init_file_cleanup()
     init_outbox()
     init_index_on_commit()
-    from portal.admin import bp as admin
-    from portal.events.views import bp as events
-    from portal.groups import bp as groups
-    from portal.main import bp as main
-    from portal.moderation.views import bp as moderation
-    from portal.notifications import bp as notifications
-    from portal.organisations import bp as organisations
-    from portal.questions.views import bp as questions
-    from portal.regions import bp as regions
-    from portal.taxonomy import bp as taxonomy
-
     for blueprint in (
         main,
         accounts,
@@ -114,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         events,
         questions,
+        criteria,
         notifications,
         moderation,
         content,

@@ -12,7 +12,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import Column, MetaData, event, select, update
+from sqlalchemy import Column, Integer, MetaData, any_, bindparam, event, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -66,6 +67,14 @@ def lock_row(column: Column, row_id: int) -> None:
         db.session.execute(
             select(table.c.id).where(table.c.id == row_id).with_for_update(key_share=True)
         )
+
+
+def id_among(column, ids: list[int]):
+    """column IN ids; on PostgreSQL as = ANY(one array parameter), which plans far faster than
+    hundreds of separate parameters."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 @event.listens_for(Session, "after_commit")

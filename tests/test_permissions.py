@@ -43,6 +43,8 @@ READ_HELPERS = {
     "fix", "rebuild_when_missing",
     # The outbox: records and delivers the side effects of writes that were authorised themselves.
     "record", "handles", "on_sweep", "init_outbox",
+    # A step of an authorised write (a kind's own service keeps the revision of its item).
+    "record_revision",
 }  # fmt: skip
 
 

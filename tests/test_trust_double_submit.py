@@ -340,7 +340,7 @@ def test_an_edit_form_sent_twice_keeps_one_revision(client, world, as_user, monk
     assert client.post(url, data=data).status_code == 302
     saved_at = db.session.get(Item, item.id).updated_at
 
-    real_load = content_views._load
+    real_load = content_views.load_visible
 
     def loaded_before_the_first_save(spec, slug):
         # The second request read the item while the first was still saving.
@@ -349,7 +349,7 @@ def test_an_edit_form_sent_twice_keeps_one_revision(client, world, as_user, monk
             set_committed_value(loaded, name, value)
         return loaded
 
-    monkeypatch.setattr(content_views, "_load", loaded_before_the_first_save)
+    monkeypatch.setattr(content_views, "load_visible", loaded_before_the_first_save)
     second = client.post(url, data=data)
     assert second.status_code == 302
     db.session.expire_all()

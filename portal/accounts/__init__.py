@@ -1,5 +1,3 @@
-from flask import Blueprint
+"""Accounts: registration, login, profile, password and e-mail changes.
 
-bp = Blueprint("accounts", __name__)
-
-from portal.accounts import views  # noqa: E402, F401
+The blueprint is made in views.py, so importing the models does not import the pages."""

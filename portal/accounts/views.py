@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hmac
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.accounts import bp, services
+from portal.accounts import services
 from portal.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -29,6 +29,8 @@ from portal.forms import choices, handle_form, run_action
 from portal.lookups import by_slug, by_slugs
 from portal.organisations.models import organisations_for_email
 from portal.taxonomy.models import JobRole, Theme
+
+bp = Blueprint("accounts", __name__)
 
 
 def load_user(user_id: str) -> User | None:

@@ -1,5 +1,3 @@
-from flask import Blueprint
+"""Site administration pages.
 
-bp = Blueprint("admin", __name__)
-
-from portal.admin import views  # noqa: E402, F401
+The blueprint is made in views.py, so importing the models does not import the pages."""

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import permissions
-from portal.admin import bp
 from portal.extensions import db
 from portal.organisations.models import Membership
 from portal.taxonomy.models import VOCABULARIES
+
+bp = Blueprint("admin", __name__)
 
 
 @bp.route("/beheer")

@@ -1,5 +1,4 @@
-from flask import Blueprint
+"""Shared machinery of every knowledge item: model, visibility, revisions, links, files, the
+generic pages; kinds plug themselves in through content.kinds.register_kind.
 
-bp = Blueprint("content", __name__)
-
-from portal.content import views  # noqa: E402, F401
+The blueprint is made in views.py, so importing the models does not import the pages."""

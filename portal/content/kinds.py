@@ -1,20 +1,26 @@
-"""The registry of knowledge kinds: everything the shared machinery needs to know per kind."""
+"""The registry of knowledge kinds. Each kind package declares its own KindSpec and the app
+registers it (`register_kind`); the shared machinery reads only the specs, never a kind's name."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from sqlalchemy.sql.elements import ColumnElement
 
-from portal.consultations.models import Consultation
 from portal.content.models import Item
-from portal.criteria.models import Criterion
-from portal.events.models import Event
-from portal.lessons.models import Lesson
-from portal.questions.models import Question
-from portal.tenders.models import Tender
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """One extra filter on a kind's list page: a <select> named `arg`."""
+
+    arg: str  # the query parameter, e.g. "procedure"
+    label: Any  # lazily translated
+    any_label: Any  # the empty choice: "Alle procedures"
+    options: Callable[[], list[tuple[str, str]]]  # (value, label), read per request
+    where: Callable[[str], ColumnElement[bool] | None]  # the condition for a chosen value
 
 
 @dataclass(frozen=True)
@@ -22,59 +28,70 @@ class KindSpec:
     key: str  # stored in items.kind
     url: str  # URL segment: /aanbestedingen/...
     model: type[Item]
-    label: Any  # singular, lazily translated
+    label: Any  # singular, lazily translated ("Voorbeeldaanbesteding")
     plural: Any
     intro: Any
-    apply_fields: Callable[[Item, dict], None]
-    filters: tuple[str, ...]  # extra list filters beyond the shared ones
+    badge: Any  # the short label on cards and pages ("Aanbesteding")
+    apply_fields: Callable[[Item, dict], None]  # validate and set the kind's own fields
+    form: type  # the create/edit form: portal.content.forms.ItemForm or a subclass
+    list_filters: tuple[ListFilter, ...] = ()
     # The list's own default order ("datum"), e.g. events: upcoming first.
     list_order: Callable[[], tuple] | None = None
     # Extra template values for the detail page: detail_context(item, user) -> dict.
     detail_context: Callable[[Item, Any], dict] | None = None
+    # Templates the shared pages include: the kind's facts, extra buttons, extra list links.
+    detail_template: str | None = None
+    actions_template: str | None = None
+    list_template: str | None = None
+    # The date on the kind's cards instead of the year (events: when they take place).
+    card_date: Callable[[Item], str] | None = None
+    shows_body: bool = True  # the shared "Toelichting" section (a question shows its body itself)
+    # Search: attributes whose text is indexed with the body, and whose term names with the
+    # taxonomy; facet_values(ids) -> {id: {facet: values}} for the search page's facets.
+    text_fields: tuple[str, ...] = ()
+    term_fields: tuple[str, ...] = ()
+    facet_values: Callable[[list[int]], dict[int, dict[str, frozenset[str]]]] | None = None
+    # The concrete examples buyers ask for first rank a little above questions and events.
+    search_boost: float = 1.0
+    # answered(ids) -> the ids with an accepted or verified answer (ranked a little higher).
+    answered: Callable[[list[int]], set[int]] | None = None
+    # Links an editor may make from this kind: target kind -> relation; "*" for any kind.
+    links: dict[str, str] = field(default_factory=dict)
+    # Shown in dossiers (theme, product group, organisation pages) and on list-like overviews.
+    in_dossier: bool = True
+    # Told to followers when published (a question tells the people it is addressed to itself).
+    announce: bool = True
+
+    def relation_to(self, target: KindSpec) -> str | None:
+        return self.links.get(target.key) or self.links.get("*")
 
 
-def _registry() -> dict[str, KindSpec]:
-    from portal.consultations.services import apply_fields as consultation_fields
-    from portal.criteria.services import apply_fields as criterion_fields
-    from portal.events.queries import detail_context as event_details
-    from portal.events.queries import upcoming_first
-    from portal.events.services import apply_fields as event_fields
-    from portal.lessons.services import apply_fields as lesson_fields
-    from portal.questions.services import apply_fields as question_fields
-    from portal.tenders.services import apply_fields as tender_fields
-
-    specs = [
-        KindSpec("tender", "aanbestedingen", Tender, _l("Voorbeeldaanbesteding"), _l("Voorbeeldaanbestedingen"),
-                 _l("Concrete aanbestedingen van collega's: welke criteria, met welk gewicht, wat de markt bood en wat het opleverde."),
-                 tender_fields, ("procedure", "status")),
-        KindSpec("criterion", "criteria", Criterion, _l("Criterium of eis"), _l("Criteria en eisen"),
-                 _l("Eisen, gunningscriteria en contractbepalingen om te hergebruiken, met hun weging en bewijsmiddel."),
-                 criterion_fields, ("ambitieniveau", "soort")),
-        KindSpec("consultation", "marktconsultaties", Consultation, _l("Marktconsultatie"), _l("Marktconsultaties"),
-                 _l("Wat overheden de markt vroegen voor een aanbesteding, en wat er daarna veranderde."),
-                 consultation_fields, ()),
-        KindSpec("lesson", "lessen", Lesson, _l("Geleerde les"), _l("Geleerde lessen"),
-                 _l("Wat werkte en wat een volgende keer anders moet, in één zin en met context."),
-                 lesson_fields, ("fase",)),
-        KindSpec("event", "bijeenkomsten", Event, _l("Bijeenkomst"), _l("Bijeenkomsten"),
-                 _l("Regionale bijeenkomsten, marktbijeenkomsten, webinars en werkgroepoverleggen: meld u aan, zet ze in uw agenda en lees achteraf het verslag."),
-                 event_fields, ("soort", "wanneer"), list_order=upcoming_first, detail_context=event_details),
-        KindSpec("question", "vragen", Question, _l("Vraag"), _l("Vragen"),
-                 _l("Vragen van collega's en de antwoorden van wie het eerder deed: peer-antwoorden en geverifieerde antwoorden."),
-                 question_fields, ()),
-    ]  # fmt: skip
-    return {spec.key: spec for spec in specs}
+_REGISTRY: dict[str, KindSpec] = {}
 
 
-KINDS: dict[str, KindSpec] = {}
+def register_kind(spec: KindSpec) -> KindSpec:
+    """Add (or replace) a kind; the app registers its kinds before the first request."""
+    _REGISTRY[spec.key] = spec
+    return spec
+
+
+def unregister_kind(key: str) -> None:
+    _REGISTRY.pop(key, None)
 
 
 def kinds() -> dict[str, KindSpec]:
-    """The registry, built on first use (the kind packages import content models)."""
-    if not KINDS:
-        KINDS.update(_registry())
-    return KINDS
+    return _REGISTRY
+
+
+def kind_of(item: Item) -> KindSpec:
+    return _REGISTRY[item.kind]
 
 
 def by_url(segment: str) -> KindSpec | None:
-    return next((spec for spec in kinds().values() if spec.url == segment), None)
+    return next((spec for spec in _REGISTRY.values() if spec.url == segment), None)
+
+
+def ordered(keys: Iterable[str]) -> list[KindSpec]:
+    """The specs of these keys, in registration order."""
+    wanted = set(keys)
+    return [spec for key, spec in _REGISTRY.items() if key in wanted]

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import User
 from portal.common import SLUG_RE, ServiceError, clean_text, slugify, utcnow
 from portal.content import files
-from portal.content.kinds import KindSpec, kinds
+from portal.content.kinds import KindSpec, kind_of
 from portal.content.models import (
     STATUSES,
     VISIBILITIES,
@@ -34,6 +34,7 @@ from portal.content.models import (
     UsefulMark,
     new_external_id,
 )
+from portal.content.signals import co_owner_invited, item_published
 from portal.content.validation import iso_date
 from portal.extensions import db, lock_row
 from portal.forms import FORM_TOKEN_RE
@@ -162,12 +163,6 @@ def _invite_co_owners(item: Item, to_ask: list[Organisation], actor: Actor) -> b
 
     Invited editors and admins get a notice (the item's title is shown on their organisation's
     page, not in the notice, so a later hidden or restricted item leaves no trace in notices)."""
-    from flask_babel import lazy_gettext as _l
-
-    from portal.mail import absolute_url
-    from portal.notifications.fanout import notify
-    from portal.organisations.models import Membership
-
     asked = {o.id: o for o in to_ask}
     pending = {
         invitation.organisation_id: invitation
@@ -191,27 +186,7 @@ def _invite_co_owners(item: Item, to_ask: list[Organisation], actor: Actor) -> b
                 invited_by_id=actor.id if isinstance(actor, User) else None,
             )
         )
-        editors = db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.organisation_id == organisation.id,
-                Membership.status == "approved",
-                Membership.role.in_(("editor", "admin")),
-            )
-        ).all()
-        notify(
-            editors,
-            key=f"co-owner:{item.id}:{organisation.id}",
-            message=_l(
-                "%(inviter)s vraagt %(organisation)s om mede-eigenaar van een kennisitem te worden",
-                inviter=item.organisation.name,
-                organisation=organisation.name,
-            ),
-            item=None,
-            url=absolute_url("organisations.show", slug=organisation.slug) + "#uitnodigingen",
-            actor=actor,
-        )
+        co_owner_invited.send(item, organisation=organisation, actor=actor)
     db.session.flush()
     db.session.expire(item, ["invited_co_owners"])
     return changed
@@ -225,7 +200,7 @@ def accept_co_ownership(invitation: CoOwnerInvitation, *, actor: Actor) -> Item:
         raise ServiceError(_("Dit item bestaat niet."), status=404)
     if invitation.organisation_id not in {o.id for o in item.co_owners}:
         item.co_owners = sorted([*item.co_owners, invitation.organisation], key=lambda o: o.name)
-        _record_revision(item, actor)
+        record_revision(item, actor)
     db.session.delete(invitation)
     db.session.flush()
     db.session.expire(item, ["invited_co_owners"])
@@ -323,7 +298,7 @@ def snapshot(item: Item) -> dict[str, Any]:
     }
 
 
-def _record_revision(item: Item, actor: Actor) -> None:
+def record_revision(item: Item, actor: Actor) -> None:
     # The stored numbers count, not only the loaded list: it may predate a simultaneous save.
     with db.session.no_autoflush:
         stored = (
@@ -477,7 +452,7 @@ def create_item_once(
         elif _made_by_same_submit(earlier, item, actor):
             return earlier, False
     item.slug = _wished_slug(data.slug) or _unique_slug(item.title)
-    _record_revision(item, actor)
+    record_revision(item, actor)
     _insert_item(item, renew_external_id=token is not None)
     _invite_co_owners(item, to_invite, actor)
     _published(item, actor)
@@ -486,10 +461,8 @@ def create_item_once(
 
 def _published(item: Item, actor: Actor, was_published: bool = False) -> None:
     """Tell followers when an item becomes published (not on every later edit)."""
-    from portal.notifications.fanout import item_published
-
     if item.status == "published" and not was_published and item.hidden_at is None:
-        item_published(item, actor=actor)
+        item_published.send(item, actor=actor)
 
 
 @authorized_by(can_edit_item)
@@ -505,11 +478,11 @@ def update_item(item: Item, data: ItemData, *, actor: Actor) -> bool:
     old_title = item.title
     before, updated_at = snapshot(item), item.updated_at
     to_invite = _apply_shared(item, data, actor)
-    kinds()[item.kind].apply_fields(item, data.fields)
+    kind_of(item).apply_fields(item, data.fields)
     changed = snapshot(item) != before
     _follow_title(item, old_title)
     if changed:
-        _record_revision(item, actor)
+        record_revision(item, actor)
     else:
         item.updated_at = updated_at
     db.session.flush()
@@ -532,15 +505,9 @@ def set_status(item: Item, status: str, *, actor: Actor) -> None:
     if status == "published" and item.published_at is None:
         item.published_at = utcnow()
     item.updated_at = utcnow()
-    _record_revision(item, actor)
+    record_revision(item, actor)
     db.session.flush()
     _published(item, actor, was_published)
-
-
-ALLOWED_RELATIONS = {
-    ("criterion", "tender"): "used_in",
-    ("consultation", "tender"): "preceded",
-}
 
 
 @authorized_by(can_edit_item)
@@ -550,7 +517,7 @@ def link_items(item: Item, target: Item, *, actor: Actor) -> ItemLink:
         raise ServiceError(_("Een item kan niet naar zichzelf verwijzen."), field="target")
     if not can_view_item(actor, target):
         raise ServiceError(_("Dit item bestaat niet."), field="target", status=404)
-    relation = "about" if item.kind == "lesson" else ALLOWED_RELATIONS.get((item.kind, target.kind))
+    relation = kind_of(item).relation_to(kind_of(target))
     if relation is None:
         raise ServiceError(
             _("Dit soort items kan niet aan elkaar worden gekoppeld."), field="target"

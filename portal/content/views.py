@@ -8,7 +8,17 @@ import logging
 import re
 from datetime import timedelta
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import desc, func, select
@@ -17,14 +27,16 @@ from werkzeug.routing import BaseConverter
 from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.common import utcnow, whole_number
-from portal.content import bp, services
+from portal.content import services
 from portal.content.forms import (
-    FORMS,
     SHARED_FIELDS,
     AttachmentForm,
     LinkForm,
     RepeatingRows,
     ReportForm,
+    TermSelectField,
+    active_terms,
+    offered_terms,
 )
 from portal.content.kinds import KindSpec, by_url, kinds
 from portal.content.models import Attachment, Bookmark, Item, ItemLink, SlugRedirect, UsefulMark
@@ -37,18 +49,10 @@ from portal.lookups import by_slug, by_slugs
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
 from portal.regions.models import Region
-from portal.taxonomy.models import (
-    AmbitionLevel,
-    AwardMethod,
-    CriterionKind,
-    Instrument,
-    JobRole,
-    OrganisationType,
-    Phase,
-    Procedure,
-    ProductGroup,
-    Theme,
-)
+from portal.taxonomy.models import OrganisationType, ProductGroup, Theme
+
+bp = Blueprint("content", __name__)
+bp.add_app_template_global(lambda key: kinds()[key], "kind_spec")
 
 SORTS = {
     "nieuw": desc(Item.published_at),
@@ -93,7 +97,7 @@ def follow_renamed(model: type[Item], slug: str) -> None:
     abort(redirect(target, 301 if request.method in ("GET", "HEAD") else 308))
 
 
-def _load(spec: KindSpec, slug: str) -> Item:
+def load_visible(spec: KindSpec, slug: str) -> Item:
     """The item, or 404 also when the visitor may not see it (its existence must not leak)."""
     item = db.session.scalar(select(spec.model).where(spec.model.slug == slug))
     if item is None:
@@ -101,10 +105,6 @@ def _load(spec: KindSpec, slug: str) -> Item:
     if item is None or not permissions.can_view_item(current_user, item):
         abort(404)
     return item
-
-
-def _active(model):
-    return db.session.scalars(select(model).where(model.is_active).order_by(model.position)).all()
 
 
 @bp.route("/<kind:spec>/")
@@ -129,27 +129,11 @@ def index(spec: KindSpec):
     year = whole_number(args.get("jaar"), 1, 9999)
     if year is not None:
         query = query.where(model.year == year)
-    if spec.key == "tender":
-        if args.get("status"):
-            query = query.where(model.tender_status == args["status"])
-        if args.get("procedure"):
-            query = query.where(model.procedure.has(Procedure.slug == args["procedure"]))
-        if args.get("ambitie"):
-            query = query.where(model.ambition_levels.contains(args["ambitie"][:30]))
-    if spec.key == "criterion":
-        if args.get("ambitie"):
-            query = query.where(model.ambition_level.has(AmbitionLevel.slug == args["ambitie"]))
-        if args.get("soort"):
-            query = query.where(model.criterion_kind.has(CriterionKind.slug == args["soort"]))
-    if spec.key == "lesson" and args.get("fase"):
-        query = query.where(model.phase.has(Phase.slug == args["fase"]))
-    if spec.key == "event":
-        if args.get("soort"):
-            query = query.where(model.event_type == args["soort"][:30])
-        if args.get("wanneer") == "komend":
-            query = query.where(model.ends_at >= utcnow())
-        elif args.get("wanneer") == "geweest":
-            query = query.where(model.ends_at < utcnow())
+    for list_filter in spec.list_filters:
+        value = args.get(list_filter.arg)
+        condition = list_filter.where(value) if value else None
+        if condition is not None:
+            query = query.where(condition)
     sort = args.get("sorteer", "datum" if spec.list_order else "nieuw")
     if sort == "datum" and spec.list_order:
         query = query.order_by(*spec.list_order(), Item.id.desc())
@@ -164,10 +148,9 @@ def index(spec: KindSpec):
     ).all()
     return render_template(
         "content/index.html", spec=spec, page=page, args=args, sort=sort, years=years,
-        themes=_active(Theme), product_groups=_active(ProductGroup), org_types=_active(OrganisationType),
+        themes=active_terms(Theme), product_groups=active_terms(ProductGroup),
+        org_types=active_terms(OrganisationType),
         regions=db.session.scalars(select(Region).order_by(Region.name)).all(),
-        procedures=_active(Procedure), ambitions=_active(AmbitionLevel), criterion_kinds=_active(CriterionKind),
-        phases=_active(Phase),
     )  # fmt: skip
 
 
@@ -184,7 +167,7 @@ def _links(item: Item) -> tuple[list[ItemLink], list[ItemLink]]:
 
 @bp.route("/<kind:spec>/<slug>")
 def show(spec: KindSpec, slug: str):
-    item = _load(spec, slug)
+    item = load_visible(spec, slug)
     run_action(lambda: services.record_view(item, actor=current_user))
     outgoing, incoming = _links(item)
     marks = {}
@@ -199,22 +182,8 @@ def show(spec: KindSpec, slug: str):
     return render_template(
         "content/show.html", spec=spec, item=item, outgoing=outgoing, incoming=incoming, marks=marks,
         outdated=outdated, confirm_form=ConfirmForm(), attachment_form=AttachmentForm(), link_form=LinkForm(),
-        in_basket=item.id in _basket(),
         **(spec.detail_context(item, current_user) if spec.detail_context else {}),
     )  # fmt: skip
-
-
-def _offered(model, chosen) -> list[tuple[str, str]]:
-    """The active terms to choose from, plus a retired one the field holds: a save keeps it."""
-    offered = [(t.slug, t.name) for t in _active(model)]
-    known = {slug for slug, _name in offered}
-    held = [s for s in (chosen if isinstance(chosen, list) else [chosen]) if s and s not in known]
-    if held:
-        retired = db.session.scalars(
-            select(model).where(model.slug.in_(held)).order_by(model.position)
-        )
-        offered += [(t.slug, _("%(name)s (vervallen)", name=t.name)) for t in retired]
-    return offered
 
 
 def _prepare(form, spec: KindSpec, held_group: WorkingGroup | None = None) -> None:
@@ -226,10 +195,10 @@ def _prepare(form, spec: KindSpec, held_group: WorkingGroup | None = None) -> No
     if permissions.can_moderate(current_user):
         member_orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     form.organisation.choices = choices([(o.slug, o.name) for o in member_orgs])
-    form.themes.choices = choices(_offered(Theme, form.themes.data))
+    form.themes.choices = choices(offered_terms(Theme, form.themes.data))
     all_orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     form.co_owners.choices = choices([(o.slug, o.name) for o in all_orgs])
-    form.product_groups.choices = choices(_offered(ProductGroup, form.product_groups.data))
+    form.product_groups.choices = choices(offered_terms(ProductGroup, form.product_groups.data))
     groups = db.session.scalars(select(WorkingGroup).order_by(WorkingGroup.name)).all()
     form.group.choices = choices(
         [("", _("— geen —"))]
@@ -241,22 +210,19 @@ def _prepare(form, spec: KindSpec, held_group: WorkingGroup | None = None) -> No
             or (held_group is not None and g.id == held_group.id)
         ]
     )
-    empty = [("", _("— kies —"))]
-    options = {
-        "procedure": Procedure, "award_method": AwardMethod, "criterion_kind": CriterionKind,
-        "ambition_level": AmbitionLevel, "phase": Phase, "writer_role": JobRole,
-    }  # fmt: skip
-    for name, model in options.items():
-        if hasattr(form, name):
-            field = getattr(form, name)
-            field.choices = choices(empty + _offered(model, field.data))
-    if hasattr(form, "mvi"):
-        for row in form.mvi:
-            row.theme.choices = choices(empty + _offered(Theme, row.theme.data))
-            row.instrument.choices = choices(empty + _offered(Instrument, row.instrument.data))
-            row.ambition_level.choices = choices(
-                empty + _offered(AmbitionLevel, row.ambition_level.data)
+    _offer_terms(form)
+
+
+def _offer_terms(form) -> None:
+    """Every vocabulary choice of the form, also inside repeating rows, gets its terms."""
+    for field in form:
+        if isinstance(field, TermSelectField):
+            field.choices = choices(
+                [("", _("— kies —")), *offered_terms(field.vocabulary, field.data)]
             )
+        elif isinstance(field, RepeatingRows):
+            for row in field:
+                _offer_terms(row.form)
 
 
 def _tag_names() -> list[str]:
@@ -302,7 +268,7 @@ def _fill(form, item: Item) -> None:
             continue
         if isinstance(field, RepeatingRows):
             field.show(value)  # every stored row, then empty ones to add more
-        elif name == "cpv_codes":
+        elif isinstance(value, list):  # words kept as a list, typed with spaces between
             field.data = " ".join(value)
         elif field.type == "DateField" and value:
             from datetime import date
@@ -352,7 +318,7 @@ def create(spec: KindSpec):
         permissions.can_create_item(current_user, o) for o in orgs
     ) and not permissions.can_moderate(current_user):
         abort(403)
-    form = FORMS[spec.key]()
+    form = spec.form()
     if request.method == "GET":
         for rows in _repeating(form):
             rows.show([])
@@ -382,10 +348,10 @@ def create(spec: KindSpec):
 @bp.route("/<kind:spec>/<slug>/bewerken", methods=["GET", "POST"])
 @login_required
 def edit(spec: KindSpec, slug: str):
-    item = _load(spec, slug)
+    item = load_visible(spec, slug)
     if not permissions.can_edit_item(current_user, item):
         abort(403)
-    form = FORMS[spec.key]()
+    form = spec.form()
     if request.method == "GET":
         _fill(form, item)  # before _prepare: filling rebuilds the row sub-forms and their choices
     added = _add_row(form)
@@ -452,7 +418,7 @@ def _visible_references(snapshot: dict, seen: dict[str, bool]) -> dict:
 
 @bp.route("/<kind:spec>/<slug>/versies")
 def revisions(spec: KindSpec, slug: str):
-    item = _load(spec, slug)
+    item = load_visible(spec, slug)
     if not permissions.can_edit_item(current_user, item) and not permissions.is_verified_member(
         current_user
     ):
@@ -476,7 +442,7 @@ def revisions(spec: KindSpec, slug: str):
 
 
 def _action(spec: KindSpec, slug: str, permission, action, success):
-    item = _load(spec, slug)
+    item = load_visible(spec, slug)
     target = url_for("content.show", spec=spec, slug=slug)
     return button_action(permission(current_user, item), lambda: action(item), success, target)
 
@@ -494,7 +460,7 @@ def set_status(spec: KindSpec, slug: str):
     )
 
 
-def _wanted() -> bool | None:
+def wanted_on() -> bool | None:
     """The state an on/off button asks for (its hidden field `aan`: "1" or "0"); None for a
     button from a page made before it said so (it toggles)."""
     return {"1": True, "0": False}.get(request.form.get("aan", ""))
@@ -503,7 +469,7 @@ def _wanted() -> bool | None:
 @bp.route("/<kind:spec>/<slug>/bewaren", methods=["POST"])
 @login_required
 def bookmark(spec: KindSpec, slug: str):
-    wanted = _wanted()
+    wanted = wanted_on()
     return _action(
         spec,
         slug,
@@ -520,7 +486,7 @@ def bookmark(spec: KindSpec, slug: str):
 @bp.route("/<kind:spec>/<slug>/nuttig", methods=["POST"])
 @login_required
 def useful(spec: KindSpec, slug: str):
-    wanted = _wanted()
+    wanted = wanted_on()
     return _action(
         spec,
         slug,
@@ -540,7 +506,7 @@ def useful(spec: KindSpec, slug: str):
 @bp.route("/<kind:spec>/<slug>/koppelen", methods=["POST"])
 @login_required
 def link(spec: KindSpec, slug: str):
-    item = _load(spec, slug)
+    item = load_visible(spec, slug)
     if not permissions.can_edit_item(current_user, item):
         abort(403)
     form = LinkForm()
@@ -576,7 +542,7 @@ def unlink(spec: KindSpec, slug: str, link_id: int):
 @bp.route("/<kind:spec>/<slug>/bijlagen", methods=["POST"])
 @login_required
 def upload(spec: KindSpec, slug: str):
-    item = _load(spec, slug)
+    item = load_visible(spec, slug)
     if not permissions.can_edit_item(current_user, item):
         abort(403)
     form = AttachmentForm()
@@ -637,7 +603,7 @@ def remove_attachment(spec: KindSpec, slug: str, attachment_id: int):
 @bp.route("/<kind:spec>/<slug>/melden", methods=["GET", "POST"])
 @login_required
 def report(spec: KindSpec, slug: str):
-    item = _load(spec, slug)
+    item = load_visible(spec, slug)
     if not permissions.can_mark_item(current_user, item):
         abort(403)
     form = ReportForm()
@@ -648,81 +614,3 @@ def report(spec: KindSpec, slug: str):
         flash(_("Dank u. De moderatoren bekijken uw melding."), "success")
         return redirect(url_for("content.show", spec=spec, slug=slug))
     return render_template("content/report.html", spec=spec, item=item, form=form), outcome.status
-
-
-# --- Criteria basket --------------------------------------------------------------------------
-
-
-def _basket() -> list[int]:
-    from flask import session
-
-    return [i for i in session.get("basket", []) if isinstance(i, int)]
-
-
-@bp.route("/criteria/<slug>/mandje", methods=["POST"])
-@login_required
-def basket_toggle(slug: str):
-    from flask import session
-
-    spec = kinds()["criterion"]
-    item = _load(spec, slug)
-    if not permissions.can_mark_item(current_user, item) or not ConfirmForm().validate_on_submit():
-        abort(403)
-    basket = _basket()
-    wanted = _wanted()
-    if wanted is None:  # a button from before it said which (it toggles)
-        wanted = item.id not in basket
-    if not wanted:
-        if item.id in basket:
-            basket.remove(item.id)
-        flash(_("Uit het mandje gehaald."), "success")
-    elif item.id in basket:
-        flash(_("In het mandje gelegd."), "success")  # a second click: it is there once
-    elif len(basket) >= 100:
-        flash(_("Het mandje is vol (100 criteria)."), "error")
-    else:
-        basket.append(item.id)
-        flash(_("In het mandje gelegd."), "success")
-    session["basket"] = basket
-    return redirect(
-        request.form.get("next")
-        if request.form.get("next", "").startswith("/mandje")
-        else url_for("content.show", spec=spec, slug=slug)
-    )
-
-
-def _basket_items() -> list[Item]:
-    ids = _basket()
-    from portal.criteria.models import Criterion
-
-    rows = db.session.scalars(select(Criterion).where(Criterion.id.in_(ids))).all() if ids else []
-    return [
-        c
-        for c in sorted(rows, key=lambda c: ids.index(c.id))
-        if permissions.can_view_item(current_user, c)
-    ]
-
-
-@bp.route("/mandje")
-@login_required
-def basket():
-    return render_template("content/basket.html", items=_basket_items(), confirm_form=ConfirmForm())
-
-
-@bp.route("/mandje.<fmt>")
-@login_required
-def basket_download(fmt: str):
-    from portal.content.export import basket_docx, basket_markdown
-
-    items = _basket_items()
-    if not items:
-        abort(404)
-    if fmt == "md":
-        return current_app.response_class(
-            basket_markdown(items), mimetype="text/markdown; charset=utf-8",
-            headers={"Content-Disposition": "attachment; filename=mvi-criteria.md"},
-        )  # fmt: skip
-    if fmt == "docx":
-        return send_file(basket_docx(items), as_attachment=True, download_name="mvi-criteria.docx",
-                         mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")  # fmt: skip
-    abort(404)

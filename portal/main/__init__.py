@@ -1,5 +1,3 @@
-from flask import Blueprint
+"""The home page and the site-wide pages.
 
-bp = Blueprint("main", __name__)
-
-from portal.main import views  # noqa: E402, F401
+The blueprint is made in views.py, so importing the models does not import the pages."""

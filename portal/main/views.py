@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -13,10 +22,11 @@ from portal.content.models import Item
 from portal.content.queries import published_items
 from portal.extensions import db
 from portal.groups.models import WorkingGroup
-from portal.main import bp
 from portal.organisations.models import Organisation
 from portal.regions.models import Region
 from portal.taxonomy.models import Theme
+
+bp = Blueprint("main", __name__)
 
 
 @bp.route("/")

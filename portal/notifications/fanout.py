@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from portal.accounts.models import User
 from portal.common import utcnow
+from portal.content import signals
+from portal.content.kinds import kind_of
 from portal.content.models import Item
 from portal.extensions import db
 from portal.mail import absolute_url, mail_delivered, send_mail
@@ -183,13 +185,11 @@ def vraagbaak_members(organisations: Iterable[Organisation]) -> list[User]:
 
 def item_published(item: Item, actor=None) -> int:
     """Tell followers about a newly published item (idempotent: one notice per item)."""
-    if item.status != "published" or item.kind == "question":
-        return 0  # questions are announced by the question service, with who they are for
-    from portal.content.kinds import kinds
-
-    spec = kinds().get(item.kind)
+    spec = kind_of(item)
+    if item.status != "published" or not spec.announce:
+        return 0  # e.g. questions: their service tells the people they are addressed to
     with force_locale("nl"):
-        label = str(spec.label) if spec else item.kind
+        label = str(spec.label)
     return notify(
         followers(item, include_item=False),
         key=f"published:{item.id}",
@@ -212,3 +212,36 @@ def follow_item(user: User, item: Item) -> None:
     )
     if not exists:
         db.session.add(Follow(user_id=user.id, target_type="item", target_id=item.id))
+
+
+@signals.item_published.connect
+def _on_item_published(item: Item, actor=None) -> None:
+    item_published(item, actor=actor)
+
+
+@signals.co_owner_invited.connect
+def _on_co_owner_invited(item: Item, organisation: Organisation, actor=None) -> None:
+    """Tell the invited organisation's editors and admins (the item's title is shown on their
+    organisation's page, not in the notice, so a later hidden or restricted item leaves no trace
+    in notices)."""
+    editors = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == organisation.id,
+            Membership.status == "approved",
+            Membership.role.in_(("editor", "admin")),
+        )
+    ).all()
+    notify(
+        editors,
+        key=f"co-owner:{item.id}:{organisation.id}",
+        message=_l(
+            "%(inviter)s vraagt %(organisation)s om mede-eigenaar van een kennisitem te worden",
+            inviter=item.organisation.name,
+            organisation=organisation.name,
+        ),
+        item=None,
+        url=absolute_url("organisations.show", slug=organisation.slug) + "#uitnodigingen",
+        actor=actor,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,10 +16,12 @@ from portal.common import is_safe_redirect, whole_number
 from portal.content.models import Item
 from portal.extensions import csrf, db
 from portal.forms import ConfirmForm, button_action, choices, handle_form, run_action
-from portal.notifications import bp, services
+from portal.notifications import services
 from portal.notifications.fanout import user_for_unsubscribe
 from portal.notifications.models import FOLLOW_TARGETS, Follow, Notification, follow_models
 from portal.pagination import paginate
+
+bp = Blueprint("notifications", __name__)
 
 
 @bp.app_context_processor

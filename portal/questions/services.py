@@ -20,7 +20,7 @@ from portal.accounts.models import User
 from portal.common import ServiceError, as_utc, clean_text, utcnow
 from portal.content import services as content
 from portal.content.models import Item
-from portal.content.services import _record_revision as record_revision
+from portal.content.services import record_revision
 from portal.extensions import db, lock_row
 from portal.html import render_markdown
 from portal.lookups import by_slug

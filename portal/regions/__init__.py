@@ -1,5 +1,3 @@
-from flask import Blueprint
+"""Regions and networks of organisations.
 
-bp = Blueprint("regions", __name__)
-
-from portal.regions import views  # noqa: E402, F401
+The blueprint is made in views.py, so importing the models does not import the pages."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,9 +11,11 @@ from portal import permissions
 from portal.extensions import db
 from portal.forms import handle_form
 from portal.groups.models import WorkingGroup
-from portal.regions import bp, services
+from portal.regions import services
 from portal.regions.forms import RegionForm
 from portal.regions.models import Region
+
+bp = Blueprint("regions", __name__)
 
 
 def _load(slug: str) -> Region:

@@ -6,6 +6,7 @@ import hashlib
 from functools import lru_cache
 
 from portal.config import PROJECT_ROOT
+from portal.content.kinds import kind_of
 from portal.content.models import Item
 from portal.search.analysis import analyze
 
@@ -13,23 +14,19 @@ from portal.search.analysis import analyze
 FIELD_BOOSTS = {"title": 5.0, "summary": 2.5, "taxonomy": 2.0, "body": 1.0, "attachments": 0.6}
 # Raise when the analysis changes in code: every document is then reported stale.
 ANALYSIS_VERSION = "1"
-KIND_TEXT_FIELDS = (
-    "clause_text", "weighting", "verification", "results_md", "lesson", "context", "what_worked",
-    "do_differently", "purpose", "questions_md", "outcome_md", "changes_after_md", "participants_kind",
-    "answers_text", "location", "agenda_md", "report_md",
-)  # fmt: skip
 
 
 def body_text(item: Item) -> str:
+    """The body and the kind's own long texts (its spec names them)."""
     parts = [item.body_md]
-    parts.extend(str(getattr(item, name, "") or "") for name in KIND_TEXT_FIELDS)
+    parts.extend(str(getattr(item, name, "") or "") for name in kind_of(item).text_fields)
     return "\n".join(p for p in parts if p)
 
 
 def taxonomy_text(item: Item) -> str:
     names = [t.name for t in item.themes] + [g.name for g in item.product_groups]
     names += [t.name for t in item.tags] + [item.organisation.name]
-    for attr in ("procedure", "award_method", "criterion_kind", "ambition_level", "phase"):
+    for attr in kind_of(item).term_fields:
         term = getattr(item, attr, None)
         if term is not None:
             names.append(term.name)

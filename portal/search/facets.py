@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, any_, bindparam, or_, select
+from sqlalchemy import Integer, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from portal.content.kinds import kinds
 from portal.content.models import Item, item_product_groups, item_themes
 from portal.content.queries import visible_to
 from portal.extensions import db
@@ -71,16 +72,7 @@ _CACHE_LOCK = threading.Lock()
 
 def _item_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
     """Facet values that belong to the items themselves (four queries for any number of ids)."""
-    from portal.criteria.models import Criterion
-    from portal.taxonomy.models import (
-        AmbitionLevel,
-        AwardMethod,
-        CriterionKind,
-        Procedure,
-        ProductGroup,
-        Theme,
-    )
-    from portal.tenders.models import Tender
+    from portal.taxonomy.models import ProductGroup, Theme
 
     found: dict[int, dict[str, set[str]]] = {i: defaultdict(set) for i in ids}
 
@@ -96,25 +88,16 @@ def _item_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
         select(item_product_groups.c.item_id, ProductGroup.slug)
         .join(ProductGroup, ProductGroup.id == item_product_groups.c.product_group_id)
         .where(_among(item_product_groups.c.item_id, ids))))  # fmt: skip
-    for row in db.session.execute(
-        select(Tender.id, Procedure.slug.label("procedure"), AwardMethod.slug.label("award"),
-               Tender.instruments, Tender.ambition_levels)
-        .outerjoin(Procedure, Procedure.id == Tender.procedure_id)
-        .outerjoin(AwardMethod, AwardMethod.id == Tender.award_method_id)
-        .where(_among(Tender.id, ids))
-    ):  # fmt: skip
-        add("procedure", [(row.id, row.procedure)])
-        add("gunningsmethode", [(row.id, row.award)])
-        add("instrument", [(row.id, slug) for slug in row.instruments.split()])
-        add("ambitie", [(row.id, slug) for slug in row.ambition_levels.split()])
-    for row in db.session.execute(
-        select(Criterion.id, CriterionKind.slug.label("kind"), AmbitionLevel.slug.label("ambition"))
-        .outerjoin(CriterionKind, CriterionKind.id == Criterion.criterion_kind_id)
-        .outerjoin(AmbitionLevel, AmbitionLevel.id == Criterion.ambition_level_id)
-        .where(_among(Criterion.id, ids))
-    ):  # fmt: skip
-        add("criteriumsoort", [(row.id, row.kind)])
-        add("ambitie", [(row.id, row.ambition)])
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for item_id, kind in db.session.execute(select(Item.id, Item.kind).where(_among(Item.id, ids))):
+        by_kind[kind].append(item_id)
+    for kind, kind_ids in by_kind.items():
+        spec = kinds().get(kind)
+        if spec is None or spec.facet_values is None:
+            continue
+        for item_id, values in spec.facet_values(kind_ids).items():
+            for name, slugs in values.items():
+                add(name, [(item_id, slug) for slug in slugs])
     return {i: {name: frozenset(v) for name, v in values.items()} for i, values in found.items()}
 
 
@@ -137,8 +120,6 @@ def _cached_item_values(updated: dict[int, datetime]) -> dict[int, dict[str, fro
 def visible_matches(ids: Iterable[int], user) -> list[Match]:
     """The ids this user may see, with every facet value of each (visibility always from the
     database; the items' own values and their organisations' from per-worker caches)."""
-    from portal.questions.models import Answer
-
     # Core rows as plain tuples: the ORM's row processing costs more than the query here.
     rows = db.session.connection().execute(
         select(Item.id, Item.published_at, Item.reviewed_at, Item.updated_at, Item.kind, Item.year,
@@ -159,16 +140,14 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
         if group_id in groups:  # the item is shared with this group (and this user may see it)
             values["werkgroep"] = frozenset((groups[group_id],))
         matches[item_id] = Match(item_id, published_at, reviewed_at, values)
-    questions = [i for i, m in matches.items() if "question" in m.values["soort"]]
-    if questions:
-        for question_id in db.session.scalars(
-            select(Answer.question_id).where(
-                _among(Answer.question_id, questions),
-                Answer.hidden_at.is_(None),
-                or_(Answer.accepted_at.is_not(None), Answer.verified_at.is_not(None)),
-            )
-        ):
-            matches[question_id].answered = True
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for item_id, match in matches.items():
+        by_kind[next(iter(match.values["soort"]))].append(item_id)
+    for kind, kind_ids in by_kind.items():
+        spec = kinds().get(kind)
+        if spec is not None and spec.answered is not None:
+            for item_id in spec.answered(kind_ids):
+                matches[item_id].answered = True
     return list(matches.values())
 
 
@@ -188,8 +167,6 @@ def narrow(matches: list[Match], selected: dict[str, list[str]]) -> list[Match]:
 
 def _labels() -> dict[str, dict[str, str]]:
     """Every facet value's label: the kinds' names, and the taxonomy's (kept per worker)."""
-    from portal.content.kinds import kinds
-
     return {**names(), "soort": {key: str(spec.plural) for key, spec in kinds().items()}}
 
 

@@ -24,7 +24,6 @@ from portal.extensions import db
 from portal.forms import button_action
 from portal.organisations.models import Organisation
 from portal.search import bp
-from portal.search.documents import KIND_TEXT_FIELDS
 from portal.search.facets import FACET_LABELS, narrow, selection, visible_matches
 from portal.search.facets import counts as facet_counts
 from portal.search.names import names
@@ -79,7 +78,7 @@ class Result:
 
 
 @cache
-def _result_statement():
+def _result_statement(kind_keys: tuple[str, ...]):
     """The page's items with their organisation's name, their kind's own text fields and their
     attachments (a row per attachment), for the ids given as `ids` (built once: building it costs
     more than running it)."""
@@ -90,9 +89,9 @@ def _result_statement():
     ).join(Organisation, Organisation.id == Item.organisation_id)  # fmt: skip
     # One correlated subquery per kind table, not a join: eight joined tables cost PostgreSQL
     # several times more to plan than to run.
-    for spec in kinds().values():
+    for spec in (kinds()[key] for key in kind_keys):
         table = spec.model.__table__
-        columns = [func.coalesce(table.c[n], "") for n in KIND_TEXT_FIELDS if n in table.c]
+        columns = [func.coalesce(table.c[n], "") for n in spec.text_fields if n in table.c]
         if columns:
             joined = reduce(lambda a, b: a.op("||")("\n").op("||")(b), columns)
             statement = statement.add_columns(
@@ -110,7 +109,7 @@ def _load(page: list) -> list[Result]:
     ids = [m.id for m in page]
     rows: dict[int, tuple] = {}
     attachments: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for row in db.session.execute(_result_statement(), {"ids": ids}):
+    for row in db.session.execute(_result_statement(tuple(kinds())), {"ids": ids}):
         rows.setdefault(row[0], row)
         if row[10] is not None:
             attachments[row[0]].append((row[10], row[11]))

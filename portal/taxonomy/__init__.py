@@ -1,5 +1,3 @@
-from flask import Blueprint
+"""The shared vocabularies (themes, product groups, ...) and their pages.
 
-bp = Blueprint("taxonomy", __name__)
-
-from portal.taxonomy import views  # noqa: E402, F401
+The blueprint is made in views.py, so importing the models does not import the pages."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,9 +11,11 @@ from portal import permissions
 from portal.extensions import db
 from portal.forms import choices, handle_form
 from portal.lookups import by_slug
-from portal.taxonomy import bp, services
+from portal.taxonomy import services
 from portal.taxonomy.forms import form_class_for
 from portal.taxonomy.models import VOCABULARIES, ProductCluster, ProductGroup, Theme, Vocabulary
+
+bp = Blueprint("taxonomy", __name__)
 
 
 @bp.route("/themas")

@@ -1,0 +1,54 @@
+"""The event kind, as the shared item machinery sees it."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.common import utcnow
+from portal.content.kinds import KindSpec, ListFilter
+from portal.events.forms import EVENT_TYPE_CHOICES, EventForm
+from portal.events.models import Event
+from portal.events.queries import detail_context, upcoming_first
+from portal.events.services import apply_fields
+
+WHEN_CHOICES = [("komend", _l("Nog niet afgelopen")), ("geweest", _l("Afgelopen"))]
+
+
+def _when(value: str):
+    if value == "komend":
+        return Event.ends_at >= utcnow()
+    if value == "geweest":
+        return Event.ends_at < utcnow()
+    return None
+
+
+SPEC = KindSpec(
+    key="event",
+    url="bijeenkomsten",
+    model=Event,
+    label=_l("Bijeenkomst"),
+    plural=_l("Bijeenkomsten"),
+    intro=_l(
+        "Regionale bijeenkomsten, marktbijeenkomsten, webinars en werkgroepoverleggen: meld u "
+        "aan, zet ze in uw agenda en lees achteraf het verslag."
+    ),
+    badge=_l("Bijeenkomst"),
+    apply_fields=apply_fields,
+    form=EventForm,
+    list_filters=(
+        ListFilter(
+            "soort",
+            _l("Soort bijeenkomst"),
+            _l("Alle soorten"),
+            lambda: EVENT_TYPE_CHOICES,
+            lambda value: Event.event_type == value[:30],
+        ),
+        ListFilter("wanneer", _l("Wanneer"), _l("Alles"), lambda: WHEN_CHOICES, _when),
+    ),
+    list_order=upcoming_first,
+    card_date=lambda event: event.period,
+    detail_context=detail_context,
+    detail_template="events/_details.html",
+    list_template="events/_list_links.html",
+    text_fields=("location", "agenda_md", "report_md"),
+)

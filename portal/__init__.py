@@ -100,7 +100,6 @@ def register_blueprints(app: Flask) -> None:
     from portal import mail  # noqa: F401 - registers the outbox's mail handler
     from portal.accounts.views import bp as accounts
     from portal.admin.views import bp as admin
-    from portal.content.services import init_file_cleanup
     from portal.content.views import bp as content
     from portal.criteria.views import bp as criteria
     from portal.events.views import bp as events
@@ -110,15 +109,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.notifications import fanout  # noqa: F401 - subscribes to the items' signals
     from portal.notifications.views import bp as notifications
     from portal.organisations import bp as organisations
-    from portal.outbox.services import init_outbox
     from portal.questions.views import bp as questions
     from portal.regions.views import bp as regions
     from portal.search import bp as search
     from portal.search.services import init_index_on_commit
     from portal.taxonomy.views import bp as taxonomy
 
-    init_file_cleanup()
-    init_outbox()
     init_index_on_commit()
     for blueprint in (
         main,

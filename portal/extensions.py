@@ -47,9 +47,18 @@ def select_locale() -> str:
     return chosen if chosen in current_app.config["LANGUAGES"] else "nl"
 
 
-def on_commit(callback: Callable[[], None]) -> None:
-    """Run callback after the current transaction commits; drop it on rollback."""
-    db.session.info.setdefault("after_commit", []).append(callback)
+def on_commit(callback: Callable[[], None], session: Session | None = None) -> None:
+    """Run callback after the current transaction commits; drop it on rollback.
+
+    The one after-commit mechanism of the portal: the outbox hands its rows to delivery with it,
+    and anything else that must wait for the commit uses it too."""
+    (session or db.session).info.setdefault("after_commit", []).append(callback)
+
+
+def on_rollback(callback: Callable[[], None], session: Session | None = None) -> None:
+    """Run callback after the current transaction rolls back (e.g. remove a file it wrote);
+    drop it on commit."""
+    (session or db.session).info.setdefault("after_rollback", []).append(callback)
 
 
 def lock_row(column: Column, row_id: int) -> None:
@@ -81,15 +90,18 @@ def id_among(column, ids: list[int]):
 def _run_after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT released: wait for the real commit
-    callbacks = session.info.pop("after_commit", [])
-    for callback in callbacks:
+    session.info.pop("after_rollback", None)
+    for callback in session.info.pop("after_commit", []):
         callback()
 
 
 @event.listens_for(Session, "after_soft_rollback")
-def _drop_after_rollback(session: Session, previous_transaction) -> None:
-    if not previous_transaction.nested:
-        session.info.pop("after_commit", None)
+def _run_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.nested:
+        return  # a SAVEPOINT rolled back: the transaction goes on
+    session.info.pop("after_commit", None)
+    for callback in session.info.pop("after_rollback", []):
+        callback()
 
 
 @event.listens_for(Engine, "connect")

@@ -11,6 +11,7 @@ from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
 from portal.common import ServiceError
+from portal.extensions import db
 
 
 def required() -> DataRequired:
@@ -79,7 +80,6 @@ class Outcome:
 
 def handle_form(form: FlaskForm, action) -> Outcome:
     """Validate form, run the service call, commit once; on refusal roll back and show why."""
-    from portal.extensions import db
 
     if not form.is_submitted():
         return Outcome(False, 200)
@@ -97,7 +97,6 @@ def handle_form(form: FlaskForm, action) -> Outcome:
 
 def run_action(action) -> Outcome:
     """Run a service call behind a button-only form; commit once or roll back."""
-    from portal.extensions import db
 
     try:
         value = action()

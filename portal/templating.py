@@ -6,11 +6,12 @@ from flask import Flask, current_app, request
 from flask_babel import format_date, get_locale
 
 from portal import permissions
+from portal.common import as_utc, utcnow
+from portal.permissions import can_list_item
 
 
 def _atom_date(moment) -> str:
     """RFC 3339 in UTC for Atom; now when there is no date."""
-    from portal.common import as_utc, utcnow
 
     return as_utc(moment or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -18,8 +19,6 @@ def _atom_date(moment) -> str:
 def _visible_to_viewer(item) -> bool:
     """Jinja test: may the current visitor see this item among others? (can_list_item)"""
     from flask_login import current_user
-
-    from portal.permissions import can_list_item
 
     return can_list_item(current_user, item)
 

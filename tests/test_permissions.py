@@ -37,12 +37,12 @@ def test_every_public_service_function_has_a_permission():
 READ_HELPERS = {
     "hash_password", "password_matches", "check_password_strength", "clean_email",
     "find_user_by_email", "login_blocked", "clean_cpv_codes", "apply_fields", "normalise_tag",
-    "snapshot", "attachment_path", "init_file_cleanup",
+    "snapshot", "attachment_path",
     # Index maintenance after commits and from the CLI: writes no user-visible data.
     "engine", "engine_name", "update_index", "init_index_on_commit", "reindex", "check", "find",
     "fix", "rebuild_when_missing",
     # The outbox: records and delivers the side effects of writes that were authorised themselves.
-    "record", "handles", "on_sweep", "init_outbox",
+    "record", "handles", "on_sweep",
     # A step of an authorised write (a kind's own service keeps the revision of its item).
     "record_revision",
 }  # fmt: skip

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.accounts import services
 from portal.accounts.forms import (
@@ -27,7 +26,7 @@ from portal.common import is_safe_redirect, normalize_email, whole_number
 from portal.extensions import db, limiter
 from portal.forms import choices, handle_form, run_action
 from portal.lookups import by_slug, by_slugs
-from portal.organisations.models import organisations_for_email
+from portal.sections import sections_for
 from portal.taxonomy.models import JobRole, Theme
 
 bp = Blueprint("accounts", __name__)
@@ -201,43 +200,11 @@ def _profile_form(user: User) -> ProfileForm:
 @bp.route("/account")
 @login_required
 def account():
-    suggestions = [
-        org for org in organisations_for_email(current_user.email)
-        if all(m.organisation_id != org.id for m in current_user.memberships)
-    ]  # fmt: skip
     return render_template(
         "accounts/account.html",
-        suggestions=suggestions,
         confirm_form=ConfirmForm(),
-        **_my_items(current_user),
+        sections=sections_for("accounts.account", user=current_user),
     )
-
-
-def _my_items(user: User) -> dict:
-    """The member's own drafts and the items they keep (bookmarks) that they may still see."""
-    from portal import permissions
-    from portal.content.models import Bookmark, Item
-
-    drafts = db.session.scalars(
-        select(Item)
-        .where(Item.author_id == user.id, Item.status == "draft")
-        .order_by(Item.updated_at.desc())
-    ).all()
-    kept = db.session.scalars(
-        select(Item).join(Bookmark, Bookmark.item_id == Item.id).where(Bookmark.user_id == user.id)
-        .order_by(Bookmark.created_at.desc())
-    ).all()  # fmt: skip
-    from portal.search.models import SavedSearch
-    from portal.search.saved import new_match_count
-
-    saved = db.session.scalars(
-        select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.name)
-    ).all()
-    return {
-        "drafts": drafts,
-        "bookmarks": [i for i in kept if permissions.can_view_item(user, i)],
-        "saved_searches": [(s, new_match_count(s, user)) for s in saved],
-    }
 
 
 @bp.route("/account/profiel", methods=["GET", "POST"])
@@ -341,66 +308,3 @@ def delete_account():
         )
         return redirect(url_for("main.home"))
     return render_template("accounts/delete.html", form=form), outcome.status
-
-
-@bp.route("/leden")
-@login_required
-def members():
-    """Find the experts: members by expertise theme, most verified and accepted answers first."""
-    from portal import permissions
-    from portal.questions.queries import answer_stats
-
-    if not permissions.can_view_profiles(current_user):
-        abort(403)
-    themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
-    chosen = request.args.get("thema", "")
-    from portal.organisations.models import Membership
-
-    query = select(User.id, User.name).where(
-        User.email_verified_at.is_not(None), User.memberships.any(Membership.status == "approved")
-    )
-    if chosen:
-        query = query.where(User.expertise.any(Theme.slug == chosen))
-    # Rank every candidate first, then load the 200 shown (a limit before ranking hid experts).
-    candidates = db.session.execute(query).all()
-    stats = answer_stats([user_id for user_id, _name in candidates], current_user)
-    candidates.sort(
-        key=lambda c: (-stats[c[0]].verified, -stats[c[0]].accepted, -stats[c[0]].answers, c[1])
-    )
-    shown = [user_id for user_id, _name in candidates[:200]]
-    loaded = {
-        p.id: p
-        for p in db.session.scalars(
-            select(User)
-            .where(User.id.in_(shown))
-            .options(
-                selectinload(User.memberships).selectinload(Membership.organisation),
-                selectinload(User.expertise),
-            )
-        )
-    }
-    people = [loaded[user_id] for user_id in shown]
-    return render_template(
-        "accounts/members.html", people=people, stats=stats, themes=themes, chosen=chosen
-    )
-
-
-@bp.route("/leden/<int:user_id>")
-@login_required
-def member(user_id: int):
-    from portal import permissions
-    from portal.questions.queries import answer_stats, answers_by
-
-    if not permissions.can_view_profiles(current_user):
-        abort(403)
-    person = db.session.get(User, user_id)
-    if (
-        person is None
-        or not person.is_verified
-        or not any(m.is_approved for m in person.memberships)
-    ):
-        abort(404)
-    return render_template(
-        "accounts/member.html", person=person, stats=answer_stats([person.id], current_user)[person.id],
-        answers=answers_by(person, current_user),
-    )  # fmt: skip

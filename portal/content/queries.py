@@ -6,6 +6,7 @@ from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
+from portal.content.kinds import kinds
 from portal.content.models import Item
 from portal.extensions import db
 from portal.groups.models import GroupMembership
@@ -42,7 +43,6 @@ def dossier(
     user, *, theme=None, product_group=None, organisation=None, limit: int = 8
 ) -> dict[str, list[Item]]:
     """The newest visible items per kind for a theme, product group or organisation page."""
-    from portal.content.kinds import kinds
 
     result = {}
     for key, spec in kinds().items():

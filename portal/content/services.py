@@ -36,11 +36,12 @@ from portal.content.models import (
 )
 from portal.content.signals import co_owner_invited, item_published
 from portal.content.validation import iso_date
-from portal.extensions import db, lock_row
+from portal.extensions import db, lock_row, on_commit, on_rollback
 from portal.forms import FORM_TOKEN_RE
 from portal.groups.models import WorkingGroup
 from portal.html import render_markdown
 from portal.lookups import by_slug
+from portal.mail import send_mail
 from portal.organisations.models import Organisation
 from portal.permissions import (
     Actor,
@@ -569,7 +570,7 @@ def add_attachment(item: Item, filename: str, data: bytes, *, actor: Actor) -> A
     )
     db.session.add(attachment)
     # A rolled-back transaction must not leave an orphan file behind.
-    db.session.info.setdefault("written_files", []).append(target)
+    on_rollback(lambda: target.unlink(missing_ok=True))  # no file without its row
     db.session.flush()
     return attachment
 
@@ -581,8 +582,6 @@ def remove_attachment(item: Item, attachment: Attachment, *, actor: Actor) -> No
     path = _upload_dir() / attachment.stored_name
     db.session.delete(attachment)
     db.session.flush()
-    from portal.extensions import on_commit
-
     on_commit(lambda: path.unlink(missing_ok=True))
 
 
@@ -671,8 +670,6 @@ def report_item(item: Item, reason: str, *, actor: Actor) -> Report:
     db.session.add(report)
     db.session.flush()
     for moderator in db.session.scalars(select(User).where(User.is_moderator)):
-        from portal.mail import send_mail
-
         send_mail(
             moderator.email,
             _("Melding over '%(title)s'", title=item.title),
@@ -687,25 +684,3 @@ def record_view(item: Item, *, actor: Actor) -> None:
     db.session.execute(
         update(Item).where(Item.id == item.id).values(view_count=Item.view_count + 1)
     )
-
-
-def _remove_files_after_rollback(session, previous_transaction) -> None:
-    if previous_transaction.nested:
-        return
-    for path in session.info.pop("written_files", []):
-        Path(path).unlink(missing_ok=True)
-
-
-def _forget_files_after_commit(session) -> None:
-    if not session.in_nested_transaction():
-        session.info.pop("written_files", None)
-
-
-def init_file_cleanup() -> None:
-    """Delete uploaded files of rolled-back transactions (registered once by create_app)."""
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    if not event.contains(Session, "after_soft_rollback", _remove_files_after_rollback):
-        event.listen(Session, "after_soft_rollback", _remove_files_after_rollback)
-        event.listen(Session, "after_commit", _forget_files_after_commit)

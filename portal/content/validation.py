@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.common import ServiceError, clean_text
+from portal.extensions import db
 from portal.html import render_markdown
 from portal.lookups import by_slug
 
@@ -83,8 +84,6 @@ def term(fields: dict, name: str, model: type, label: str) -> Any:
     found = by_slug(model, str(value))
     if found is None:
         from sqlalchemy import func, select
-
-        from portal.extensions import db
 
         found = db.session.scalar(select(model).where(func.lower(model.name) == str(value).lower()))
     if found is None:

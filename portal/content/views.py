@@ -26,8 +26,10 @@ from werkzeug.routing import BaseConverter
 
 from portal import permissions
 from portal.accounts.forms import ConfirmForm
+from portal.accounts.models import User
 from portal.common import utcnow, whole_number
 from portal.content import services
+from portal.content.feeds import public_feed
 from portal.content.forms import (
     SHARED_FIELDS,
     AttachmentForm,
@@ -39,8 +41,17 @@ from portal.content.forms import (
     offered_terms,
 )
 from portal.content.kinds import KindSpec, by_url, kinds
-from portal.content.models import Attachment, Bookmark, Item, ItemLink, SlugRedirect, UsefulMark
-from portal.content.queries import published_items, visible_to
+from portal.content.models import (
+    Attachment,
+    Bookmark,
+    Item,
+    ItemLink,
+    SlugRedirect,
+    Tag,
+    UsefulMark,
+    item_tags,
+)
+from portal.content.queries import dossier, published_items, visible_to
 from portal.errors import render_error
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form, run_action
@@ -49,6 +60,7 @@ from portal.lookups import by_slug, by_slugs
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
 from portal.regions.models import Region
+from portal.sections import add_section
 from portal.taxonomy.models import OrganisationType, ProductGroup, Theme
 
 bp = Blueprint("content", __name__)
@@ -227,7 +239,6 @@ def _offer_terms(form) -> None:
 
 def _tag_names() -> list[str]:
     """Existing tags, most used first, offered as suggestions (a datalist: no JavaScript needed)."""
-    from portal.content.models import Tag, item_tags
 
     used = func.count(item_tags.c.item_id)
     query = (
@@ -614,3 +625,62 @@ def report(spec: KindSpec, slug: str):
         flash(_("Dank u. De moderatoren bekijken uw melding."), "success")
         return redirect(url_for("content.show", spec=spec, slug=slug))
     return render_template("content/report.html", spec=spec, item=item, form=form), outcome.status
+
+
+# --- What content adds to the pages of themes, product groups and regions ----------------------
+
+
+@add_section("taxonomy.theme", "content/_dossier_section.html")
+def _theme_dossier(theme: Theme, user) -> dict:
+    return {"dossier": dossier(user, theme=theme), "heading_id": "dossier"}
+
+
+@add_section("taxonomy.product_group", "content/_dossier_section.html")
+def _product_group_dossier(group: ProductGroup, user) -> dict:
+    return {"dossier": dossier(user, product_group=group), "heading_id": "dossier"}
+
+
+@bp.route("/themas/<slug>.atom")
+def theme_feed(slug: str):
+    """Public items on this theme, newest first."""
+    theme = db.first_or_404(select(Theme).where(Theme.slug == slug))
+    page_url = url_for("taxonomy.theme", slug=slug, _external=True)
+    return public_feed(theme.name, Item.themes.any(Theme.id == theme.id), page_url)
+
+
+@bp.route("/productgroepen/<slug>.atom")
+def product_group_feed(slug: str):
+    """Public items in this product group, newest first."""
+    group = db.first_or_404(select(ProductGroup).where(ProductGroup.slug == slug))
+    page_url = url_for("taxonomy.product_group", slug=slug, _external=True)
+    return public_feed(group.name, Item.product_groups.any(ProductGroup.id == group.id), page_url)
+
+
+@bp.route("/regios/<slug>.atom")
+def region_feed(slug: str):
+    """Public items of the region's organisations, newest first."""
+    region = db.first_or_404(select(Region).where(Region.slug == slug))
+    condition = Item.organisation.has(Organisation.regions.any(Region.id == region.id))
+    return public_feed(region.name, condition, url_for("regions.show", slug=slug, _external=True))
+
+
+@add_section("accounts.account", "content/_account_drafts.html", order=20)
+def _account_drafts(user: User) -> dict:
+    drafts = db.session.scalars(
+        select(Item)
+        .where(Item.author_id == user.id, Item.status == "draft")
+        .order_by(Item.updated_at.desc())
+    ).all()
+    return {"drafts": drafts}
+
+
+@add_section("accounts.account", "content/_account_bookmarks.html", order=30)
+def _account_bookmarks(user: User) -> dict:
+    """The items the member keeps that they may still see."""
+    kept = db.session.scalars(
+        select(Item)
+        .join(Bookmark, Bookmark.item_id == Item.id)
+        .where(Bookmark.user_id == user.id)
+        .order_by(Bookmark.created_at.desc())
+    ).all()
+    return {"bookmarks": [i for i in kept if permissions.can_view_item(user, i)]}

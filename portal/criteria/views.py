@@ -26,6 +26,7 @@ from portal.criteria.export import basket_docx, basket_markdown
 from portal.criteria.kind import SPEC
 from portal.criteria.models import Criterion
 from portal.extensions import db
+from portal.sections import add_section
 
 bp = Blueprint("criteria", __name__)
 
@@ -92,3 +93,8 @@ def basket_download(fmt: str):
         return send_file(basket_docx(items), as_attachment=True, download_name="mvi-criteria.docx",
                          mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document")  # fmt: skip
     abort(404)
+
+
+@add_section("accounts.account", "criteria/_account_section.html", order=35)
+def _account_basket(user) -> dict:
+    return {"count": len(basket_ids())}

@@ -10,11 +10,13 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
+from portal.accounts.models import User
 from portal.common import as_utc, utcnow
 from portal.content.queries import published_items
 from portal.events.models import Event, EventRegistration, moment_text
 from portal.extensions import db
 from portal.groups.models import WorkingGroup
+from portal.organisations.models import Membership
 
 # Feeds show upcoming events and those of the last few months (so a calendar keeps its history).
 RECENT_DAYS = 90
@@ -84,8 +86,6 @@ def waiting_list(event: Event):
 
 def attendees(event: Event) -> list[EventRegistration]:
     """Registered people first (in sign-up order), then the waiting list."""
-    from portal.accounts.models import User
-    from portal.organisations.models import Membership
 
     rows = db.session.scalars(
         select(EventRegistration)

@@ -13,6 +13,7 @@ from portal.content.validation import choice, markdown, text, whole_number
 from portal.events import queries
 from portal.events.models import AMSTERDAM, EVENT_TYPES, Event, EventRegistration
 from portal.extensions import db, lock_row
+from portal.mail import absolute_url, send_mail
 from portal.permissions import (
     Actor,
     authorized_by,
@@ -135,7 +136,6 @@ def _promote_waitlist(event: Event) -> list[EventRegistration]:
 
 
 def _mail_promotion(event: Event, registration: EventRegistration) -> None:
-    from portal.mail import absolute_url, send_mail
 
     url = absolute_url("content.show", spec="event", slug=event.slug)
     send_mail(

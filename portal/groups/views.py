@@ -16,6 +16,7 @@ from portal.groups.forms import GroupForm
 from portal.groups.models import GroupMembership, WorkingGroup
 from portal.lookups import by_slugs
 from portal.regions.models import Region
+from portal.sections import add_section
 
 
 def _load(slug: str) -> WorkingGroup:
@@ -245,3 +246,13 @@ def feed(slug: str):
         )
         condition = or_(condition, Item.author_id.in_(members))
     return public_feed(group.name, condition, url_for("groups.show", slug=slug, _external=True))
+
+
+@add_section("regions.show", "groups/_region_section.html", order=20)
+def _region_groups(region: Region) -> dict:
+    groups = db.session.scalars(
+        select(WorkingGroup)
+        .where(WorkingGroup.regions.any(Region.id == region.id))
+        .order_by(WorkingGroup.name)
+    ).all()
+    return {"groups": groups}

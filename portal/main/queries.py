@@ -7,10 +7,12 @@ from sqlalchemy import exists, or_, select
 
 from portal.content.models import Item, item_product_groups, item_themes
 from portal.content.queries import published_items
+from portal.events.queries import upcoming_events
 from portal.extensions import db
 from portal.groups.models import GroupMembership
 from portal.notifications.models import Follow
 from portal.organisations.models import Organisation, organisation_regions
+from portal.questions.models import Answer, Question
 
 LIMIT = 6
 
@@ -22,8 +24,6 @@ def _newest(query) -> list[Item]:
 
 
 def member_home(user) -> dict[str, list]:
-    from portal.events.queries import upcoming_events
-    from portal.questions.models import Answer, Question
 
     org_ids = [m.organisation_id for m in user.memberships if m.is_approved]
     region_ids = select(organisation_regions.c.region_id).where(

@@ -22,6 +22,7 @@ from portal.content.models import Item
 from portal.content.queries import published_items
 from portal.extensions import db
 from portal.groups.models import WorkingGroup
+from portal.main.queries import member_home
 from portal.organisations.models import Organisation
 from portal.regions.models import Region
 from portal.taxonomy.models import Theme
@@ -47,8 +48,6 @@ def home():
     ).all()
     mine = None
     if permissions.is_verified_member(current_user):
-        from portal.main.queries import member_home
-
         mine = member_home(current_user)
     return render_template(
         "main/home.html", counts=counts, themes=themes, newest=newest, latest=latest, mine=mine

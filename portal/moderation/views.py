@@ -18,7 +18,7 @@ from portal.moderation import services
 from portal.moderation.models import ACTIONS, ModerationLog
 from portal.pagination import paginate
 from portal.questions.models import Answer
-from portal.questions.views import answer_url, load_answer
+from portal.questions.views import answer_button, answer_url, load_answer
 
 bp = Blueprint("moderation", __name__)
 
@@ -43,6 +43,19 @@ def flag(answer_id: int):
         flash(_("Dank u. Een moderator kijkt ernaar."), "success")
         return redirect(answer_url(answer))
     return render_template("moderation/flag.html", form=form, answer=answer), outcome.status
+
+
+@bp.route("/antwoorden/<int:answer_id>/verbergen", methods=["POST"])
+@login_required
+def hide_answer(answer_id: int):
+    """Hide an answer (kept, restorable) or restore it, from the question page."""
+    answer = load_answer(answer_id)
+    hidden = request.form.get("verbergen", "1") == "1"
+    return answer_button(
+        answer, permissions.can_moderate_answer(current_user, answer),
+        lambda: services.set_answer_hidden(answer, hidden, actor=current_user),
+        _("Antwoord verborgen.") if hidden else _("Antwoord hersteld."),
+    )  # fmt: skip
 
 
 @bp.route("/moderatie")

@@ -18,7 +18,7 @@ from portal.accounts.models import User
 from portal.common import utcnow
 from portal.content.models import Item
 from portal.extensions import db
-from portal.mail import send_mail
+from portal.mail import absolute_url, send_mail
 from portal.notifications.fanout import (
     mail_footer,
     notices_in_waiting_mail,
@@ -32,7 +32,6 @@ MAX_PER_DIGEST = 50
 
 def send_digests(frequency: str, now: datetime | None = None) -> tuple[int, int]:
     """Mail the members who chose this frequency ('daily' or 'weekly'); return (mails, notices)."""
-    from portal.mail import absolute_url
 
     now = now or utcnow()
     rows = db.session.execute(

@@ -9,18 +9,18 @@ from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.common import utcnow
+from portal.content.models import Item
 from portal.extensions import db
+from portal.groups.models import WorkingGroup
+from portal.organisations.models import Organisation
+from portal.regions.models import Region
+from portal.taxonomy.models import ProductGroup, Theme
 
 FOLLOW_TARGETS = ("theme", "product_group", "organisation", "region", "group", "item")
 
 
 def follow_models() -> dict[str, tuple[type, str | None]]:
     """Follow target type -> (its model, the endpoint of its page; items have their kind's)."""
-    from portal.content.models import Item
-    from portal.groups.models import WorkingGroup
-    from portal.organisations.models import Organisation
-    from portal.regions.models import Region
-    from portal.taxonomy.models import ProductGroup, Theme
 
     return {
         "theme": (Theme, "taxonomy.theme"), "product_group": (ProductGroup, "taxonomy.product_group"),

@@ -9,15 +9,17 @@ from sqlalchemy import func, select
 
 from portal import permissions
 from portal.accounts.forms import ConfirmForm
+from portal.accounts.models import User
 from portal.common import ServiceError
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form, run_action
 from portal.lookups import by_slug, by_slugs
 from portal.organisations import bp, services
 from portal.organisations.forms import OrganisationForm
-from portal.organisations.models import Membership, Organisation
+from portal.organisations.models import Membership, Organisation, organisations_for_email
 from portal.pagination import paginate
 from portal.regions.models import Region
+from portal.sections import add_section
 from portal.taxonomy.models import OrganisationType, SizeClass
 
 
@@ -327,3 +329,16 @@ def _dossier(user, **about):
     from portal.content.queries import dossier
 
     return dossier(user, **about)
+
+
+@add_section("regions.show", "organisations/_region_section.html", order=10)
+def _region_organisations(region: Region) -> dict:
+    return {"organisations": region.organisations}
+
+
+@add_section("accounts.account", "organisations/_account_section.html", order=10)
+def _account_organisations(user: User) -> dict:
+    """The member's organisations, and those their e-mail domain suggests they may join."""
+    joined = {m.organisation_id for m in user.memberships}
+    suggestions = [org for org in organisations_for_email(user.email) if org.id not in joined]
+    return {"suggestions": suggestions}

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
-from portal.extensions import db
+from portal.extensions import db, on_commit, on_rollback
 from portal.outbox.models import OutboxMessage
 
 Handler = Callable[[dict[str, Any], Session], None]
@@ -34,39 +34,27 @@ def handles(topic: str) -> Callable[[Handler], Handler]:
 
 def record(topic: str, payload: dict[str, Any], session: Session | None = None) -> OutboxMessage:
     """Add a side effect to the current transaction; it is delivered only after the commit."""
+    session = session or db.session
     message = OutboxMessage(topic=topic, payload=payload)
-    (session or db.session).add(message)
+    session.add(message)
+    recorded = session.info.get("outbox_messages")
+    if recorded is None:
+        recorded = session.info["outbox_messages"] = []
+        on_commit(lambda: _hand_over(session), session)
+        on_rollback(lambda: session.info.pop("outbox_messages", None), session)
+    recorded.append(message)
     return message
 
 
-def _collect(session: Session, flush_context) -> None:
-    """after_flush: remember the new messages' ids, for delivery right after the commit."""
-    new = [obj.id for obj in session.new if isinstance(obj, OutboxMessage)]
-    if new:
-        session.info.setdefault("outbox_ids", []).extend(new)
+def _hand_over(session: Session) -> None:
+    """After the commit: give the committed messages to delivery (by their identity: the
+    objects are expired, and reading them would start a new transaction)."""
+    from portal.outbox.delivery import after_commit
 
-
-def _after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a SAVEPOINT released: deliver after the real commit
-    ids = session.info.pop("outbox_ids", [])
+    messages = session.info.pop("outbox_messages", [])
+    ids = [state.identity[0] for state in map(inspect, messages) if state.identity]
     if ids:
-        from portal.outbox.delivery import after_commit
-
         after_commit(ids)
-
-
-def _after_rollback(session: Session, previous_transaction) -> None:
-    if not previous_transaction.nested:
-        session.info.pop("outbox_ids", None)
-
-
-def init_outbox() -> None:
-    """Listen to every session's flushes and commits (registered once by create_app)."""
-    if not event.contains(Session, "after_flush", _collect):
-        event.listen(Session, "after_flush", _collect)
-        event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_soft_rollback", _after_rollback)
 
 
 # Housekeeping the worker runs on every round (e.g. the search index rebuilds itself when missing).

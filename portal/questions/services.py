@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import User
 from portal.common import ServiceError, as_utc, clean_text, utcnow
 from portal.content import services as content
+from portal.content.kinds import kinds
 from portal.content.models import Item
 from portal.content.services import record_revision
 from portal.extensions import db, lock_row
@@ -148,7 +149,6 @@ def ask_question(data: QuestionData, *, actor: Actor) -> Question:
     """Publish a question under the asker's organisation; tell followers, addressed "vraagbaken"
     and mentioned members. A second submit of the same form answers with the question the first
     one asked (see content.create_item_once)."""
-    from portal.content.kinds import kinds
 
     if len((data.title or "").strip()) < 10:
         raise ServiceError(_("Stel uw vraag in minstens 10 tekens."), field="title")

@@ -10,19 +10,19 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
+from portal.accounts.models import User
 from portal.content.kinds import kinds
 from portal.content.queries import visible_to
-from portal.content.views import follow_renamed
+from portal.content.views import follow_renamed, show
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form
 from portal.groups.models import WorkingGroup
-from portal.moderation import services as moderation
-from portal.organisations.models import Organisation
+from portal.organisations.models import Membership, Organisation
 from portal.pagination import paginate
 from portal.questions import services
 from portal.questions.forms import AnswerForm, AskForm, CommentForm, DuplicateForm
 from portal.questions.models import Answer, Question
-from portal.questions.queries import answers_per_question
+from portal.questions.queries import answer_stats, answers_by, answers_per_question
 from portal.regions.models import Region
 from portal.taxonomy.models import ProductGroup, Theme
 
@@ -173,7 +173,6 @@ def _slugs(raw: str) -> list[str]:
 
 def _failed(question: Question, outcome):
     """Show the question again with the reason, under the status the service chose."""
-    from portal.content.views import show
 
     flash(outcome.value, "error")
     return show(kinds()["question"], question.slug), outcome.status
@@ -181,7 +180,6 @@ def _failed(question: Question, outcome):
 
 def _form_failed(question: Question, form, outcome):
     """A refused form under a question: its messages, the question page, the right status."""
-    from portal.content.views import show
 
     fields = [
         str(e)
@@ -217,7 +215,7 @@ def answer(slug: str):
     return _form_failed(question, form, outcome)
 
 
-def _button(answer: Answer, allowed: bool, action, success: str):
+def answer_button(answer: Answer, allowed: bool, action, success: str):
     """A button on an answer: back to the answer; a refusal shows the question with its status."""
     return button_action(
         allowed, action, success, answer_url(answer),
@@ -229,7 +227,7 @@ def _button(answer: Answer, allowed: bool, action, success: str):
 @login_required
 def vote(answer_id: int):
     answer = load_answer(answer_id)
-    return _button(
+    return answer_button(
         answer, permissions.can_vote_answer(current_user, answer),
         lambda: services.vote_answer(answer, actor=current_user), _("U vond dit antwoord nuttig."),
     )  # fmt: skip
@@ -239,7 +237,7 @@ def vote(answer_id: int):
 @login_required
 def accept(answer_id: int):
     answer = load_answer(answer_id)
-    return _button(
+    return answer_button(
         answer, permissions.can_accept_answer(current_user, answer),
         lambda: services.accept_answer(answer, actor=current_user), _("Antwoord geaccepteerd."),
     )  # fmt: skip
@@ -249,22 +247,10 @@ def accept(answer_id: int):
 @login_required
 def verify(answer_id: int):
     answer = load_answer(answer_id)
-    return _button(
+    return answer_button(
         answer, permissions.can_verify_answer(current_user, answer),
         lambda: services.verify_answer(answer, actor=current_user),
         _("Antwoord gemarkeerd als geverifieerd."),
-    )  # fmt: skip
-
-
-@bp.route("/antwoorden/<int:answer_id>/verbergen", methods=["POST"])
-@login_required
-def hide(answer_id: int):
-    answer = load_answer(answer_id)
-    hidden = request.form.get("verbergen", "1") == "1"
-    return _button(
-        answer, permissions.can_moderate_answer(current_user, answer),
-        lambda: moderation.set_answer_hidden(answer, hidden, actor=current_user),
-        _("Antwoord verborgen.") if hidden else _("Antwoord hersteld."),
     )  # fmt: skip
 
 
@@ -323,3 +309,61 @@ def duplicate(slug: str):
         flash(_("De vraag is gemarkeerd als dubbel."), "success")
         return redirect(question_url(question))
     return _form_failed(question, form, outcome)
+
+
+# --- The expert finder: members by expertise, most verified and accepted answers first ---
+
+
+@bp.route("/leden")
+@login_required
+def members():
+    """Find the experts: members by expertise theme, most verified and accepted answers first."""
+    if not permissions.can_view_profiles(current_user):
+        abort(403)
+    themes = db.session.scalars(select(Theme).order_by(Theme.position)).all()
+    chosen = request.args.get("thema", "")
+    query = select(User.id, User.name).where(
+        User.email_verified_at.is_not(None), User.memberships.any(Membership.status == "approved")
+    )
+    if chosen:
+        query = query.where(User.expertise.any(Theme.slug == chosen))
+    # Rank every candidate first, then load the 200 shown (a limit before ranking hid experts).
+    candidates = db.session.execute(query).all()
+    stats = answer_stats([user_id for user_id, _name in candidates], current_user)
+    candidates.sort(
+        key=lambda c: (-stats[c[0]].verified, -stats[c[0]].accepted, -stats[c[0]].answers, c[1])
+    )
+    shown = [user_id for user_id, _name in candidates[:200]]
+    loaded = {
+        p.id: p
+        for p in db.session.scalars(
+            select(User)
+            .where(User.id.in_(shown))
+            .options(
+                selectinload(User.memberships).selectinload(Membership.organisation),
+                selectinload(User.expertise),
+            )
+        )
+    }
+    people = [loaded[user_id] for user_id in shown]
+    return render_template(
+        "questions/members.html", people=people, stats=stats, themes=themes, chosen=chosen
+    )
+
+
+@bp.route("/leden/<int:user_id>")
+@login_required
+def member(user_id: int):
+    if not permissions.can_view_profiles(current_user):
+        abort(403)
+    person = db.session.get(User, user_id)
+    if (
+        person is None
+        or not person.is_verified
+        or not any(m.is_approved for m in person.memberships)
+    ):
+        abort(404)
+    return render_template(
+        "questions/member.html", person=person, stats=answer_stats([person.id], current_user)[person.id],
+        answers=answers_by(person, current_user),
+    )  # fmt: skip

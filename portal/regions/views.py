@@ -10,10 +10,10 @@ from sqlalchemy import select
 from portal import permissions
 from portal.extensions import db
 from portal.forms import handle_form
-from portal.groups.models import WorkingGroup
 from portal.regions import services
 from portal.regions.forms import RegionForm
 from portal.regions.models import Region
+from portal.sections import sections_for
 
 bp = Blueprint("regions", __name__)
 
@@ -35,12 +35,9 @@ def index():
 @bp.route("/regios/<slug>")
 def show(slug: str):
     region = _load(slug)
-    groups = db.session.scalars(
-        select(WorkingGroup)
-        .where(WorkingGroup.regions.any(Region.id == region.id))
-        .order_by(WorkingGroup.name)
-    ).all()
-    return render_template("regions/show.html", region=region, groups=groups)
+    return render_template(
+        "regions/show.html", region=region, sections=sections_for("regions.show", region=region)
+    )
 
 
 @bp.route("/regios/nieuw", methods=["GET", "POST"])
@@ -78,15 +75,3 @@ def edit(slug: str):
         flash(_("De regio is opgeslagen."), "success")
         return redirect(url_for("regions.show", slug=region.slug))
     return render_template("regions/edit.html", form=form, region=region), outcome.status
-
-
-@bp.route("/regios/<slug>.atom")
-def feed(slug: str):
-    """Public items of the region's organisations, newest first."""
-    from portal.content.feeds import public_feed
-    from portal.content.models import Item
-    from portal.organisations.models import Organisation
-
-    region = db.first_or_404(select(Region).where(Region.slug == slug))
-    condition = Item.organisation.has(Organisation.regions.any(Region.id == region.id))
-    return public_feed(region.name, condition, url_for("regions.show", slug=slug, _external=True))

@@ -26,10 +26,13 @@ from portal.organisations.models import Organisation
 from portal.search import bp
 from portal.search.facets import FACET_LABELS, narrow, selection, visible_matches
 from portal.search.facets import counts as facet_counts
+from portal.search.models import SavedSearch
 from portal.search.names import names
 from portal.search.query import parse
+from portal.search.saved import new_match_count
 from portal.search.services import MAX_HITS, MAX_HITS_FILTERED, find
 from portal.search.snippets import snippet
+from portal.sections import add_section
 
 PER_PAGE = 20
 RECENT_REVIEW_DAYS = 365
@@ -372,3 +375,11 @@ def delete_saved(saved_id: int):
         _("De bewaarde zoekopdracht is verwijderd."),
         url_for("accounts.account"),
     )
+
+
+@add_section("accounts.account", "search/_account_section.html", order=40)
+def _account_saved_searches(user) -> dict:
+    saved = db.session.scalars(
+        select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.name)
+    ).all()
+    return {"saved_searches": [(s, new_match_count(s, user)) for s in saved]}

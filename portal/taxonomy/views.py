@@ -11,6 +11,7 @@ from portal import permissions
 from portal.extensions import db
 from portal.forms import choices, handle_form
 from portal.lookups import by_slug
+from portal.sections import sections_for
 from portal.taxonomy import services
 from portal.taxonomy.forms import form_class_for
 from portal.taxonomy.models import VOCABULARIES, ProductCluster, ProductGroup, Theme, Vocabulary
@@ -32,7 +33,9 @@ def themes():
 def theme(slug: str):
     item = db.first_or_404(select(Theme).where(Theme.slug == slug))
     return render_template(
-        "taxonomy/theme.html", theme=item, dossier=_dossier(current_user, theme=item)
+        "taxonomy/theme.html",
+        theme=item,
+        sections=sections_for("taxonomy.theme", theme=item, user=current_user),
     )
 
 
@@ -50,7 +53,7 @@ def product_group(slug: str):
     return render_template(
         "taxonomy/product_group.html",
         group=item,
-        dossier=_dossier(current_user, product_group=item),
+        sections=sections_for("taxonomy.product_group", group=item, user=current_user),
     )
 
 
@@ -143,31 +146,3 @@ def edit_term(key: str, slug: str):
     return render_template(
         "taxonomy/term_edit.html", vocabulary=vocabulary, form=form, term=term
     ), outcome.status
-
-
-def _dossier(user, **about):
-    """The knowledge file for this page (imported late: content imports this package's models)."""
-    from portal.content.queries import dossier
-
-    return dossier(user, **about)
-
-
-@bp.route("/themas/<slug>.atom")
-def theme_feed(slug: str):
-    """Public items on this theme, newest first."""
-    from portal.content.feeds import public_feed
-    from portal.content.models import Item
-
-    theme = db.first_or_404(select(Theme).where(Theme.slug == slug))
-    page_url = url_for("taxonomy.theme", slug=slug, _external=True)
-    return public_feed(theme.name, Item.themes.any(Theme.id == theme.id), page_url)
-
-
-@bp.route("/productgroepen/<slug>.atom")
-def product_group_feed(slug: str):
-    from portal.content.feeds import public_feed
-    from portal.content.models import Item
-
-    group = db.first_or_404(select(ProductGroup).where(ProductGroup.slug == slug))
-    page_url = url_for("taxonomy.product_group", slug=slug, _external=True)
-    return public_feed(group.name, Item.product_groups.any(ProductGroup.id == group.id), page_url)

@@ -8,7 +8,8 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Date, ForeignKey, Inte
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.content.models import Item
-from portal.taxonomy.models import AwardMethod, Procedure
+from portal.extensions import db
+from portal.taxonomy.models import AmbitionLevel, AwardMethod, Instrument, Procedure, Theme
 
 TENDER_STATUSES = ("in-voorbereiding", "gepubliceerd", "gegund", "afgerond")
 # The most rows a tender takes per repeating group; more is refused, never cut off.
@@ -78,9 +79,6 @@ class Tender(Item):
     def mvi_display(self) -> list[dict]:
         """The MVI rows with the names of their theme, instrument and ambition level."""
         from sqlalchemy import select
-
-        from portal.extensions import db
-        from portal.taxonomy.models import AmbitionLevel, Instrument, Theme
 
         names = {}
         for model in (Theme, Instrument, AmbitionLevel):

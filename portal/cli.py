@@ -6,10 +6,21 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from portal.accounts import services as accounts
 from portal.backup.commands import backup_cli, files_cli
 from portal.common import CommandError, ServiceError
+from portal.content.importer import export_items, import_items
+from portal.content.models import Item
 from portal.extensions import db
+from portal.notifications.digest import send_digests
+from portal.outbox.delivery import deliver_due, work_once
+from portal.outbox.models import OutboxMessage
 from portal.permissions import SYSTEM
+from portal.search import services as search_index
+from portal.search.saved import send_alerts
+from portal.search.services import reindex
+from portal.search.whoosh_engine import RebuildRunningError
+from portal.seeding import demo_logins, seed
 
 users_cli = AppGroup("users", help="Accounts beheren.")
 search_cli = AppGroup("search", help="De zoekindex herbouwen en controleren.")
@@ -21,10 +32,6 @@ def reindex_command() -> None:
     import time
 
     from sqlalchemy import func, select
-
-    from portal.content.models import Item
-    from portal.search.services import reindex
-    from portal.search.whoosh_engine import RebuildRunningError
 
     total = db.session.scalar(select(func.count(Item.id)))
     started = time.perf_counter()
@@ -43,19 +50,18 @@ def reindex_command() -> None:
 @click.option("--fix", is_flag=True, help="Herstel wat ontbreekt, verouderd of overbodig is.")
 def check_command(fix: bool) -> None:
     """Compare the index with the database item by item; exit 1 when they differ."""
-    from portal.search import services
 
     try:
-        report = services.check()
-    except services.IndexUnavailableError as error:
+        report = search_index.check()
+    except search_index.IndexUnavailableError as error:
         if not fix:
             raise CommandError(
                 f"Zoekindex ontbreekt of is onleesbaar ({error}); voer `flask search reindex` of "
                 "`flask search check --fix` uit."
             ) from error
         click.echo(f"Zoekindex ontbreekt of is onleesbaar ({error}): herbouwen.")
-        services.reindex()
-        report = services.check()
+        search_index.reindex()
+        report = search_index.check()
     click.echo(
         f"Ontbrekend in de index: {len(report.missing)}; verouderd: {len(report.stale)}; "
         f"zonder item: {len(report.extra)}."
@@ -68,8 +74,8 @@ def check_command(fix: bool) -> None:
     )
     if not fix:
         raise SystemExit(1)
-    services.fix(report)
-    after = services.check()
+    search_index.fix(report)
+    after = search_index.check()
     if not after.ok:
         raise CommandError("Herstel onvolledig; voer `flask search reindex` uit.")
     click.echo("Hersteld.")
@@ -79,9 +85,6 @@ def check_command(fix: bool) -> None:
 def alerts_command() -> None:
     """Mail members the new matches of their saved searches (safe to run twice)."""
     import time
-
-    from portal.outbox.delivery import deliver_due
-    from portal.search.saved import send_alerts
 
     started = time.perf_counter()
     deliver_due()  # mails an earlier run could not hand over get their next try first
@@ -106,9 +109,6 @@ def digest_command(period: str) -> None:
     """Mail each member one overview of their unsent notices (safe to run twice)."""
     import time
 
-    from portal.notifications.digest import send_digests
-    from portal.outbox.delivery import deliver_due
-
     started = time.perf_counter()
     deliver_due()  # mails an earlier run could not hand over get their next try first
     first = _last_outbox_id()
@@ -123,16 +123,12 @@ def digest_command(period: str) -> None:
 def _last_outbox_id() -> int:
     from sqlalchemy import func, select
 
-    from portal.outbox.models import OutboxMessage
-
     return db.session.scalar(select(func.max(OutboxMessage.id))) or 0
 
 
 def _fail_on_undelivered_mail(after_id: int) -> None:
     """Exit non-zero when mails this command made, or earlier ones, wait for the mail server."""
     from sqlalchemy import func, or_, select
-
-    from portal.outbox.models import OutboxMessage
 
     db.session.rollback()
     # This run's mails, and earlier ones the server refused: a second run must not hide them.
@@ -163,8 +159,6 @@ def outbox_work_command(once: bool, interval: float) -> None:
 
     from flask import current_app
 
-    from portal.outbox.delivery import work_once
-
     app = current_app._get_current_object()
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -184,8 +178,6 @@ def outbox_work_command(once: bool, interval: float) -> None:
 def outbox_status_command() -> None:
     """Show what waits in the outbox, per topic, with the oldest and the last error."""
     from sqlalchemy import func, select
-
-    from portal.outbox.models import OutboxMessage
 
     rows = db.session.execute(
         select(
@@ -223,7 +215,6 @@ content_cli = AppGroup("content", help="Kennisitems importeren en exporteren (JS
 @click.option("--create-organisations", is_flag=True, help="Onbekende organisaties aanmaken.")
 def import_command(path, create_organisations: bool) -> None:
     """Import knowledge items from a JSON Lines file; bad lines are reported, good ones kept."""
-    from portal.content.importer import import_items
 
     report = import_items(path, create_organisations=create_organisations)
     db.session.commit()
@@ -238,7 +229,6 @@ def import_command(path, create_organisations: bool) -> None:
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
 def export_command(output) -> None:
     """Write every knowledge item as JSON Lines (the import format)."""
-    from portal.content.importer import export_items
 
     for line in export_items():
         output.write(line + "\n")
@@ -248,7 +238,6 @@ def export_command(output) -> None:
 @click.option("--with-demo-users", is_flag=True, help="Ook demo-accounts (nooit in productie).")
 def seed_command(with_demo_users: bool) -> None:
     """Load taxonomies, regions, organisations and working groups (idempotent)."""
-    from portal.seeding import demo_logins, seed
 
     if with_demo_users and current_app.config["ENV_NAME"] == "production":
         raise click.UsageError("Demo-accounts worden nooit in productie aangemaakt.")
@@ -293,12 +282,11 @@ def seed_command(with_demo_users: bool) -> None:
 )
 def set_role_command(email: str, site_admin: bool, moderator: bool, expert: bool | None) -> None:
     """Make an account site administrator, moderator and/or designated expert (or take it away)."""
-    from portal.accounts import services
 
-    user = services.find_user_by_email(email)
+    user = accounts.find_user_by_email(email)
     if user is None:
         raise CommandError(f"Geen account met e-mailadres {email}.")
-    services.set_site_roles(
+    accounts.set_site_roles(
         user, is_moderator=moderator, is_site_admin=site_admin, is_expert=expert, actor=SYSTEM
     )
     db.session.commit()
@@ -311,10 +299,9 @@ def set_role_command(email: str, site_admin: bool, moderator: bool, expert: bool
 @click.password_option()
 def create_user_command(email: str, name: str, password: str) -> None:
     """Create a verified account (for example the first site administrator)."""
-    from portal.accounts import services
 
     try:
-        services.create_verified_user(email, password, name, actor=SYSTEM)
+        accounts.create_verified_user(email, password, name, actor=SYSTEM)
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()

@@ -15,15 +15,23 @@ from sqlalchemy import event, select
 
 from portal.accounts import services as accounts
 from portal.accounts.models import User
-from portal.common import utcnow
+from portal.common import slugify, utcnow
 from portal.config import PROJECT_ROOT
+from portal.content import services as content
+from portal.content.importer import import_items
+from portal.content.models import Item
+from portal.events import services as events
+from portal.events.models import Event, EventRegistration
 from portal.extensions import db
 from portal.groups import services as groups
 from portal.groups.models import WorkingGroup
 from portal.lookups import by_slug
+from portal.notifications import services as notify
 from portal.organisations import services as organisations
 from portal.organisations.models import Organisation
 from portal.permissions import SYSTEM
+from portal.questions import services as qa
+from portal.questions.models import Question
 from portal.regions import services as regions
 from portal.regions.models import Region
 from portal.taxonomy import services as taxonomy
@@ -35,6 +43,7 @@ from portal.taxonomy.models import (
     SizeClass,
     Theme,
 )
+from portal.tenders.models import Tender
 
 SEEDS = PROJECT_ROOT / "seeds"
 DEMO_ACCOUNT_AGE_DAYS = 90
@@ -100,8 +109,6 @@ class Loader:
         for i, (item, is_core) in enumerate(core + related):
             values = {"name": item["name"], "description": item.get("description", "")}
             self.term("themas", item["slug"], {**values, "position": i, "is_core": is_core})
-
-        from portal.common import slugify
 
         clusters = _read("taxonomy/product_groups.yaml")["clusters"]
         position = 0
@@ -238,7 +245,6 @@ class Loader:
 
     def knowledge(self) -> None:
         """Knowledge items from seeds/knowledge.jsonl, through the import (re-runs change nothing)."""
-        from portal.content.importer import import_items
 
         path = SEEDS / "knowledge.jsonl"
         if path.exists():
@@ -248,8 +254,6 @@ class Loader:
 
     def attachments(self, count: int = 4) -> None:
         """Give the first few public tenders a small PDF and DOCX, made here, once."""
-        from portal.content import services as content
-        from portal.tenders.models import Tender
 
         tenders = db.session.scalars(
             select(Tender)
@@ -283,10 +287,6 @@ class Loader:
         """Demo questions, answers, votes, follows and "vraagbaak" opt-ins from seeds/community.yaml,
         made through the real services (so notices are made too). A question that exists is left
         alone, so a second run changes nothing."""
-        from portal.content.models import Item
-        from portal.notifications import services as notify
-        from portal.questions import services as qa
-        from portal.questions.models import Question
 
         path = SEEDS / "community.yaml"
         if not path.exists():
@@ -355,10 +355,6 @@ class Loader:
     def events(self) -> None:
         """Events from seeds/events.yaml through the import, then demo sign-ups (idempotent)."""
         import json
-
-        from portal.content.importer import import_items
-        from portal.events import services as events
-        from portal.events.models import Event, EventRegistration
 
         records = _read("events.yaml")["events"]
         sign_ups = {r["external_id"]: r.pop("registrations", []) for r in records}

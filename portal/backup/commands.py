@@ -8,8 +8,11 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from portal.backup.services import BackupError, check_backup, create_backup, restore_backup
 from portal.common import CommandError
+from portal.content.storage import check_files, remove_orphans, upload_dir
 from portal.permissions import SYSTEM
+from portal.search.services import reindex
 
 backup_cli = AppGroup("backup", help="Een back-up maken, controleren en terugzetten.")
 files_cli = AppGroup("files", help="Bijlagebestanden in de uploadmap controleren.")
@@ -27,7 +30,6 @@ def _size(n: int) -> str:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def create_command(path: Path) -> None:
     """Write every table and every attachment file into one new zip file."""
-    from portal.backup.services import BackupError, create_backup
 
     try:
         report = create_backup(path, actor=SYSTEM)
@@ -50,7 +52,6 @@ def create_command(path: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def check_command(path: Path) -> None:
     """Check that a backup file is complete and undamaged, without restoring it."""
-    from portal.backup.services import BackupError, check_backup
 
     try:
         manifest = check_backup(path, actor=SYSTEM)
@@ -68,7 +69,6 @@ def check_command(path: Path) -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def restore_command(path: Path) -> None:
     """Put a backup into this empty install (migrated, no rows), then rebuild the search index."""
-    from portal.backup.services import BackupError, restore_backup
 
     try:
         report = restore_backup(path, actor=SYSTEM)
@@ -78,7 +78,6 @@ def restore_command(path: Path) -> None:
         f"Back-up van {report.created_at} teruggezet: {sum(report.rows.values())} rijen in "
         f"{len(report.rows)} tabellen, {report.files} bestanden."
     )
-    from portal.search.services import reindex
 
     try:
         indexed = reindex()
@@ -98,7 +97,6 @@ def restore_command(path: Path) -> None:
 )  # fmt: skip
 def files_check_command(fix: bool, grace_minutes: int) -> None:
     """List files without an attachment (orphans) and attachments without a file (missing)."""
-    from portal.content.storage import check_files, remove_orphans, upload_dir
 
     report = check_files()
     grace = timedelta(minutes=grace_minutes)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
@@ -10,15 +10,19 @@ from portal.content.kinds import kinds
 from portal.content.models import Item
 from portal.extensions import db
 from portal.groups.models import GroupMembership
+from portal.organisations.models import Membership, Organisation
+from portal.permissions import Actor
 
 
-def visible_to(user) -> list:
-    """SQL conditions for the published items user may see (the same rule as can_view_item).
+def visible_to(user: Actor) -> list:
+    """SQL conditions for the published, not hidden items user may see: exactly those for which
+    `permissions.can_view_item` is true, clause for clause (tests/test_visibility_rule.py
+    proves them equal on every combination of reader, visibility, status, group and co-owner).
 
     Moderator-hidden items are left out for everyone: no list, search, count, feed or suggestion
     shows them; moderators find them in the moderation queue, editors on the item's own page."""
     conditions = [Item.status == "published", Item.hidden_at.is_(None)]
-    if permissions.can_moderate(user):
+    if permissions.can_moderate(user) or user is permissions.SYSTEM:
         return conditions
     allowed = [Item.visibility == "public"]
     if permissions.is_approved_member(user):
@@ -28,7 +32,17 @@ def visible_to(user) -> list:
             GroupMembership.user_id == user.id, GroupMembership.status == "approved"
         )
         allowed.append(and_(Item.visibility == "group", Item.group_id.in_(group_ids)))
-    return [*conditions, or_(*allowed) if allowed else false()]
+        # can_edit_item: editors and admins of an owner, the author while still a member.
+        approved = select(Membership.organisation_id).where(
+            Membership.user_id == user.id, Membership.status == "approved"
+        )
+        editing = approved.where(Membership.role.in_(("editor", "admin")))
+        allowed += [
+            Item.organisation_id.in_(editing),
+            Item.co_owners.any(Organisation.id.in_(editing)),
+            and_(Item.author_id == user.id, Item.organisation_id.in_(approved)),
+        ]
+    return [*conditions, or_(*allowed)]
 
 
 def published_items(user, model: type[Item] = Item) -> Select:

@@ -111,8 +111,8 @@ def register_blueprints(app: Flask) -> None:
     from portal.organisations import bp as organisations
     from portal.questions.views import bp as questions
     from portal.regions.views import bp as regions
-    from portal.search import bp as search
     from portal.search.services import init_index_on_commit
+    from portal.search.views import bp as search
     from portal.taxonomy.views import bp as taxonomy
 
     init_index_on_commit()

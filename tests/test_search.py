@@ -401,7 +401,7 @@ def test_boosts_are_modest_and_in_order():
     unanswered ones; recently reviewed items a little higher; never more than about half again."""
     from datetime import date, timedelta
 
-    from portal.search.views import boost
+    from portal.search.searching import boost
 
     assert boost(None, False, "tender") > boost(None, False, "question")
     assert boost(None, False, "criterion") > boost(None, False, "event")
@@ -443,10 +443,10 @@ def test_search_within_an_organisation_a_working_group_a_theme_or_a_kind(client,
 def test_a_filtered_search_looks_beyond_the_best_unfiltered_matches(client, world, monkeypatch):
     """Facets narrow the best matches; with a facet chosen the engine is asked for more of them,
     so weaker matches that pass the filter are still found."""
-    from portal.search import views
+    from portal.search import searching
 
-    monkeypatch.setattr(views, "MAX_HITS", 3)
-    monkeypatch.setattr(views, "MAX_HITS_FILTERED", 10)
+    monkeypatch.setattr(searching, "MAX_HITS", 3)
+    monkeypatch.setattr(searching, "MAX_HITS_FILTERED", 10)
     for n in range(3):  # "asfalt" in the title: the best matches
         make_item("tender", world.utrecht, title=f"Asfaltonderhoud {n}", themes=["circulair"])
     for n in range(2):  # "asfalt" only through the product group's name

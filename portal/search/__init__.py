@@ -1,8 +1,2 @@
-"""Full-text search: Dutch analysis, engines behind one seam, index on commit. All `import whoosh`
-stays inside this package."""
-
-from flask import Blueprint
-
-bp = Blueprint("search", __name__)
-
-from portal.search import views  # noqa: E402, F401
+"""Full-text search: Dutch analysis, engines behind one seam, index on commit, the search service
+(searching.py). All `import whoosh` stays inside this package. The blueprint is made in views.py."""

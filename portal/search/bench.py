@@ -146,15 +146,13 @@ def _relevance(app) -> dict[str, Any]:
     from flask_login import AnonymousUserMixin
     from werkzeug.datastructures import MultiDict
 
-    from portal.search.views import run_search
+    from portal.search.searching import search
 
     scores = []
     with app.test_request_context():
         for row in load_relevance():
-            found = run_search(
-                MultiDict({"q": row["query"]}), AnonymousUserMixin(), with_facets=False
-            )
-            ranked = [item.external_id or "" for item, _score, _snip in found["results"]]
+            found = search(MultiDict({"q": row["query"]}), AnonymousUserMixin(), with_facets=False)
+            ranked = [hit.result.external_id or "" for hit in found.hits]
             scores.append(ndcg_at_10(ranked, {str(k): int(v) for k, v in row["judgments"].items()}))
     return {"queries": len(scores), "ndcg10": statistics.mean(scores), "worst": min(scores)}
 

@@ -10,10 +10,12 @@ from werkzeug.datastructures import MultiDict
 
 from portal.accounts.models import User
 from portal.common import ServiceError, as_utc, clean_text, has_control_chars, utcnow
+from portal.content.models import Item
 from portal.extensions import db
 from portal.mail import absolute_url, send_mail
 from portal.permissions import Actor, authorized_by, can_delete_saved_search, is_verified_member
 from portal.search.models import SavedSearch
+from portal.search.searching import matching
 
 MAX_PER_MEMBER = 50
 
@@ -63,21 +65,13 @@ def delete_saved_search(saved: SavedSearch, *, actor: Actor) -> None:
 def _new_since_alert(saved: SavedSearch, user: User) -> list:
     """The matches this member may see, narrowed by the saved facets, published after the last
     alert: one engine query and the facet queries, however many results there are."""
-    from portal.search.facets import narrow, selection, visible_matches
-    from portal.search.query import parse
-    from portal.search.services import find
-
-    args = MultiDict(parse_qs(saved.query_string))
-    hits = find(parse(args.get("q", "")))
+    _query, _visible, found, _hits, _limit = matching(MultiDict(parse_qs(saved.query_string)), user)
     since = as_utc(saved.alerted_until)
-    found = narrow(visible_matches(hits.scores, user), selection(args)) if hits.scores else []
     return [m for m in found if m.published_at and as_utc(m.published_at) > since]
 
 
 def new_matches(saved: SavedSearch, user: User) -> list:
     """Items this member may see that match and were published after the last alert, newest first."""
-    from portal.content.models import Item
-
     ids = [m.id for m in _new_since_alert(saved, user)]
     items = db.session.scalars(select(Item).where(Item.id.in_(ids))).all()
     return sorted(items, key=lambda item: as_utc(item.published_at), reverse=True)

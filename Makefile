@@ -72,4 +72,4 @@ clean: ## Remove the virtualenv, caches and the local instance data
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info
 
 bench: install translations postgres ## Search quality and speed: nDCG@10, index build, p50/p95, memory
-	$(BIN)/python -m portal.search.bench
+	$(BIN)/python -m portal.bench

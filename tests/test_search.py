@@ -204,7 +204,7 @@ def test_missing_index_still_serves_pages_and_reindex_restores(app, client, worl
 
 
 def test_spelling_hint_from_public_words_only(client, world):
-    from portal.search.kept import forget
+    from portal.search.worker_cache import forget
 
     make_item("tender", world.utrecht, title="Leerlingenvervoer emissievrij")
     make_item("tender", world.utrecht, title="Geheimzinnigheidsproject", visibility="members")
@@ -315,7 +315,7 @@ def test_a_rebuilt_index_is_seen_by_the_next_search(app, client, world):
 
 
 def test_ndcg_at_10():
-    from portal.search.bench import ndcg_at_10
+    from portal.bench import ndcg_at_10
 
     judged = {"a": 3, "b": 1}
     assert ndcg_at_10(["a", "b"], judged) == pytest.approx(1.0)
@@ -330,7 +330,7 @@ def test_relevance_set_judges_only_public_published_demo_items():
     import yaml
 
     from portal.config import PROJECT_ROOT
-    from portal.search.bench import load_relevance
+    from portal.bench import load_relevance
 
     demo = {
         row["external_id"]: row

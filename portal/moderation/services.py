@@ -81,7 +81,7 @@ def set_answer_hidden(answer: Answer, hidden: bool, *, actor: Actor) -> None:
 
 def _hide_item(item: Item, hidden: bool, reason: str = "") -> None:
     """Set or clear the moderator's mark; the item's own status stays what its editors made it."""
-    from portal.search.kept import forget
+    from portal.search.worker_cache import forget
 
     item.hidden_at = utcnow() if hidden else None
     item.hidden_reason = reason if hidden else ""

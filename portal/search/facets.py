@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 
 from portal.content.kinds import kinds
 from portal.content.models import Item, item_product_groups, item_themes
 from portal.content.queries import visible_to
-from portal.extensions import db
-from portal.search.names import group_slugs, names, organisation_facets
+from portal.extensions import db, id_among
+from portal.search.display_names import group_slugs, names, organisation_facets
+from portal.taxonomy.models import ProductGroup, Theme
 
 # URL name -> label; the order is the order on the page.
 FACET_LABELS = {
@@ -55,14 +55,6 @@ def selection(args) -> dict[str, list[str]]:
     return {name: [str(v)[:100] for v in args.getlist(name)[:MAX_VALUES]] for name in FACETS}
 
 
-def _among(column, ids: list[int]):
-    """column IN ids; on PostgreSQL as = ANY(one array parameter), which plans far faster than
-    hundreds of separate parameters."""
-    if db.engine.dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
-    return column.in_(ids)
-
-
 # An item's own facet values change only when it is saved, which moves its updated_at: they are
 # kept per worker under (id, updated_at), so a warm search reads two small queries, not six.
 CACHE_SIZE = 50_000
@@ -72,7 +64,6 @@ _CACHE_LOCK = threading.Lock()
 
 def _item_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
     """Facet values that belong to the items themselves (four queries for any number of ids)."""
-    from portal.taxonomy.models import ProductGroup, Theme
 
     found: dict[int, dict[str, set[str]]] = {i: defaultdict(set) for i in ids}
 
@@ -83,13 +74,15 @@ def _item_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
 
     add("thema", db.session.execute(
         select(item_themes.c.item_id, Theme.slug).join(Theme, Theme.id == item_themes.c.theme_id)
-        .where(_among(item_themes.c.item_id, ids))))  # fmt: skip
+        .where(id_among(item_themes.c.item_id, ids))))  # fmt: skip
     add("productgroep", db.session.execute(
         select(item_product_groups.c.item_id, ProductGroup.slug)
         .join(ProductGroup, ProductGroup.id == item_product_groups.c.product_group_id)
-        .where(_among(item_product_groups.c.item_id, ids))))  # fmt: skip
+        .where(id_among(item_product_groups.c.item_id, ids))))  # fmt: skip
     by_kind: dict[str, list[int]] = defaultdict(list)
-    for item_id, kind in db.session.execute(select(Item.id, Item.kind).where(_among(Item.id, ids))):
+    for item_id, kind in db.session.execute(
+        select(Item.id, Item.kind).where(id_among(Item.id, ids))
+    ):
         by_kind[kind].append(item_id)
     for kind, kind_ids in by_kind.items():
         spec = kinds().get(kind)
@@ -124,16 +117,16 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
     rows = db.session.connection().execute(
         select(Item.id, Item.published_at, Item.reviewed_at, Item.updated_at, Item.kind, Item.year,
                Item.organisation_id, Item.group_id)
-        .where(_among(Item.id, list(ids)), *visible_to(user))
+        .where(id_among(Item.id, list(ids)), *visible_to(user))
     ).all()  # fmt: skip
     if not rows:
         return []
-    own = _cached_item_values({row[0]: row[3] for row in rows})
+    item_values = _cached_item_values({row[0]: row[3] for row in rows})
     organisations, groups = organisation_facets(), group_slugs()
     matches: dict[int, Match] = {}
     for item_id, published_at, reviewed_at, _updated, kind, year, org_id, group_id in rows:
         values = dict.fromkeys(FACETS, NONE)
-        values.update(own[item_id])
+        values.update(item_values[item_id])
         values.update(organisations.get(org_id, {}))
         values["soort"] = frozenset((kind,))
         values["jaar"] = frozenset((str(year),)) if year is not None else NONE
@@ -151,7 +144,7 @@ def visible_matches(ids: Iterable[int], user) -> list[Match]:
     return list(matches.values())
 
 
-def _passing(
+def _passing_facets(
     matches: list[Match], selected: dict[str, list[str]], skip: str | None = None
 ) -> list[Match]:
     active = [(name, set(values)) for name, values in selected.items() if values and name != skip]
@@ -162,7 +155,7 @@ def _passing(
 
 def narrow(matches: list[Match], selected: dict[str, list[str]]) -> list[Match]:
     """The matches that pass every selected facet."""
-    return _passing(matches, selected)
+    return _passing_facets(matches, selected)
 
 
 def _labels() -> dict[str, dict[str, str]]:
@@ -179,7 +172,7 @@ def counts(
     # each selected facet counts the matches that pass the other facets.
     open_facets = [name for name in FACETS if not selected.get(name)]
     counters: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    for match in _passing(matches, selected):
+    for match in _passing_facets(matches, selected):
         values = match.values
         for name in open_facets:
             counter = counters[name]
@@ -189,7 +182,7 @@ def counts(
         if name in open_facets:
             continue
         counter = counters[name]
-        for match in _passing(matches, selected, skip=name):
+        for match in _passing_facets(matches, selected, skip=name):
             for value in match.values[name]:
                 counter[value] = counter.get(value, 0) + 1
     result: dict[str, list[tuple[str, str, int]]] = {}

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from portal.search.kept import kept
 from portal.search.models import SearchDocument
 from portal.search.query import ParsedQuery, is_common
+from portal.search.worker_cache import cached
 
 # ts_rank weights for D, C, B, A: about the Whoosh field boosts (attachments < body < summary < title).
 WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
@@ -87,7 +87,7 @@ class PostgresEngine:
                 if is_common(freq * texts, texts)
             }  # fmt: skip
 
-        return kept("pg-shares", load, SHARES_TTL)
+        return cached("pg-shares", load, SHARES_TTL)
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
         """(item id, score): ts_rank of the weighted vector times the share of typed words matched."""

@@ -10,14 +10,18 @@ from flask import current_app, has_app_context
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, selectin_polymorphic, selectinload
 
+from portal.content.kinds import kinds
 from portal.content.models import Attachment, Item
+from portal.extensions import db
 from portal.outbox.delivery import nudge
+from portal.outbox.models import OutboxMessage
 from portal.outbox.services import handles, on_sweep, record
+from portal.search.display_names import forget_if_named
 from portal.search.documents import document, source_hash
-from portal.search.names import forget_if_named
 from portal.search.postgres_engine import PostgresEngine
 from portal.search.query import ParsedQuery
 from portal.search.whoosh_engine import IndexUnavailableError, RebuildRunningError, WhooshEngine
+from portal.taxonomy.models import VOCABULARIES
 
 log = logging.getLogger(__name__)
 MAX_HITS = 300
@@ -39,7 +43,6 @@ def engine_name() -> str:
 
 
 def engine() -> WhooshEngine | PostgresEngine:
-    from portal.extensions import db
 
     if engine_name() == "postgres":
         return PostgresEngine(db.engine)
@@ -56,8 +59,6 @@ def _documents(session: Session, ids: Iterable[int]) -> tuple[list[dict], list[s
 
 def _items(session: Session, ids: Iterable[int]) -> list[Item]:
     """The items with everything their documents are made of, in few queries."""
-    from portal.content.kinds import kinds
-    from portal.taxonomy.models import VOCABULARIES
 
     if not session.info.get("terms_loaded"):
         # Many-to-one terms (procedure, phase...) then come from the identity map, not a query each.
@@ -82,7 +83,6 @@ def update_index(ids: Iterable[int]) -> None:
     """Re-index these items from the database (the outbox's "index" handler), raising when the
     index cannot take them now, so the outbox retries. A missing or damaged Whoosh index is rebuilt
     whole from the database, never replaced by one with only these items."""
-    from portal.extensions import db
 
     ids = set(ids)
     if not ids:
@@ -154,8 +154,6 @@ def reindex(batch: int = 500, progress=None) -> int:
     PostgreSQL: every document rewritten in batches of their own transaction, then the documents of
     deleted items removed; searches see a whole index throughout.
     """
-    from portal.extensions import db
-    from portal.outbox.models import OutboxMessage
 
     search_engine = engine()
     total = 0
@@ -227,7 +225,6 @@ class CheckReport:
 
 def check(batch: int = 500) -> CheckReport:
     """Compare the index with the database, item by item, by the hash of each document's text."""
-    from portal.extensions import db
 
     indexed = engine().hashes()
     report = CheckReport()

@@ -9,7 +9,7 @@ from whoosh.spelling import ListCorrector
 from portal.content.models import Item
 from portal.extensions import db
 from portal.search.analysis import stop_words, tokens
-from portal.search.kept import kept
+from portal.search.worker_cache import cached
 from portal.taxonomy.models import ProductGroup, Theme
 
 TTL = 600  # seconds
@@ -29,7 +29,7 @@ def _corrector() -> tuple[ListCorrector, frozenset[str]]:
         vocabulary = frozenset(w for w in words if len(w) >= 4 and not w.isdigit())
         return ListCorrector(sorted(vocabulary)), vocabulary
 
-    return kept("spelling", load, TTL)
+    return cached("spelling", load, TTL)
 
 
 def suggest(text: str) -> str | None:

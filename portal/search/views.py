@@ -16,9 +16,9 @@ from portal.content.queries import visible_to
 from portal.errors import render_error
 from portal.extensions import db
 from portal.forms import button_action
+from portal.search.display_names import names
 from portal.search.facets import FACET_LABELS
 from portal.search.models import SavedSearch
-from portal.search.names import names
 from portal.search.saved import delete_saved_search, new_match_count, save_search
 from portal.search.searching import BadSearchError, search
 from portal.sections import add_section

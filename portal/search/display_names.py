@@ -15,7 +15,7 @@ from collections import defaultdict
 from sqlalchemy import literal, select, union_all
 
 from portal.extensions import db
-from portal.search.kept import forget, kept
+from portal.search.worker_cache import cached, forget
 
 NAMES_TTL = 60.0
 
@@ -59,7 +59,7 @@ def names() -> dict[str, dict[str, str]]:
             found[facet][slug] = name
         return found
 
-    return kept("names", load, NAMES_TTL)
+    return cached("names", load, NAMES_TTL)
 
 
 def organisation_facets() -> dict[int, dict[str, frozenset[str]]]:
@@ -88,7 +88,7 @@ def organisation_facets() -> dict[int, dict[str, frozenset[str]]]:
             for org_id, values in found.items()
         }
 
-    return kept("organisations", load, NAMES_TTL)
+    return cached("organisations", load, NAMES_TTL)
 
 
 def group_slugs() -> dict[int, str]:
@@ -101,7 +101,7 @@ def group_slugs() -> dict[int, str]:
             for gid, slug in db.session.execute(select(WorkingGroup.id, WorkingGroup.slug))
         }
 
-    return kept("groups", load, NAMES_TTL)
+    return cached("groups", load, NAMES_TTL)
 
 
 def forget_if_named(objects) -> None:

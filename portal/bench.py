@@ -6,7 +6,7 @@ Per engine, two child processes (so the serving process's memory is its own):
   serve  a fresh app, warmed, answers every query through the Flask test client (the whole page:
          visibility filter, facets, snippets, template) and times the raw engine call beside it.
 
-python -m portal.search.bench [--whoosh-items 20000] [--postgres-items 100000] [--repeat 3]
+python -m portal.bench [--whoosh-items 20000] [--postgres-items 100000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -29,7 +29,29 @@ from typing import Any
 
 import yaml
 
+from portal import create_app
 from portal.config import PROJECT_ROOT
+from portal.consultations.models import Consultation
+from portal.content.models import Attachment, Item, item_product_groups, item_themes
+from portal.criteria.models import Criterion
+from portal.extensions import db
+from portal.groups.models import WorkingGroup
+from portal.lessons.models import Lesson
+from portal.organisations.models import Organisation
+from portal.search.query import parse
+from portal.search.searching import search
+from portal.search.services import MAX_HITS, reindex
+from portal.search.services import engine as search_engine
+from portal.seeding import seed
+from portal.taxonomy.models import (
+    AmbitionLevel,
+    AwardMethod,
+    CriterionKind,
+    Procedure,
+    ProductGroup,
+    Theme,
+)
+from portal.tenders.models import Tender
 
 RELEVANCE_FILE = PROJECT_ROOT / "seeds" / "search" / "relevance.yaml"
 BENCH_DIR = PROJECT_ROOT / "instance" / "bench"
@@ -79,7 +101,6 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def _app(engine: str, url: str, directory: Path):
-    from portal import create_app
 
     return create_app(
         {
@@ -146,8 +167,6 @@ def _relevance(app) -> dict[str, Any]:
     from flask_login import AnonymousUserMixin
     from werkzeug.datastructures import MultiDict
 
-    from portal.search.searching import search
-
     scores = []
     with app.test_request_context():
         for row in load_relevance():
@@ -160,23 +179,6 @@ def _relevance(app) -> dict[str, Any]:
 def _generate(count: int, seed: int = 2026) -> float:
     """Insert count published-ish items of all kinds with Dutch text; return seconds taken."""
     from sqlalchemy import insert, select
-
-    from portal.consultations.models import Consultation
-    from portal.content.models import Attachment, Item, item_product_groups, item_themes
-    from portal.criteria.models import Criterion
-    from portal.extensions import db
-    from portal.groups.models import WorkingGroup
-    from portal.lessons.models import Lesson
-    from portal.organisations.models import Organisation
-    from portal.taxonomy.models import (
-        AmbitionLevel,
-        AwardMethod,
-        CriterionKind,
-        Procedure,
-        ProductGroup,
-        Theme,
-    )
-    from portal.tenders.models import Tender
 
     started = time.perf_counter()
     rng = random.Random(seed)  # noqa: S311 (demo text, not security)
@@ -269,8 +271,6 @@ def _generate(count: int, seed: int = 2026) -> float:
 def _index_size(engine: str, directory: Path) -> int:
     from sqlalchemy import text
 
-    from portal.extensions import db
-
     if engine == "postgres":
         return int(db.session.scalar(text("SELECT pg_total_relation_size('search_documents')")))
     live = (directory / "search-index" / "live").resolve()  # the build in use, not the previous
@@ -280,10 +280,6 @@ def _index_size(engine: str, directory: Path) -> int:
 def build(engine: str, url: str, directory: Path, items: int) -> dict[str, Any]:
     from flask_migrate import upgrade
     from sqlalchemy import text
-
-    from portal.extensions import db
-    from portal.search.services import reindex
-    from portal.seeding import seed
 
     _reset_database(url, directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -318,9 +314,6 @@ def build(engine: str, url: str, directory: Path, items: int) -> dict[str, Any]:
 
 
 def serve(engine: str, url: str, directory: Path, repeat: int) -> dict[str, Any]:
-    from portal.search.query import parse
-    from portal.search.services import MAX_HITS
-    from portal.search.services import engine as search_engine
 
     app = _app(engine, url, directory)
     portal_ms: list[float] = []
@@ -357,7 +350,7 @@ def serve(engine: str, url: str, directory: Path, repeat: int) -> dict[str, Any]
 
 def _child(*args: str) -> dict[str, Any]:
     done = subprocess.run(  # noqa: S603 (this interpreter, our own module)
-        [sys.executable, "-m", "portal.search.bench", *args],
+        [sys.executable, "-m", "portal.bench", *args],
         check=True,
         stdout=subprocess.PIPE,
         text=True,
@@ -392,7 +385,7 @@ def report(engine: str, items: int, built: dict[str, Any], served: dict[str, Any
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m portal.search.bench")
+    parser = argparse.ArgumentParser(prog="python -m portal.bench")
     parser.add_argument("step", nargs="?", default="all", choices=("all", "build", "serve"))
     parser.add_argument("--engine", choices=("whoosh", "postgres"))
     parser.add_argument("--engines", default="whoosh,postgres")

@@ -19,7 +19,7 @@ _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {wha
 _LOCK = threading.Lock()
 
 
-def kept(what: str, load: Callable[[], Any], seconds: float) -> Any:
+def cached(what: str, load: Callable[[], Any], seconds: float) -> Any:
     """load()'s value for this database, kept for `seconds`."""
     engine = db.engine
     with _LOCK:

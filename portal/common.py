@@ -125,13 +125,6 @@ def clean_url(value: str | None, *, field: str = "website") -> str:
     return url
 
 
-def ensure_another_admin(membership, memberships, message: str) -> None:
-    """Refuse (409) to demote or remove the last approved admin of an organisation or group."""
-    others = [m for m in memberships if m is not membership and m.is_approved and m.role == "admin"]
-    if membership.is_approved and membership.role == "admin" and not others:
-        raise ServiceError(message, status=409)
-
-
 class CommandError(click.ClickException):
     """A refused CLI command: its Dutch message on stderr and exit 1, without click's English
     "Error:" in front."""

@@ -329,8 +329,8 @@ def test_relevance_set_judges_only_public_published_demo_items():
 
     import yaml
 
-    from portal.config import PROJECT_ROOT
     from portal.bench import load_relevance
+    from portal.config import PROJECT_ROOT
 
     demo = {
         row["external_id"]: row

@@ -57,6 +57,9 @@ class KindSpec:
     answered: Callable[[list[int]], set[int]] | None = None
     # Links an editor may make from this kind: target kind -> relation; "*" for any kind.
     links: dict[str, str] = field(default_factory=dict)
+    # A piece of knowledge (an example, a criterion, a lesson ...), not a conversation or a
+    # meeting: a working group page lists it as "Gedeeld met deze werkgroep".
+    knowledge: bool = True
     # Shown in dossiers (theme, product group, organisation pages) and on list-like overviews.
     in_dossier: bool = True
     # Told to followers when published (a question tells the people it is addressed to itself).

@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import desc, func, select
+from sqlalchemy import desc, func, or_, select
 from werkzeug.routing import BaseConverter
 
 from portal import permissions
@@ -44,6 +44,7 @@ from portal.content.kinds import KindSpec, by_url, kinds
 from portal.content.models import (
     Attachment,
     Bookmark,
+    CoOwnerInvitation,
     Item,
     ItemLink,
     SlugRedirect,
@@ -55,7 +56,7 @@ from portal.content.queries import dossier, published_items, visible_to
 from portal.errors import render_error
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form, run_action
-from portal.groups.models import WorkingGroup
+from portal.groups.models import GroupMembership, WorkingGroup
 from portal.lookups import by_slug, by_slugs
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
@@ -684,3 +685,86 @@ def _account_bookmarks(user: User) -> dict:
         .order_by(Bookmark.created_at.desc())
     ).all()
     return {"bookmarks": [i for i in kept if permissions.can_view_item(user, i)]}
+
+
+# --- ... and to the pages of organisations and working groups ----------------------------------
+
+
+@add_section("organisations.show", "content/_organisation_invitations.html", order=10)
+def _organisation_invitations(organisation: Organisation, user: User) -> dict | None:
+    """Items whose owners ask this organisation to co-own them, for its editors and admins."""
+    if not permissions.may_consent_for(user, organisation):
+        return None
+    invitations = db.session.scalars(
+        select(CoOwnerInvitation)
+        .join(Item, Item.id == CoOwnerInvitation.item_id)
+        .where(CoOwnerInvitation.organisation_id == organisation.id, Item.hidden_at.is_(None))
+        .order_by(CoOwnerInvitation.created_at.desc())
+    ).all()
+    return {"organisation": organisation, "invitations": invitations} if invitations else None
+
+
+@add_section("organisations.show", "content/_dossier_section.html", order=20)
+def _organisation_dossier(organisation: Organisation, user: User) -> dict:
+    return {"dossier": dossier(user, organisation=organisation), "heading_id": "kennis"}
+
+
+def _co_ownership_action(slug: str, item_id: int, action, success: str):
+    organisation = db.first_or_404(select(Organisation).where(Organisation.slug == slug))
+    invitation = db.session.get(CoOwnerInvitation, (item_id, organisation.id)) or abort(404)
+    return button_action(
+        permissions.can_accept_co_ownership(current_user, invitation),
+        lambda: action(invitation),
+        success,
+        url_for("organisations.show", slug=slug) + "#uitnodigingen",
+    )
+
+
+@bp.route("/organisaties/<slug>/uitnodigingen/<int:item_id>/accepteren", methods=["POST"])
+@login_required
+def accept_co_ownership(slug: str, item_id: int):
+    return _co_ownership_action(
+        slug,
+        item_id,
+        lambda invitation: services.accept_co_ownership(invitation, actor=current_user),
+        _("Uw organisatie is nu mede-eigenaar van het item."),
+    )
+
+
+@bp.route("/organisaties/<slug>/uitnodigingen/<int:item_id>/afwijzen", methods=["POST"])
+@login_required
+def decline_co_ownership(slug: str, item_id: int):
+    return _co_ownership_action(
+        slug,
+        item_id,
+        lambda invitation: services.decline_co_ownership(invitation, actor=current_user),
+        _("De uitnodiging is afgewezen."),
+    )
+
+
+@add_section("groups.show", "content/_group_section.html", order=20)
+def _group_shared(group: WorkingGroup, user: User) -> dict:
+    """The knowledge shared with the group (not its questions or meetings), as far as the
+    reader may see."""
+    knowledge = [spec.key for spec in kinds().values() if spec.knowledge]
+    shared = db.session.scalars(
+        published_items(user)
+        .where(Item.group_id == group.id, Item.kind.in_(knowledge))
+        .order_by(Item.published_at.desc(), Item.id.desc())
+        .limit(10)
+    ).all()
+    return {"group": group, "shared": shared}
+
+
+@bp.route("/werkgroepen/<slug>.atom")
+def group_feed(slug: str):
+    """Public items placed in the group, newest first; for an open group also what its members
+    share publicly. A closed group's members are not public, so its feed never follows them."""
+    group = db.first_or_404(select(WorkingGroup).where(WorkingGroup.slug == slug))
+    condition = Item.group_id == group.id
+    if not group.is_closed:
+        members = select(GroupMembership.user_id).where(
+            GroupMembership.group_id == group.id, GroupMembership.status == "approved"
+        )
+        condition = or_(condition, Item.author_id.in_(members))
+    return public_feed(group.name, condition, url_for("groups.show", slug=slug, _external=True))

@@ -34,6 +34,7 @@ SPEC = KindSpec(
     ),
     badge=_l("Bijeenkomst"),
     apply_fields=apply_fields,
+    knowledge=False,
     form=EventForm,
     list_filters=(
         ListFilter(

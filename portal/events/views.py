@@ -11,9 +11,11 @@ from portal import permissions
 from portal.content.views import follow_renamed
 from portal.events import calendar, queries, services
 from portal.events.models import Event, moment_text, period_text
+from portal.events.queries import upcoming_events
 from portal.extensions import db
 from portal.forms import button_action
 from portal.groups.models import WorkingGroup
+from portal.sections import add_section
 
 bp = Blueprint("events", __name__)
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
@@ -98,3 +100,8 @@ def group_feed(slug: str):
             queries.feed_events(group=group), name=_("Bijeenkomsten %(group)s", group=group.name)
         )
     )
+
+
+@add_section("groups.show", "events/_group_section.html", order=30)
+def _group_events(group: WorkingGroup, user) -> dict:
+    return {"group": group, "events": upcoming_events(user, group=group)}

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.common import utcnow
 from portal.extensions import db
+from portal.memberships import MembershipRow
 from portal.regions.models import Region
 
 GROUP_ROLES = ("member", "admin")
@@ -42,7 +43,7 @@ class WorkingGroup(db.Model):
         return self.name
 
 
-class GroupMembership(db.Model):
+class GroupMembership(MembershipRow, db.Model):
     __tablename__ = "group_memberships"
     __table_args__ = (
         CheckConstraint("role in ('member', 'admin')", name="role"),
@@ -64,5 +65,5 @@ class GroupMembership(db.Model):
     group: Mapped[WorkingGroup] = relationship(back_populates="memberships")
 
     @property
-    def is_approved(self) -> bool:
-        return self.status == "approved"
+    def container(self) -> WorkingGroup:
+        return self.group

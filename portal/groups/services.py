@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal import memberships
 from portal.accounts.models import User
-from portal.common import ServiceError, clean_text, ensure_another_admin, slugify, utcnow
+from portal.common import clean_text, slugify, utcnow
 from portal.extensions import db
 from portal.groups.models import GROUP_ROLES, GroupMembership, WorkingGroup
-from portal.mail import send_mail
 from portal.permissions import (
     Actor,
     authorized_by,
@@ -67,83 +68,60 @@ def update_group(group: WorkingGroup, data: GroupData, *, actor: Actor) -> None:
     db.session.flush()
 
 
+LAST_ADMIN = _l("Een werkgroep houdt minstens één beheerder. Benoem eerst een andere beheerder.")
+
+
 @authorized_by(can_join_group)
 def join_group(group: WorkingGroup, *, actor: Actor) -> GroupMembership:
     """Join an open group at once; for a closed group, ask its admins for approval."""
+    ask = memberships.Mail(
+        _("Verzoek om lid te worden van %(group)s", group=group.name),
+        _(
+            "%(name)s wil lid worden van de werkgroep %(group)s. Beoordeel het verzoek "
+            "op de ledenpagina van de werkgroep.",
+            name=actor.name,
+            group=group.name,
+        ),
+    )
     status = "pending" if group.is_closed else "approved"
     membership = GroupMembership(
         user=actor, group=group, role="member", status=status,
         decided_at=None if group.is_closed else utcnow(),
     )  # fmt: skip
-    db.session.add(membership)
-    db.session.flush()
-    if group.is_closed:
-        for admin in (m.user for m in group.memberships if m.is_approved and m.role == "admin"):
-            send_mail(
-                admin.email,
-                _("Verzoek om lid te worden van %(group)s", group=group.name),
-                _(
-                    "%(name)s wil lid worden van de werkgroep %(group)s. Beoordeel het verzoek "
-                    "op de ledenpagina van de werkgroep.",
-                    name=actor.name,
-                    group=group.name,
-                ),
-            )
-    return membership
+    return memberships.open_membership(membership, tell_admins=ask if group.is_closed else None)
 
 
 @authorized_by(can_decide_group_membership)
 def decide_group_membership(membership: GroupMembership, *, approve: bool, actor: Actor) -> None:
-    if membership.is_approved:
-        raise ServiceError(_("Dit lidmaatschap is al goedgekeurd."), status=409)
-    group, user = membership.group, membership.user
-    if approve:
-        membership.status = "approved"
-        membership.decided_at = utcnow()
-        body = _("U bent toegelaten tot de werkgroep %(group)s.", group=group.name)
-    else:
-        db.session.delete(membership)
-        body = _(
-            "Uw verzoek om lid te worden van de werkgroep %(group)s is niet goedgekeurd.",
-            group=group.name,
-        )
-    db.session.flush()
-    send_mail(user.email, _("Werkgroep %(group)s", group=group.name), body)
-
-
-def _ensure_another_admin(membership) -> None:
-    ensure_another_admin(
-        membership,
-        membership.group.memberships,
-        _("Een werkgroep houdt minstens één beheerder. Benoem eerst een andere beheerder."),
-    )
+    group = membership.group.name
+    subject = _("Werkgroep %(group)s", group=group)
+    memberships.decide(
+        membership, approve=approve, actor=actor,
+        approved=memberships.Mail(
+            subject, _("U bent toegelaten tot de werkgroep %(group)s.", group=group)
+        ),
+        refused=memberships.Mail(
+            subject,
+            _("Uw verzoek om lid te worden van de werkgroep %(group)s is niet goedgekeurd.",
+              group=group),
+        ),
+    )  # fmt: skip
 
 
 @authorized_by(can_decide_group_membership)
 def set_group_role(membership: GroupMembership, role: str, *, actor: Actor) -> None:
     """Appoint a member as co-admin, or make an admin a plain member again."""
-    if role not in GROUP_ROLES:
-        raise ServiceError(_("Onbekende rol."), field="role")
-    if not membership.is_approved:
-        raise ServiceError(_("Keur het lidmaatschap eerst goed."), status=409)
-    if role != "admin":
-        _ensure_another_admin(membership)
-    membership.role = role
-    db.session.flush()
+    memberships.set_role(membership, role, GROUP_ROLES, str(LAST_ADMIN))
 
 
 @authorized_by(can_decide_group_membership)
 def remove_group_member(membership: GroupMembership, *, actor: Actor) -> None:
-    _ensure_another_admin(membership)
-    db.session.delete(membership)
-    db.session.flush()
+    memberships.end(membership, str(LAST_ADMIN))
 
 
 @authorized_by(can_leave_group)
 def leave_group(membership: GroupMembership, *, actor: Actor) -> None:
-    _ensure_another_admin(membership)
-    db.session.delete(membership)
-    db.session.flush()
+    memberships.end(membership, str(LAST_ADMIN))
 
 
 @authorized_by(can_manage_group)
@@ -151,12 +129,7 @@ def add_group_member(
     group: WorkingGroup, user: User, role: str = "member", *, actor: Actor
 ) -> GroupMembership:
     """Add an approved member directly (group admins inviting a colleague, or the demo data)."""
-    if role not in GROUP_ROLES:
-        raise ServiceError(_("Onbekende rol."), field="role")
-    if any(m.user_id == user.id for m in group.memberships):
-        raise ServiceError(
-            _("%(name)s is al lid of heeft al een verzoek gedaan.", name=user.name), status=409
-        )
+    memberships.refuse_unknown_role_or_member(role, GROUP_ROLES, user, group.memberships)
     membership = GroupMembership(
         user=user, group=group, role=role, status="approved", decided_at=utcnow()
     )

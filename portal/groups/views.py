@@ -16,7 +16,7 @@ from portal.groups.forms import GroupForm
 from portal.groups.models import GroupMembership, WorkingGroup
 from portal.lookups import by_slugs
 from portal.regions.models import Region
-from portal.sections import add_section
+from portal.sections import add_section, sections_for
 
 
 def _load(slug: str) -> WorkingGroup:
@@ -38,8 +38,6 @@ def index():
 
 @bp.route("/werkgroepen/<slug>")
 def show(slug: str):
-    from portal.events.queries import upcoming_events  # events import groups: load on use
-
     group = _load(slug)
     members = [m for m in group.memberships if m.is_approved]
     members.sort(key=lambda m: (m.role != "admin", m.user.name.lower()))
@@ -49,29 +47,8 @@ def show(slug: str):
         members=members if permissions.can_view_group_content(current_user, group) else [],
         membership=permissions.group_membership(current_user, group),
         confirm_form=ConfirmForm(),
-        events=upcoming_events(current_user, group=group),
-        **_group_content(group),
+        sections=sections_for("groups.show", group=group, user=current_user),
     )
-
-
-def _group_content(group: WorkingGroup) -> dict:
-    """The group's discussions and the knowledge shared with it, as far as the visitor may see."""
-    from portal.content.models import Item
-    from portal.content.queries import published_items
-    from portal.questions.models import Question
-
-    def newest(query):
-        return db.session.scalars(
-            query.where(Item.group_id == group.id)
-            .order_by(Item.published_at.desc(), Item.id.desc())
-            .limit(10)
-        ).all()
-
-    shared = published_items(current_user).where(Item.kind.not_in(("question", "event")))
-    return {
-        "discussions": newest(published_items(current_user, Question)),
-        "shared": newest(shared),
-    }
 
 
 def _region_choices(form: GroupForm) -> None:
@@ -227,25 +204,6 @@ def remove_member(slug: str, membership_id: int):
         lambda m: services.remove_group_member(m, actor=current_user),
         _("Het lid is verwijderd."),
     )
-
-
-@bp.route("/werkgroepen/<slug>.atom")
-def feed(slug: str):
-    """Public items placed in the group, newest first; for an open group also what its members
-    share publicly. A closed group's members are not public, so its feed never follows them."""
-    from sqlalchemy import or_
-
-    from portal.content.feeds import public_feed
-    from portal.content.models import Item
-
-    group = db.first_or_404(select(WorkingGroup).where(WorkingGroup.slug == slug))
-    condition = Item.group_id == group.id
-    if not group.is_closed:
-        members = select(GroupMembership.user_id).where(
-            GroupMembership.group_id == group.id, GroupMembership.status == "approved"
-        )
-        condition = or_(condition, Item.author_id.in_(members))
-    return public_feed(group.name, condition, url_for("groups.show", slug=slug, _external=True))
 
 
 @add_section("regions.show", "groups/_region_section.html", order=20)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.common import utcnow
 from portal.extensions import db
+from portal.memberships import MembershipRow
 from portal.regions.models import Region
 from portal.taxonomy.models import OrganisationType, SizeClass
 
@@ -78,7 +79,7 @@ class OrganisationDomain(db.Model):
     organisation: Mapped[Organisation] = relationship(back_populates="domains")
 
 
-class Membership(db.Model):
+class Membership(MembershipRow, db.Model):
     """A user's membership of an organisation, with its role; pending until an admin approves."""
 
     __tablename__ = "memberships"
@@ -106,8 +107,8 @@ class Membership(db.Model):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     @property
-    def is_approved(self) -> bool:
-        return self.status == "approved"
+    def container(self) -> Organisation:
+        return self.organisation
 
 
 def organisations_for_email(email: str) -> list[Organisation]:

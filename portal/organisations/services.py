@@ -6,20 +6,20 @@ import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from portal import memberships
 from portal.accounts.models import User
 from portal.common import (
     ServiceError,
     clean_text,
     clean_url,
-    ensure_another_admin,
     normalize_email,
     slugify,
     utcnow,
 )
 from portal.extensions import db
-from portal.mail import send_mail
 from portal.organisations.models import MEMBER_ROLES, Membership, Organisation, OrganisationDomain
 from portal.permissions import (
     Actor,
@@ -162,88 +162,58 @@ def update_organisation(
     db.session.flush()
 
 
-def _admins_of(organisation: Organisation) -> list[User]:
-    return [m.user for m in organisation.memberships if m.is_approved and m.role == "admin"]
+LAST_ADMIN = _l("Een organisatie houdt minstens één beheerder. Maak eerst iemand anders beheerder.")
 
 
 @authorized_by(can_request_membership)
 def request_membership(organisation: Organisation, *, actor: Actor) -> Membership:
     """Ask to join organisation; its admins approve (or the first member is approved by a site admin)."""
-    membership = Membership(user=actor, organisation=organisation, role="member", status="pending")
-    db.session.add(membership)
-    db.session.flush()
-    for admin in _admins_of(organisation):
-        send_mail(
-            admin.email,
-            _("Nieuw lidmaatschapsverzoek voor %(org)s", org=organisation.name),
-            _(
-                "%(name)s (%(email)s) wil lid worden van %(org)s op het MVI-kennisportaal.\n\n"
-                "Beoordeel het verzoek op de ledenpagina van uw organisatie.",
-                name=actor.name,
-                email=actor.email,
-                org=organisation.name,
-            ),
-        )
-    return membership
+    ask = memberships.Mail(
+        _("Nieuw lidmaatschapsverzoek voor %(org)s", org=organisation.name),
+        _(
+            "%(name)s (%(email)s) wil lid worden van %(org)s op het MVI-kennisportaal.\n\n"
+            "Beoordeel het verzoek op de ledenpagina van uw organisatie.",
+            name=actor.name,
+            email=actor.email,
+            org=organisation.name,
+        ),
+    )  # made first: reading the names must not flush a half-made membership
+    return memberships.open_membership(
+        Membership(user=actor, organisation=organisation, role="member", status="pending"),
+        tell_admins=ask,
+    )
 
 
 @authorized_by(can_decide_membership)
 def decide_membership(membership: Membership, *, approve: bool, actor: Actor) -> None:
     """Approve a pending membership, or turn it down (the request is removed)."""
-    if membership.is_approved:
-        raise ServiceError(_("Dit lidmaatschap is al goedgekeurd."), status=409)
-    organisation, user = membership.organisation, membership.user
-    if approve:
-        membership.status = "approved"
-        membership.decided_at = utcnow()
-        membership.decided_by = actor if isinstance(actor, User) else None
-        subject = _("U bent lid van %(org)s", org=organisation.name)
-        body = _(
-            "Uw lidmaatschap van %(org)s op het MVI-kennisportaal is goedgekeurd.",
-            org=organisation.name,
-        )
-    else:
-        db.session.delete(membership)
-        subject = _("Uw verzoek voor %(org)s", org=organisation.name)
-        body = _(
-            "Uw verzoek om lid te worden van %(org)s is niet goedgekeurd.", org=organisation.name
-        )
-    db.session.flush()
-    send_mail(user.email, subject, body)
-
-
-def _ensure_another_admin(membership) -> None:
-    ensure_another_admin(
-        membership,
-        membership.organisation.memberships,
-        _("Een organisatie houdt minstens één beheerder. Maak eerst iemand anders beheerder."),
-    )
+    org = membership.organisation.name
+    memberships.decide(
+        membership, approve=approve, actor=actor,
+        approved=memberships.Mail(
+            _("U bent lid van %(org)s", org=org),
+            _("Uw lidmaatschap van %(org)s op het MVI-kennisportaal is goedgekeurd.", org=org),
+        ),
+        refused=memberships.Mail(
+            _("Uw verzoek voor %(org)s", org=org),
+            _("Uw verzoek om lid te worden van %(org)s is niet goedgekeurd.", org=org),
+        ),
+    )  # fmt: skip
 
 
 @authorized_by(can_decide_membership)
 def set_member_role(membership: Membership, role: str, *, actor: Actor) -> None:
-    if role not in MEMBER_ROLES:
-        raise ServiceError(_("Onbekende rol."), field="role")
-    if not membership.is_approved:
-        raise ServiceError(_("Keur het lidmaatschap eerst goed."), status=409)
-    if role != "admin":
-        _ensure_another_admin(membership)
-    membership.role = role
-    db.session.flush()
+    memberships.set_role(membership, role, MEMBER_ROLES, str(LAST_ADMIN))
 
 
 @authorized_by(can_decide_membership)
 def remove_member(membership: Membership, *, actor: Actor) -> None:
-    _ensure_another_admin(membership)
-    db.session.delete(membership)
-    db.session.flush()
+    memberships.end(membership, str(LAST_ADMIN))
 
 
 @authorized_by(can_leave_organisation)
 def leave_organisation(membership: Membership, *, actor: Actor) -> None:
-    _ensure_another_admin(membership)
-    db.session.delete(membership)
-    db.session.flush()
+    memberships.end(membership, str(LAST_ADMIN))
 
 
 @authorized_by(can_manage_members)
@@ -251,12 +221,7 @@ def add_member(
     organisation: Organisation, user: User, role: str = "member", *, actor: Actor
 ) -> Membership:
     """Add an approved member directly (an admin who knows the person, or the demo data)."""
-    if role not in MEMBER_ROLES:
-        raise ServiceError(_("Onbekende rol."), field="role")
-    if any(m.organisation_id == organisation.id for m in user.memberships):
-        raise ServiceError(
-            _("%(name)s is al lid of heeft al een verzoek gedaan.", name=user.name), status=409
-        )
+    memberships.refuse_unknown_role_or_member(role, MEMBER_ROLES, user, organisation.memberships)
     membership = Membership(
         user=user, organisation=organisation, role=role, status="approved", decided_at=utcnow(),
         decided_by=actor if isinstance(actor, User) else None,

@@ -19,7 +19,7 @@ from portal.organisations.forms import OrganisationForm
 from portal.organisations.models import Membership, Organisation, organisations_for_email
 from portal.pagination import paginate
 from portal.regions.models import Region
-from portal.sections import add_section
+from portal.sections import add_section, sections_for
 from portal.taxonomy.models import OrganisationType, SizeClass
 
 
@@ -71,63 +71,7 @@ def show(slug: str):
         organisation=organisation,
         members=members,
         confirm_form=ConfirmForm(),
-        dossier=_dossier(current_user, organisation=organisation),
-        invitations=_invitations(organisation),
-    )
-
-
-def _invitations(organisation: Organisation) -> list:
-    """Items whose owners ask this organisation to co-own them, for its editors and admins."""
-    from portal.content.models import CoOwnerInvitation, Item
-
-    if not permissions.may_consent_for(current_user, organisation):
-        return []
-    return list(
-        db.session.scalars(
-            select(CoOwnerInvitation)
-            .join(Item, Item.id == CoOwnerInvitation.item_id)
-            .where(CoOwnerInvitation.organisation_id == organisation.id, Item.hidden_at.is_(None))
-            .order_by(CoOwnerInvitation.created_at.desc())
-        )
-    )
-
-
-def _co_ownership_action(slug: str, item_id: int, action, success: str):
-    from portal.content.models import CoOwnerInvitation
-
-    organisation = _load(slug)
-    invitation = db.session.get(CoOwnerInvitation, (item_id, organisation.id)) or abort(404)
-    return button_action(
-        permissions.can_accept_co_ownership(current_user, invitation),
-        lambda: action(invitation),
-        success,
-        url_for("organisations.show", slug=slug) + "#uitnodigingen",
-    )
-
-
-@bp.route("/organisaties/<slug>/uitnodigingen/<int:item_id>/accepteren", methods=["POST"])
-@login_required
-def accept_co_ownership(slug: str, item_id: int):
-    from portal.content import services as content
-
-    return _co_ownership_action(
-        slug,
-        item_id,
-        lambda invitation: content.accept_co_ownership(invitation, actor=current_user),
-        _("Uw organisatie is nu mede-eigenaar van het item."),
-    )
-
-
-@bp.route("/organisaties/<slug>/uitnodigingen/<int:item_id>/afwijzen", methods=["POST"])
-@login_required
-def decline_co_ownership(slug: str, item_id: int):
-    from portal.content import services as content
-
-    return _co_ownership_action(
-        slug,
-        item_id,
-        lambda invitation: content.decline_co_ownership(invitation, actor=current_user),
-        _("De uitnodiging is afgewezen."),
+        sections=sections_for("organisations.show", organisation=organisation, user=current_user),
     )
 
 
@@ -322,13 +266,6 @@ def leave(slug: str):
         "success" if outcome.done else "error",
     )
     return redirect(url_for("accounts.account"))
-
-
-def _dossier(user, **about):
-    """The knowledge file for this page (imported late: content imports this package's models)."""
-    from portal.content.queries import dossier
-
-    return dossier(user, **about)
 
 
 @add_section("regions.show", "organisations/_region_section.html", order=10)

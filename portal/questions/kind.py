@@ -37,6 +37,7 @@ SPEC = KindSpec(
     ),
     badge=_l("Vraag"),
     apply_fields=apply_fields,
+    knowledge=False,
     form=ItemForm,  # asked at /vragen/nieuw; edited with the shared fields only
     detail_template="questions/_details.html",
     shows_body=False,

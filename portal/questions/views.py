@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal import permissions
 from portal.accounts.models import User
 from portal.content.kinds import kinds
-from portal.content.queries import visible_to
+from portal.content.queries import published_items, visible_to
 from portal.content.views import follow_renamed, show
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form
@@ -24,6 +24,7 @@ from portal.questions.forms import AnswerForm, AskForm, CommentForm, DuplicateFo
 from portal.questions.models import Answer, Question
 from portal.questions.queries import answer_stats, answers_by, answers_per_question
 from portal.regions.models import Region
+from portal.sections import add_section
 from portal.taxonomy.models import ProductGroup, Theme
 
 bp = Blueprint("questions", __name__)
@@ -367,3 +368,16 @@ def member(user_id: int):
         "questions/member.html", person=person, stats=answer_stats([person.id], current_user)[person.id],
         answers=answers_by(person, current_user),
     )  # fmt: skip
+
+
+@add_section("groups.show", "questions/_group_section.html", order=10)
+def _group_discussions(group: WorkingGroup, user) -> dict:
+    """The group's newest questions the reader may see."""
+    discussions = db.session.scalars(
+        published_items(user, Question)
+        .where(Question.group_id == group.id)
+        .order_by(Question.published_at.desc(), Question.id.desc())
+        .limit(10)
+    ).all()
+    membership = permissions.group_membership(user, group)
+    return {"group": group, "discussions": discussions, "membership": membership}

@@ -7,7 +7,7 @@ string appears anywhere else.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from enum import StrEnum
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -103,18 +103,33 @@ def is_approved_member(user: Actor) -> bool:
     return can_moderate(user) or any(m.is_approved for m in user.memberships)
 
 
+MEMBERSHIP_ROLES: dict[str, Role] = {
+    "member": Role.MEMBER,
+    "editor": Role.ORG_EDITOR,
+    "admin": Role.ORG_ADMIN,
+}
+EDITING_ROLES = frozenset({Role.ORG_EDITOR, Role.ORG_ADMIN})
+
+
 def organisation_role(user: Actor, organisation: Organisation) -> Role | None:
     """Return user's approved role in organisation (member, editor or admin), or None."""
     if not is_signed_in(user):
         return None
     for membership in user.memberships:
         if membership.organisation_id == organisation.id and membership.is_approved:
-            return {
-                "member": Role.MEMBER,
-                "editor": Role.ORG_EDITOR,
-                "admin": Role.ORG_ADMIN,
-            }[membership.role]
+            return MEMBERSHIP_ROLES[membership.role]
     return None
+
+
+def organisation_ids_with_role(user: Actor, roles: Collection[Role]) -> set[int]:
+    """Ids of the organisations where user holds one of roles (approved memberships only)."""
+    if not is_signed_in(user) or user is SYSTEM:
+        return set()
+    return {
+        m.organisation_id
+        for m in user.memberships
+        if m.is_approved and MEMBERSHIP_ROLES[m.role] in roles
+    }
 
 
 # --- Site ---------------------------------------------------------------------------------
@@ -257,7 +272,7 @@ def can_edit_item(user: Actor, item: Item) -> bool:
     if not is_verified_member(user):
         return False
     for owner in item.owners:
-        if organisation_role(user, owner) in (Role.ORG_EDITOR, Role.ORG_ADMIN):
+        if organisation_role(user, owner) in EDITING_ROLES:
             return True
     return item.author_id == user.id and organisation_role(user, item.organisation) is not None
 

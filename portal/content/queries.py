@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
 from portal.content.models import Item
 from portal.extensions import db
 from portal.groups.models import GroupMembership
+from portal.organisations.models import Organisation
 
 
 def visible_to(user) -> list:
@@ -27,7 +28,24 @@ def visible_to(user) -> list:
             GroupMembership.user_id == user.id, GroupMembership.status == "approved"
         )
         allowed.append(and_(Item.visibility == "group", Item.group_id.in_(group_ids)))
-    return [*conditions, or_(*allowed) if allowed else false()]
+    return [*conditions, or_(*allowed, _editable_by(user))]
+
+
+def _editable_by(user) -> ColumnElement[bool]:
+    """permissions.can_edit_item for a user who is not a moderator."""
+    if not permissions.is_verified_member(user):
+        return false()
+    editing = permissions.organisation_ids_with_role(user, permissions.EDITING_ROLES)
+    member_of = permissions.organisation_ids_with_role(user, permissions.MEMBERSHIP_ROLES.values())
+    if not member_of:
+        return false()
+    editable = [and_(Item.author_id == user.id, Item.organisation_id.in_(member_of))]
+    if editing:
+        editable += [
+            Item.organisation_id.in_(editing),
+            Item.co_owners.any(Organisation.id.in_(editing)),
+        ]
+    return or_(*editable)
 
 
 def published_items(user, model: type[Item] = Item) -> Select:

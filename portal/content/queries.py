@@ -1,8 +1,8 @@
-"""Read queries for knowledge items; the visibility filter mirrors permissions.can_view_item."""
+"""Read queries for knowledge items; `visible_to` is the SQL form of the visibility rule."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
@@ -10,25 +10,36 @@ from portal.content.models import Item
 from portal.extensions import db
 from portal.groups.models import GroupMembership
 from portal.organisations.models import Organisation
+from portal.permissions import LISTED_STATUSES, READERS, Readers
 
 
-def visible_to(user) -> list:
-    """SQL conditions for the published items user may see (the same rule as can_view_item).
+def visible_to(user) -> list[ColumnElement[bool]]:
+    """SQL conditions for the items user finds in lists: permissions.can_find_item.
 
     Moderator-hidden items are left out for everyone: no list, search, count, feed or suggestion
     shows them; moderators find them in the moderation queue, editors on the item's own page."""
-    conditions = [Item.status == "published", Item.hidden_at.is_(None)]
-    if permissions.can_moderate(user):
+    conditions = [Item.status.in_(sorted(LISTED_STATUSES)), Item.hidden_at.is_(None)]
+    if permissions.can_moderate(user):  # moderators may edit every item
         return conditions
-    allowed = [Item.visibility == "public"]
-    if permissions.is_approved_member(user):
-        allowed.append(Item.visibility == "members")
-    if permissions.is_verified_member(user):
-        group_ids = select(GroupMembership.group_id).where(
-            GroupMembership.user_id == user.id, GroupMembership.status == "approved"
-        )
-        allowed.append(and_(Item.visibility == "group", Item.group_id.in_(group_ids)))
+    allowed = [
+        and_(Item.visibility == visibility, _read_by(user, readers))
+        for visibility, readers in READERS.items()
+    ]
     return [*conditions, or_(*allowed, _editable_by(user))]
+
+
+def _read_by(user, readers: Readers) -> ColumnElement[bool]:
+    """permissions.is_reader for one kind of readers, for a user who is not a moderator."""
+    if readers is Readers.EVERYONE:
+        return true()
+    if readers is Readers.MEMBERS:
+        return true() if permissions.is_approved_member(user) else false()
+    if not permissions.is_verified_member(user):
+        return false()
+    groups = select(GroupMembership.group_id).where(
+        GroupMembership.user_id == user.id, GroupMembership.status == "approved"
+    )
+    return Item.group_id.in_(groups)
 
 
 def _editable_by(user) -> ColumnElement[bool]:

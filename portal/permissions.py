@@ -7,7 +7,7 @@ string appears anywhere else.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from enum import StrEnum
 from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
@@ -103,18 +103,33 @@ def is_approved_member(user: Actor) -> bool:
     return can_moderate(user) or any(m.is_approved for m in user.memberships)
 
 
+MEMBERSHIP_ROLES: dict[str, Role] = {
+    "member": Role.MEMBER,
+    "editor": Role.ORG_EDITOR,
+    "admin": Role.ORG_ADMIN,
+}
+EDITING_ROLES = frozenset({Role.ORG_EDITOR, Role.ORG_ADMIN})
+
+
 def organisation_role(user: Actor, organisation: Organisation) -> Role | None:
     """Return user's approved role in organisation (member, editor or admin), or None."""
     if not is_signed_in(user):
         return None
     for membership in user.memberships:
         if membership.organisation_id == organisation.id and membership.is_approved:
-            return {
-                "member": Role.MEMBER,
-                "editor": Role.ORG_EDITOR,
-                "admin": Role.ORG_ADMIN,
-            }[membership.role]
+            return MEMBERSHIP_ROLES[membership.role]
     return None
+
+
+def organisation_ids_with_role(user: Actor, roles: Collection[Role]) -> set[int]:
+    """Ids of the organisations where user holds one of roles (approved memberships only)."""
+    if not is_signed_in(user) or user is SYSTEM:
+        return set()
+    return {
+        m.organisation_id
+        for m in user.memberships
+        if m.is_approved and MEMBERSHIP_ROLES[m.role] in roles
+    }
 
 
 # --- Site ---------------------------------------------------------------------------------
@@ -257,26 +272,62 @@ def can_edit_item(user: Actor, item: Item) -> bool:
     if not is_verified_member(user):
         return False
     for owner in item.owners:
-        if organisation_role(user, owner) in (Role.ORG_EDITOR, Role.ORG_ADMIN):
+        if organisation_role(user, owner) in EDITING_ROLES:
             return True
     return item.author_id == user.id and organisation_role(user, item.organisation) is not None
 
 
-def can_view_item(user: Actor, item: Item) -> bool:
-    """Drafts and moderator-hidden items only for those who may edit (moderators among them);
-    then public, members-only or one working group. `content.queries.visible_to` is its SQL twin."""
-    if can_edit_item(user, item):
+# The visibility rule. READERS and the two status sets below are its one definition: this module
+# reads them for one item (can_view_item, can_find_item), `content.queries.visible_to` turns them
+# into SQL for every list, search result, count, feed and suggestion, and
+# tests/test_visibility_rule.py proves the two forms equal for every kind of viewer and item.
+# - Whoever may edit an item (its owners' editors and admins, its author while a member,
+#   moderators) opens it, whatever its status and even when a moderator hid it.
+# - Anyone else opens it when READERS[visibility] admits them, its status is in READ_STATUSES
+#   (not a draft) and no moderator hid it.
+# - Lists show, of the items a viewer may open, those in LISTED_STATUSES that are not hidden:
+#   archived items keep their page only; hidden ones are in the moderation queue only.
+
+
+class Readers(StrEnum):
+    """Who reads an item besides those who may edit it."""
+
+    EVERYONE = "everyone"
+    MEMBERS = "members"  # is_approved_member: verified, approved in an organisation; moderators
+    GROUP = "group"  # verified accounts approved in the item's working group; moderators
+
+
+READERS: dict[str, Readers] = {
+    "public": Readers.EVERYONE,
+    "members": Readers.MEMBERS,
+    "group": Readers.GROUP,
+}
+READ_STATUSES = frozenset({"published", "archived"})
+LISTED_STATUSES = frozenset({"published"})
+
+
+def is_reader(user: Actor, item: Item) -> bool:
+    """Does item's visibility admit user (status and hiding aside)?"""
+    readers = READERS[item.visibility]
+    if readers is Readers.EVERYONE:
         return True
-    if item.status == "draft" or item.hidden_at is not None:
-        return False
-    if item.visibility == "public":
-        return True
-    if item.visibility == "members":
+    if readers is Readers.MEMBERS:
         return is_approved_member(user)
     if can_moderate(user):
         return True
-    # As in `visible_to`: a verified account with an approved membership of the group.
     return item.group is not None and is_verified_member(user) and is_group_member(user, item.group)
+
+
+def can_view_item(user: Actor, item: Item) -> bool:
+    """May user open item's page (and its attachments, versions, calendar file)?"""
+    if can_edit_item(user, item):
+        return True
+    return item.status in READ_STATUSES and item.hidden_at is None and is_reader(user, item)
+
+
+def can_find_item(user: Actor, item: Item) -> bool:
+    """Is item among user's lists, search results, counts and feeds? `visible_to` in SQL."""
+    return item.status in LISTED_STATUSES and item.hidden_at is None and can_view_item(user, item)
 
 
 def can_list_item(user: Actor, item: Item) -> bool:

@@ -1,8 +1,8 @@
-"""Read queries for knowledge items; the visibility filter mirrors permissions.can_view_item."""
+"""Read queries for knowledge items; `visible_to` is the SQL form of the visibility rule."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
@@ -10,39 +10,54 @@ from portal.content.kinds import kinds
 from portal.content.models import Item
 from portal.extensions import db
 from portal.groups.models import GroupMembership
-from portal.organisations.models import Membership, Organisation
-from portal.permissions import Actor
+from portal.organisations.models import Organisation
+from portal.permissions import LISTED_STATUSES, READERS, Readers
 
 
-def visible_to(user: Actor) -> list:
-    """SQL conditions for the published, not hidden items user may see: exactly those for which
-    `permissions.can_view_item` is true, clause for clause (tests/test_visibility_rule.py
-    proves them equal on every combination of reader, visibility, status, group and co-owner).
+def visible_to(user) -> list[ColumnElement[bool]]:
+    """SQL conditions for the items user finds in lists: permissions.can_find_item.
 
     Moderator-hidden items are left out for everyone: no list, search, count, feed or suggestion
     shows them; moderators find them in the moderation queue, editors on the item's own page."""
-    conditions = [Item.status == "published", Item.hidden_at.is_(None)]
-    if permissions.can_moderate(user) or user is permissions.SYSTEM:
+    conditions = [Item.status.in_(sorted(LISTED_STATUSES)), Item.hidden_at.is_(None)]
+    if permissions.can_moderate(user):  # moderators may edit every item
         return conditions
-    allowed = [Item.visibility == "public"]
-    if permissions.is_approved_member(user):
-        allowed.append(Item.visibility == "members")
-    if permissions.is_verified_member(user):
-        group_ids = select(GroupMembership.group_id).where(
-            GroupMembership.user_id == user.id, GroupMembership.status == "approved"
-        )
-        allowed.append(and_(Item.visibility == "group", Item.group_id.in_(group_ids)))
-        # can_edit_item: editors and admins of an owner, the author while still a member.
-        approved = select(Membership.organisation_id).where(
-            Membership.user_id == user.id, Membership.status == "approved"
-        )
-        editing = approved.where(Membership.role.in_(("editor", "admin")))
-        allowed += [
+    allowed = [
+        and_(Item.visibility == visibility, _read_by(user, readers))
+        for visibility, readers in READERS.items()
+    ]
+    return [*conditions, or_(*allowed, _editable_by(user))]
+
+
+def _read_by(user, readers: Readers) -> ColumnElement[bool]:
+    """permissions.is_reader for one kind of readers, for a user who is not a moderator."""
+    if readers is Readers.EVERYONE:
+        return true()
+    if readers is Readers.MEMBERS:
+        return true() if permissions.is_approved_member(user) else false()
+    if not permissions.is_verified_member(user):
+        return false()
+    groups = select(GroupMembership.group_id).where(
+        GroupMembership.user_id == user.id, GroupMembership.status == "approved"
+    )
+    return Item.group_id.in_(groups)
+
+
+def _editable_by(user) -> ColumnElement[bool]:
+    """permissions.can_edit_item for a user who is not a moderator."""
+    if not permissions.is_verified_member(user):
+        return false()
+    editing = permissions.organisation_ids_with_role(user, permissions.EDITING_ROLES)
+    member_of = permissions.organisation_ids_with_role(user, permissions.MEMBERSHIP_ROLES.values())
+    if not member_of:
+        return false()
+    editable = [and_(Item.author_id == user.id, Item.organisation_id.in_(member_of))]
+    if editing:
+        editable += [
             Item.organisation_id.in_(editing),
             Item.co_owners.any(Organisation.id.in_(editing)),
-            and_(Item.author_id == user.id, Item.organisation_id.in_(approved)),
         ]
-    return [*conditions, or_(*allowed)]
+    return or_(*editable)
 
 
 def published_items(user, model: type[Item] = Item) -> Select:

@@ -15,27 +15,26 @@ from collections import defaultdict
 from sqlalchemy import literal, select, union_all
 
 from portal.extensions import db
+from portal.groups.models import WorkingGroup
+from portal.organisations.models import Organisation, organisation_regions
+from portal.regions.models import Region
 from portal.search.worker_cache import cached, forget
+from portal.taxonomy.models import (
+    AmbitionLevel,
+    AwardMethod,
+    CriterionKind,
+    Instrument,
+    OrganisationType,
+    Procedure,
+    ProductGroup,
+    Theme,
+)
 
 NAMES_TTL = 60.0
 
 
 def _models() -> dict[str, type]:
     """Facet or directory name -> the model whose slugs and names it shows."""
-    from portal.groups.models import WorkingGroup
-    from portal.organisations.models import Organisation
-    from portal.regions.models import Region
-    from portal.taxonomy.models import (
-        AmbitionLevel,
-        AwardMethod,
-        CriterionKind,
-        Instrument,
-        OrganisationType,
-        Procedure,
-        ProductGroup,
-        Theme,
-    )
-
     return {
         "thema": Theme, "productgroep": ProductGroup, "organisatietype": OrganisationType,
         "regio": Region, "procedure": Procedure, "gunningsmethode": AwardMethod,
@@ -65,9 +64,6 @@ def names() -> dict[str, dict[str, str]]:
 def organisation_facets() -> dict[int, dict[str, frozenset[str]]]:
     """{organisation id: {"organisatie": its slug, "organisatietype": its type's slug, "regio":
     its regions' slugs}} (each a set of slugs, as facet values are)."""
-    from portal.organisations.models import Organisation, organisation_regions
-    from portal.regions.models import Region
-    from portal.taxonomy.models import OrganisationType
 
     def load() -> dict[int, dict[str, frozenset[str]]]:
         found: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
@@ -93,7 +89,6 @@ def organisation_facets() -> dict[int, dict[str, frozenset[str]]]:
 
 def group_slugs() -> dict[int, str]:
     """{working group id: slug}."""
-    from portal.groups.models import WorkingGroup
 
     def load() -> dict[int, str]:
         return {

@@ -94,6 +94,7 @@ def note_app(app):
         with note_app.app_context():
             yield note_app
             db.session.remove()
+            db.engine.dispose()  # its own engine: close its pooled connections now, not when collected
     finally:
         with db.engine.begin() as connection:
             connection.execute(Item.__table__.delete().where(Item.kind == "note"))

@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Two processes share the suite (pytest-xdist); PYTEST_WORKERS=0 runs it in one.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
@@ -42,13 +45,13 @@ test: install-test translations lint chromium postgres ## Lint, then the whole s
 	$(MAKE) test-postgres
 
 test-sqlite: ## The whole suite (unit + browser) on SQLite
-	TEST_DATABASE_URL=sqlite:// $(BIN)/pytest
+	TEST_DATABASE_URL=sqlite:// $(PYTEST)
 
 test-postgres: ## The whole suite (unit + browser) on PostgreSQL
-	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PYTEST)
 
 e2e: install-test translations chromium ## Only the browser journeys and the axe audit
-	$(BIN)/pytest tests/e2e
+	$(PYTEST) tests/e2e
 
 lint: install-test ## ruff check + ruff format --check
 	$(BIN)/ruff check .

@@ -7,15 +7,19 @@ import email.policy
 import os
 import re
 import shutil
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pytest
 from flask import g
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import Integer, Table, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db, limiter
+from portal.search.worker_cache import forget
+from portal.seeding import Loader
 from tests import factories
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -26,6 +30,19 @@ def _database_url(tmp_dir: Path) -> str:
     if url in ("sqlite://", "sqlite:///:memory:"):
         # A file, so the browser tests' server thread sees the same database.
         return f"sqlite:///{tmp_dir / 'test.db'}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        # pytest-xdist: each worker its own database beside the given one (test -> test_gw0).
+        own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+        engine.dispose()
+        return own.render_as_string(hide_password=False)
     return url
 
 
@@ -80,18 +97,24 @@ def _clean(app):
         yield
         db.session.rollback()
         db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
+        _empty_tables(app)
         limiter.reset()
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.config["SEARCH_ENGINE"] = ""
+
+
+def _empty_tables(app) -> None:
+    """Every table emptied, the mail, upload and index folders too, the kept values forgotten."""
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
     shutil.rmtree(app.config["SEARCH_INDEX_DIR"], ignore_errors=True)
     for leftover in [
         *Path(app.config["MAIL_DIR"]).glob("*.eml"),
         *Path(app.config["UPLOAD_DIR"]).glob("*"),
     ]:
         leftover.unlink()
-    app.config["WTF_CSRF_ENABLED"] = False
-    app.config["SEARCH_ENGINE"] = ""
+    forget()
 
 
 @pytest.fixture
@@ -99,19 +122,93 @@ def client(app):
     return app.test_client()
 
 
+@dataclass
+class Snapshot:
+    """What a fixture's set-up wrote: the new rows of each table and the new files."""
+
+    rows: dict[Table, list[dict]]
+    files: dict[Path, bytes]
+
+
+def _everything(app) -> tuple[dict[Table, list[dict]], dict[Path, bytes]]:
+    with db.engine.connect() as connection:
+        rows = {
+            table: [dict(row._mapping) for row in connection.execute(select(table))]
+            for table in db.metadata.sorted_tables
+        }
+    folders = [Path(app.config[key]) for key in ("MAIL_DIR", "UPLOAD_DIR", "SEARCH_INDEX_DIR")]
+    files = {p: p.read_bytes() for folder in folders if folder.exists() for p in folder.rglob("*")
+             if p.is_file()}  # fmt: skip
+    return rows, files
+
+
+def _taken(app, build) -> Snapshot:
+    """Run build() and keep what it added to the database and the instance folders."""
+    rows_before, files_before = _everything(app)
+    build()
+    rows_after, files_after = _everything(app)
+    rows = {}
+    for table, after in rows_after.items():
+        before = rows_before[table]
+        assert all(row in after for row in before), f"set-up changed a row of {table.name}"
+        rows[table] = [row for row in after if row not in before]
+    files = {p: data for p, data in files_after.items() if files_before.get(p) != data}
+    return Snapshot(rows, files)
+
+
+def _put_back(snapshot: Snapshot) -> None:
+    """Insert the snapshot's rows as they were (ids included) and write its files."""
+    with db.engine.begin() as connection:
+        for table, rows in snapshot.rows.items():
+            if rows:
+                connection.execute(table.insert(), rows)
+        if connection.dialect.name == "postgresql":
+            for table, rows in snapshot.rows.items():
+                serial = [c.name for c in table.primary_key.columns if c.autoincrement is True
+                          or (c.autoincrement == "auto" and isinstance(c.type, Integer))]  # fmt: skip
+                if rows and len(serial) == 1 and len(table.primary_key.columns) == 1:
+                    column = table.c[serial[0]]
+                    sequence = func.pg_get_serial_sequence(table.name, column.name)
+                    connection.execute(
+                        select(func.setval(sequence, select(func.max(column)).scalar_subquery()))
+                    )
+    for path, data in snapshot.files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    forget()
+
+
+@pytest.fixture(scope="session")
+def _set_ups(app) -> dict[str, object]:
+    """The taxonomy and the world, each built once through the services and kept as rows and
+    files: a test's fixture puts them back in a few milliseconds instead of building them again."""
+    with app.app_context():
+        taxonomy = _taken(app, lambda: (Loader().taxonomies(), db.session.commit()))
+        built: list[factories.World] = []
+        world = _taken(app, lambda: built.append(factories.build_world()))
+        ids = {
+            field.name: (type(getattr(built[0], field.name)), getattr(built[0], field.name).id)
+            for field in fields(factories.World)
+        }
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables(app)
+    return {"taxonomy": taxonomy, "world": world, "world_ids": ids}
+
+
 @pytest.fixture
-def taxonomy(app):
-    """The vocabularies from seeds/taxonomy, loaded through the services."""
-    from portal.seeding import Loader
-
-    Loader().taxonomies()
-    db.session.commit()
+def taxonomy(app, _set_ups):
+    """The vocabularies from seeds/taxonomy (loaded once through the services, see _set_ups)."""
+    _put_back(_set_ups["taxonomy"])
 
 
 @pytest.fixture
-def world(taxonomy):
+def world(taxonomy, _set_ups):
     """Two organisations with admins, editors and members, an open and a closed group."""
-    return factories.build_world()
+    _put_back(_set_ups["world"])
+    return factories.World(
+        **{name: db.session.get(model, id_) for name, (model, id_) in _set_ups["world_ids"].items()}
+    )
 
 
 class Mailbox:

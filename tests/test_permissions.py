@@ -24,6 +24,8 @@ def _service_modules():
 def test_every_public_service_function_has_a_permission():
     missing = []
     for module in _service_modules():
+        if module.__name__ in STEP_MODULES:
+            continue
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
@@ -31,6 +33,29 @@ def test_every_public_service_function_has_a_permission():
                 missing.append(f"{module.__name__}.{name}")
     assert missing == []
     assert len(REGISTERED_ACTIONS) >= 30
+
+
+# Modules of steps that only authorised services call (their callers carry the permission; the
+# membership steps are called by organisations' and groups' services, tests/test_memberships.py).
+STEP_MODULES = {"portal.memberships.services"}
+
+
+def test_the_membership_steps_are_called_only_by_authorised_services():
+    from portal.groups import services as groups
+    from portal.memberships import services as steps
+    from portal.organisations import services as organisations
+
+    step_names = {name for name, fn in inspect.getmembers(steps, inspect.isfunction)
+                  if fn.__module__ == steps.__name__}  # fmt: skip
+    callers = [
+        fn
+        for module in (groups, organisations)
+        for _, fn in inspect.getmembers(module, inspect.isfunction)
+        if fn.__module__ == module.__name__
+        and any(f"memberships.{step}(" in inspect.getsource(fn) for step in step_names)
+    ]
+    assert len(callers) >= 8
+    assert [fn.__name__ for fn in callers if not hasattr(fn, "permission")] == []
 
 
 # Pure helpers that write nothing (validation, hashing, lookups).
@@ -42,7 +67,7 @@ READ_HELPERS = {
     "engine", "engine_name", "update_index", "init_index_on_commit", "reindex", "check", "find",
     "fix", "rebuild_when_missing",
     # The outbox: records and delivers the side effects of writes that were authorised themselves.
-    "record", "handles", "on_sweep",
+    "record", "handles", "on_sweep", "deliver_after_commit_with",
     # A step of an authorised write (a kind's own service keeps the revision of its item).
     "record_revision",
 }  # fmt: skip

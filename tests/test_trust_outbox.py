@@ -24,6 +24,7 @@ from portal.notifications import services as notify
 from portal.notifications.models import Notification
 from portal.outbox import delivery
 from portal.outbox.models import OutboxMessage
+from portal.outbox.services import deliver_after_commit_with
 from portal.permissions import SYSTEM
 from portal.search import services as search
 from portal.taxonomy.models import Theme
@@ -63,9 +64,11 @@ def whoosh(app):
 @contextmanager
 def died_after_commit(monkeypatch):
     """The process dies right after the commit: nothing is delivered in it."""
-    with monkeypatch.context() as patch:
-        patch.setattr(delivery, "after_commit", lambda ids: None)
+    deliver_after_commit_with(lambda ids: None)
+    try:
         yield
+    finally:
+        deliver_after_commit_with(delivery.after_commit)
 
 
 def worker(app) -> str:

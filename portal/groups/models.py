@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.accounts.models import User
 from portal.common import utcnow
 from portal.extensions import db
-from portal.memberships import MembershipRow
+from portal.memberships.models import MembershipRow
 from portal.regions.models import Region
 
 GROUP_ROLES = ("member", "admin")

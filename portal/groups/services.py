@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal import memberships
 from portal.accounts.models import User
 from portal.common import clean_text, slugify, utcnow
 from portal.extensions import db
 from portal.groups.models import GROUP_ROLES, GroupMembership, WorkingGroup
+from portal.memberships import services as memberships
 from portal.permissions import (
     Actor,
     authorized_by,

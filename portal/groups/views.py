@@ -4,30 +4,25 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.extensions import db
-from portal.forms import button_action, choices, handle_form, run_action
+from portal.forms import choices, handle_form, run_action
 from portal.groups import bp, services
 from portal.groups.forms import GroupForm
 from portal.groups.models import GroupMembership, WorkingGroup
 from portal.lookups import by_slugs
+from portal.memberships.views import MemberPages, add_member_pages
 from portal.regions.models import Region
 from portal.sections import add_section, sections_for
 
 
 def _load(slug: str) -> WorkingGroup:
     return db.first_or_404(select(WorkingGroup).where(WorkingGroup.slug == slug))
-
-
-def _load_membership(group: WorkingGroup, membership_id: int) -> GroupMembership:
-    membership = db.session.get(GroupMembership, membership_id)
-    if membership is None or membership.group_id != group.id:
-        abort(404)
-    return membership
 
 
 @bp.route("/werkgroepen")
@@ -141,71 +136,6 @@ def leave(slug: str):
     return redirect(url_for("groups.show", slug=slug))
 
 
-@bp.route("/werkgroepen/<slug>/leden")
-@login_required
-def members(slug: str):
-    group = _load(slug)
-    if not permissions.can_manage_group(current_user, group):
-        abort(403)
-    memberships = sorted(group.memberships, key=lambda m: (m.is_approved, m.user.name.lower()))
-    return render_template(
-        "groups/members.html", group=group, memberships=memberships, confirm_form=ConfirmForm()
-    )
-
-
-def _member_action(slug: str, membership_id: int, action, success: str):
-    group = _load(slug)
-    membership = _load_membership(group, membership_id)
-    allowed = permissions.can_decide_group_membership(current_user, membership)
-    target = url_for("groups.members", slug=slug)
-    return button_action(allowed, lambda: action(membership), success, target)
-
-
-@bp.route("/werkgroepen/<slug>/leden/<int:membership_id>/goedkeuren", methods=["POST"])
-@login_required
-def approve_member(slug: str, membership_id: int):
-    return _member_action(
-        slug,
-        membership_id,
-        lambda m: services.decide_group_membership(m, approve=True, actor=current_user),
-        _("Het lid is toegelaten."),
-    )
-
-
-@bp.route("/werkgroepen/<slug>/leden/<int:membership_id>/afwijzen", methods=["POST"])
-@login_required
-def reject_member(slug: str, membership_id: int):
-    return _member_action(
-        slug,
-        membership_id,
-        lambda m: services.decide_group_membership(m, approve=False, actor=current_user),
-        _("Het verzoek is afgewezen."),
-    )
-
-
-@bp.route("/werkgroepen/<slug>/leden/<int:membership_id>/rol", methods=["POST"])
-@login_required
-def set_role(slug: str, membership_id: int):
-    role = request.form.get("role", "")
-    return _member_action(
-        slug,
-        membership_id,
-        lambda m: services.set_group_role(m, role, actor=current_user),
-        _("De rol is gewijzigd."),
-    )
-
-
-@bp.route("/werkgroepen/<slug>/leden/<int:membership_id>/verwijderen", methods=["POST"])
-@login_required
-def remove_member(slug: str, membership_id: int):
-    return _member_action(
-        slug,
-        membership_id,
-        lambda m: services.remove_group_member(m, actor=current_user),
-        _("Het lid is verwijderd."),
-    )
-
-
 @add_section("regions.show", "groups/_region_section.html", order=20)
 def _region_groups(region: Region) -> dict:
     groups = db.session.scalars(
@@ -214,3 +144,22 @@ def _region_groups(region: Region) -> dict:
         .order_by(WorkingGroup.name)
     ).all()
     return {"groups": groups}
+
+
+add_member_pages(
+    MemberPages(
+        blueprint=bp,
+        path="/werkgroepen/<slug>",
+        load=_load,
+        membership_model=GroupMembership,
+        can_manage=permissions.can_manage_group,
+        can_decide=permissions.can_decide_group_membership,
+        decide=services.decide_group_membership,
+        set_role=services.set_group_role,
+        remove=services.remove_group_member,
+        roles=(("member", _l("Lid")), ("admin", _l("Beheerder"))),
+        approved=_l("Het lid is toegelaten."),
+        index_endpoint="groups.index",
+        index_label=_l("Werkgroepen"),
+    )
+)

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from portal import memberships
 from portal.accounts.models import User
 from portal.common import (
     ServiceError,
@@ -20,6 +19,7 @@ from portal.common import (
     utcnow,
 )
 from portal.extensions import db
+from portal.memberships import services as memberships
 from portal.organisations.models import MEMBER_ROLES, Membership, Organisation, OrganisationDomain
 from portal.permissions import (
     Actor,

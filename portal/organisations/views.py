@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -12,8 +13,9 @@ from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import User
 from portal.common import ServiceError
 from portal.extensions import db
-from portal.forms import button_action, choices, handle_form, run_action
+from portal.forms import choices, handle_form, run_action
 from portal.lookups import by_slug, by_slugs
+from portal.memberships.views import MemberPages, add_member_pages
 from portal.organisations import bp, services
 from portal.organisations.forms import OrganisationForm
 from portal.organisations.models import Membership, Organisation, organisations_for_email
@@ -25,13 +27,6 @@ from portal.taxonomy.models import OrganisationType, SizeClass
 
 def _load(slug: str) -> Organisation:
     return db.first_or_404(select(Organisation).where(Organisation.slug == slug))
-
-
-def _load_membership(organisation: Organisation, membership_id: int) -> Membership:
-    membership = db.session.get(Membership, membership_id)
-    if membership is None or membership.organisation_id != organisation.id:
-        abort(404)
-    return membership
 
 
 @bp.route("/organisaties")
@@ -177,76 +172,6 @@ def request_membership(slug: str):
     return redirect(url_for("organisations.show", slug=slug))
 
 
-@bp.route("/organisaties/<slug>/leden")
-@login_required
-def members(slug: str):
-    organisation = _load(slug)
-    if not permissions.can_manage_members(current_user, organisation):
-        abort(403)
-    memberships = sorted(
-        organisation.memberships, key=lambda m: (m.is_approved, m.user.name.lower())
-    )
-    return render_template(
-        "organisations/members.html",
-        organisation=organisation,
-        memberships=memberships,
-        confirm_form=ConfirmForm(),
-    )
-
-
-def _member_action(slug: str, membership_id: int, action, success: str):
-    organisation = _load(slug)
-    membership = _load_membership(organisation, membership_id)
-    allowed = permissions.can_decide_membership(current_user, membership)
-    target = url_for("organisations.members", slug=slug)
-    return button_action(allowed, lambda: action(membership), success, target)
-
-
-@bp.route("/organisaties/<slug>/leden/<int:membership_id>/goedkeuren", methods=["POST"])
-@login_required
-def approve_member(slug: str, membership_id: int):
-    return _member_action(
-        slug,
-        membership_id,
-        lambda m: services.decide_membership(m, approve=True, actor=current_user),
-        _("Het lidmaatschap is goedgekeurd."),
-    )
-
-
-@bp.route("/organisaties/<slug>/leden/<int:membership_id>/afwijzen", methods=["POST"])
-@login_required
-def reject_member(slug: str, membership_id: int):
-    return _member_action(
-        slug,
-        membership_id,
-        lambda m: services.decide_membership(m, approve=False, actor=current_user),
-        _("Het verzoek is afgewezen."),
-    )
-
-
-@bp.route("/organisaties/<slug>/leden/<int:membership_id>/rol", methods=["POST"])
-@login_required
-def set_role(slug: str, membership_id: int):
-    role = request.form.get("role", "")
-    return _member_action(
-        slug,
-        membership_id,
-        lambda m: services.set_member_role(m, role, actor=current_user),
-        _("De rol is gewijzigd."),
-    )
-
-
-@bp.route("/organisaties/<slug>/leden/<int:membership_id>/verwijderen", methods=["POST"])
-@login_required
-def remove_member(slug: str, membership_id: int):
-    return _member_action(
-        slug,
-        membership_id,
-        lambda m: services.remove_member(m, actor=current_user),
-        _("Het lid is verwijderd."),
-    )
-
-
 @bp.route("/organisaties/<slug>/verlaten", methods=["POST"])
 @login_required
 def leave(slug: str):
@@ -279,3 +204,23 @@ def _account_organisations(user: User) -> dict:
     joined = {m.organisation_id for m in user.memberships}
     suggestions = [org for org in organisations_for_email(user.email) if org.id not in joined]
     return {"suggestions": suggestions}
+
+
+add_member_pages(
+    MemberPages(
+        blueprint=bp,
+        path="/organisaties/<slug>",
+        load=_load,
+        membership_model=Membership,
+        can_manage=permissions.can_manage_members,
+        can_decide=permissions.can_decide_membership,
+        decide=services.decide_membership,
+        set_role=services.set_member_role,
+        remove=services.remove_member,
+        roles=(("member", _l("Lid")), ("editor", _l("Redacteur")), ("admin", _l("Beheerder"))),
+        approved=_l("Het lidmaatschap is goedgekeurd."),
+        index_endpoint="organisations.index",
+        index_label=_l("Organisaties"),
+        show_email=True,
+    )
+)

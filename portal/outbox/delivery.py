@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from portal.common import utcnow
 from portal.extensions import db
 from portal.outbox.models import OutboxMessage
-from portal.outbox.services import HANDLERS
+from portal.outbox.services import HANDLERS, SWEEP_HOOKS, deliver_after_commit_with
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,9 @@ def nudge() -> None:
 
 def init_app(app: Flask) -> None:
     """In `thread` mode, start this process's deliverer with its first request, so rows a dead
-    process left behind are swept without waiting for a new change."""
+    process left behind are swept without waiting for a new change. Committed messages come here
+    through `after_commit`."""
+    deliver_after_commit_with(after_commit)
 
     @app.before_request
     def _start_deliverer() -> None:
@@ -205,8 +207,6 @@ def _run(app: Flask, inbox: queue.Queue) -> None:
 def work_once(app: Flask) -> Outcome:
     """One worker round: what is due, then housekeeping (the search index's own checks)."""
     outcome = deliver_due()
-    from portal.outbox.services import SWEEP_HOOKS
-
     for hook in SWEEP_HOOKS:
         try:
             hook()

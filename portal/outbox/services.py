@@ -46,15 +46,22 @@ def record(topic: str, payload: dict[str, Any], session: Session | None = None) 
     return message
 
 
+# Who takes the committed messages' ids right after the commit: delivery.init_app sets it (this
+# module does not import delivery, which imports it). Unset, the rows wait for the worker's sweep.
+_deliverer: list[Callable[[list[int]], None]] = []
+
+
+def deliver_after_commit_with(deliverer: Callable[[list[int]], None]) -> None:
+    _deliverer[:] = [deliverer]
+
+
 def _hand_over(session: Session) -> None:
     """After the commit: give the committed messages to delivery (by their identity: the
     objects are expired, and reading them would start a new transaction)."""
-    from portal.outbox.delivery import after_commit
-
     messages = session.info.pop("outbox_messages", [])
     ids = [state.identity[0] for state in map(inspect, messages) if state.identity]
-    if ids:
-        after_commit(ids)
+    if ids and _deliverer:
+        _deliverer[0](ids)
 
 
 # Housekeeping the worker runs on every round (e.g. the search index rebuilds itself when missing).

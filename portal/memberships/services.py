@@ -1,7 +1,7 @@
-"""The membership workflow shared by organisations and working groups: ask to join (the admins are
-mailed), approve or turn down (the person is mailed), set a role, remove, leave, add directly,
-and never lose the last admin. Each side passes what differs: its membership rows, its roles and
-its Dutch wording; the permission checks stay on the services that call these steps."""
+"""The steps of the membership workflow: ask to join (the admins are mailed), approve or turn
+down (the person is mailed), set a role, remove, leave, add directly, and never lose the last
+admin. Each side passes what differs: its membership rows, its roles and its Dutch wording; the
+permission checks stay on the services that call these steps."""
 
 from __future__ import annotations
 
@@ -15,21 +15,6 @@ from portal.accounts.models import User
 from portal.common import ServiceError, utcnow
 from portal.extensions import db
 from portal.mail import send_mail
-
-
-class MembershipRow:
-    """What the workflow reads of a membership row besides its columns (user, role, status,
-    decided_at): whether it is approved, and the organisation or group it belongs to."""
-
-    status: str
-
-    @property
-    def is_approved(self) -> bool:
-        return self.status == "approved"
-
-    @property
-    def container(self) -> Any:
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

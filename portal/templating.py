@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, current_app, request
 from flask_babel import format_date, get_locale
 
 from portal import permissions
 from portal.common import as_utc, utcnow
 from portal.permissions import can_list_item
+from portal.sections import sections_for
 
 
 def _atom_date(moment) -> str:
@@ -21,6 +24,12 @@ def _visible_to_viewer(item) -> bool:
     from flask_login import current_user
 
     return can_list_item(current_user, item)
+
+
+def _url_without(*names: str) -> str:
+    """This page's URL without the named query parameters (and back on its first page)."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in names and k != "pagina"]
+    return request.path + ("?" + urlencode(kept) if kept else "")
 
 
 def init_app(app: Flask) -> None:
@@ -39,6 +48,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["pairs"] = lambda terms: [(t.slug, t.name) for t in terms]
     app.jinja_env.tests["visible_to_viewer"] = _visible_to_viewer
     app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
+    app.jinja_env.globals["sections_for"] = sections_for  # e.g. what packages add to the header
+    app.jinja_env.globals["url_without"] = _url_without
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
@@ -87,9 +87,37 @@ def dossier(
                     spec.model.co_owners.any(id=organisation.id),
                 )
             )
-        result[key] = list(
-            db.session.scalars(
-                query.order_by(Item.published_at.desc(), Item.id.desc()).limit(limit)
-            )
-        )
+        result[key] = newest(query, limit)
     return result
+
+
+def count_of(query: Select) -> int:
+    """How many rows a (visibility-filtered) query finds."""
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def newest(query: Select, limit: int) -> list[Item]:
+    return list(
+        db.session.scalars(query.order_by(Item.published_at.desc(), Item.id.desc()).limit(limit))
+    )
+
+
+def knowledge_overview(user, limit: int = 3) -> list[tuple]:
+    """Per knowledge kind (not questions or events): its spec, how many items the reader may
+    see, and the newest few of them."""
+    return [
+        (spec, count_of(published_items(user, spec.model)),
+         newest(published_items(user, spec.model), limit))
+        for spec in kinds().values()
+        if spec.knowledge
+    ]  # fmt: skip
+
+
+def organisations_sharing(user) -> int:
+    """How many organisations own at least one knowledge item the reader may see."""
+    knowledge = [spec.key for spec in kinds().values() if spec.knowledge]
+    return db.session.scalar(
+        select(func.count(func.distinct(Item.organisation_id))).where(
+            Item.kind.in_(knowledge), *visible_to(user)
+        )
+    )

@@ -52,7 +52,7 @@ from portal.content.models import (
     UsefulMark,
     item_tags,
 )
-from portal.content.queries import dossier, published_items, visible_to
+from portal.content.queries import dossier, knowledge_overview, published_items, visible_to
 from portal.errors import render_error
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form, run_action
@@ -61,7 +61,7 @@ from portal.lookups import by_slug, by_slugs
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
 from portal.regions.models import Region
-from portal.sections import add_section
+from portal.sections import add_section, sections_for
 from portal.taxonomy.models import OrganisationType, ProductGroup, Theme
 
 bp = Blueprint("content", __name__)
@@ -118,6 +118,16 @@ def load_visible(spec: KindSpec, slug: str) -> Item:
     if item is None or not permissions.can_view_item(current_user, item):
         abort(404)
     return item
+
+
+@bp.route("/kennis")
+def overview():
+    """The knowledge kinds side by side: what each holds, how many, and the newest."""
+    return render_template(
+        "content/overview.html",
+        kinds=knowledge_overview(current_user),
+        sections=sections_for("content.overview", user=current_user),
+    )
 
 
 @bp.route("/<kind:spec>/")

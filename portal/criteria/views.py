@@ -98,3 +98,20 @@ def basket_download(fmt: str):
 @add_section("accounts.account", "criteria/_account_section.html", order=35)
 def _account_basket(user) -> dict:
     return {"count": len(basket_ids())}
+
+
+@add_section("content.overview", "criteria/_overview_basket.html", order=10)
+def _overview_basket(user) -> dict | None:
+    """The basket beside the knowledge overview, for members who can use it."""
+    if not permissions.is_signed_in(user):
+        return None
+    return {"count": len(basket_ids())}
+
+
+@add_section("header", "criteria/_header_basket.html")
+def _header_basket(user) -> dict | None:
+    """A link to the basket in every page's header while it holds criteria."""
+    if not permissions.is_signed_in(user):
+        return None
+    count = len(basket_ids())
+    return {"count": count} if count else None

@@ -1,18 +1,20 @@
-"""The signed-in member's home page: what is new in their region, groups and follows; open
-questions they could answer; upcoming events. Every list uses the same visibility rule."""
+"""The home page's figures, and the signed-in member's part of it: what is new in their region,
+groups and follows, and open questions they could answer. Every list and count uses the same
+visibility rule."""
 
 from __future__ import annotations
 
 from sqlalchemy import exists, or_, select
 
 from portal.content.models import Item, item_product_groups, item_themes
-from portal.content.queries import published_items
-from portal.events.queries import upcoming_events
+from portal.content.queries import count_of, organisations_sharing, published_items
+from portal.criteria.models import Criterion
 from portal.extensions import db
 from portal.groups.models import GroupMembership
 from portal.notifications.models import Follow
 from portal.organisations.models import Organisation, organisation_regions
 from portal.questions.models import Answer, Question
+from portal.tenders.models import Tender
 
 LIMIT = 6
 
@@ -42,7 +44,7 @@ def member_home(user) -> dict[str, list]:
         )
 
     expertise = [t.id for t in user.expertise]
-    answered = exists().where(Answer.question_id == Question.id, Answer.hidden_at.is_(None))
+    answered = _answered()
     open_questions = (
         published_items(user, Question)
         .where(~answered, Question.duplicate_of_id.is_(None), Question.author_id != user.id)
@@ -54,15 +56,17 @@ def member_home(user) -> dict[str, list]:
             )
         )
     )
+    # Events have their own place on the home page (upcoming only), so the news lists leave them out.
+    news = published_items(user).where(Item.kind != "event")
     return {
         "region": _newest(
-            published_items(user).where(
+            news.where(
                 Item.organisation_id.in_(peers), Item.organisation_id.not_in(org_ids)
             )
         ),
-        "groups": _newest(published_items(user).where(Item.group_id.in_(group_ids))),
+        "groups": _newest(news.where(Item.group_id.in_(group_ids))),
         "followed": _newest(
-            published_items(user).where(
+            news.where(
                 or_(
                     Item.id.in_(
                         select(item_themes.c.item_id).where(
@@ -81,5 +85,18 @@ def member_home(user) -> dict[str, list]:
             )
         ),
         "open_questions": _newest(open_questions),
-        "events": upcoming_events(user, limit=5),
+    }
+
+
+def _answered():
+    return exists().where(Answer.question_id == Question.id, Answer.hidden_at.is_(None))
+
+
+def home_figures(user) -> dict[str, int]:
+    """What the portal holds, as far as this reader may see it."""
+    return {
+        "tenders": count_of(published_items(user, Tender)),
+        "criteria": count_of(published_items(user, Criterion)),
+        "answered_questions": count_of(published_items(user, Question).where(_answered())),
+        "organisations_sharing": organisations_sharing(user),
     }

@@ -13,45 +13,45 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.common import is_safe_redirect
-from portal.content.models import Item
-from portal.content.queries import published_items
+from portal.content.kinds import kinds
+from portal.content.queries import newest, published_items
+from portal.events.queries import upcoming_events
 from portal.extensions import db
-from portal.groups.models import WorkingGroup
-from portal.main.queries import member_home
-from portal.organisations.models import Organisation
-from portal.regions.models import Region
+from portal.main.navigation import main_menu
+from portal.main.queries import home_figures, member_home
 from portal.taxonomy.models import Theme
 
 bp = Blueprint("main", __name__)
 
+HOME_KINDS = ("tender", "criterion")  # what buyers ask for first: examples, and criteria to reuse
+HOME_NEWEST = 4
+
+
+@bp.app_context_processor
+def navigation() -> dict:
+    return {"main_menu": main_menu}
+
 
 @bp.route("/")
 def home():
-    counts = {
-        "organisations": db.session.scalar(select(func.count(Organisation.id))),
-        "regions": db.session.scalar(select(func.count(Region.id))),
-        "groups": db.session.scalar(select(func.count(WorkingGroup.id))),
-    }
-    themes = db.session.scalars(
-        select(Theme).where(Theme.is_active, Theme.is_core).order_by(Theme.position)
-    ).all()
-    newest = db.session.scalars(
-        select(Organisation).order_by(Organisation.created_at.desc(), Organisation.name).limit(6)
-    ).all()
-    latest = db.session.scalars(
-        published_items(current_user).order_by(Item.published_at.desc(), Item.id.desc()).limit(6)
-    ).all()
-    mine = None
-    if permissions.is_verified_member(current_user):
-        mine = member_home(current_user)
+    """Lead with what buyers come for: the newest example tenders and criteria, the numbers
+    that show what the portal holds, upcoming events apart; a member's own news after that."""
     return render_template(
-        "main/home.html", counts=counts, themes=themes, newest=newest, latest=latest, mine=mine
-    )
+        "main/home.html",
+        figures=home_figures(current_user),
+        newest={key: newest(published_items(current_user, kinds()[key].model), HOME_NEWEST)
+                for key in HOME_KINDS},
+        events=upcoming_events(current_user, limit=3),
+        themes=db.session.scalars(
+            select(Theme).where(Theme.is_active, Theme.is_core).order_by(Theme.position)
+        ).all(),
+        mine=member_home(current_user) if permissions.is_verified_member(current_user) else None,
+    )  # fmt: skip
 
 
 @bp.route("/taal", methods=["POST"])

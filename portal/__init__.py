@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -26,14 +25,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from portal.ops import logs, reporting
+
+    logs.configure(app)
+    reporting.init_app(app)
 
     register_extensions(app)
     register_blueprints(app)
     from portal import cli, errors, security, templating
+    from portal.ops import metrics
     from portal.outbox import delivery
 
+    logs.init_app(app)
+    metrics.init_app(app)
     delivery.init_app(app)
     errors.init_app(app)
     security.init_app(app)
@@ -108,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.moderation.views import bp as moderation
     from portal.notifications import fanout  # noqa: F401 - subscribes to the items' signals
     from portal.notifications.views import bp as notifications
+    from portal.ops.views import bp as ops
     from portal.organisations import bp as organisations
     from portal.questions.views import bp as questions
     from portal.regions.views import bp as regions
@@ -131,5 +136,6 @@ def register_blueprints(app: Flask) -> None:
         moderation,
         content,
         search,
+        ops,
     ):
         app.register_blueprint(blueprint)

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.notifications.digest import send_digests
 from portal.outbox.delivery import deliver_due, work_once
 from portal.outbox.models import OutboxMessage
+from portal.outbox.queries import last_error, waiting
 from portal.permissions import SYSTEM
 from portal.search import services as search_index
 from portal.search.saved import send_alerts
@@ -177,33 +178,17 @@ def outbox_work_command(once: bool, interval: float) -> None:
 @outbox_cli.command("status")
 def outbox_status_command() -> None:
     """Show what waits in the outbox, per topic, with the oldest and the last error."""
-    from sqlalchemy import func, select
-
-    rows = db.session.execute(
-        select(
-            OutboxMessage.topic,
-            func.count(OutboxMessage.id),
-            func.min(OutboxMessage.created_at),
-            func.max(OutboxMessage.attempts),
-        )
-        .where(OutboxMessage.delivered_at.is_(None))
-        .group_by(OutboxMessage.topic)
-    ).all()
+    rows = waiting()
     if not rows:
         click.echo("De outbox is leeg: alles is bezorgd.")
         return
-    for topic, count, oldest, attempts in rows:
+    for row in rows:
         click.echo(
-            f"{topic}: {count} wachtend, oudste van {oldest:%Y-%m-%d %H:%M}, hoogstens {attempts} poging(en)"
+            f"{row.topic}: {row.count} wachtend, oudste van {row.oldest:%Y-%m-%d %H:%M}, "
+            f"hoogstens {row.attempts} poging(en)"
         )
-    last = db.session.scalar(
-        select(OutboxMessage.last_error)
-        .where(OutboxMessage.delivered_at.is_(None), OutboxMessage.last_error != "")
-        .order_by(OutboxMessage.id.desc())
-        .limit(1)
-    )
-    if last:
-        click.echo(f"Laatste fout: {last}")
+    if error := last_error():
+        click.echo(f"Laatste fout: {error}")
     raise SystemExit(1)
 
 

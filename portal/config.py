@@ -44,6 +44,17 @@ def settings_from_env() -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
         "OUTBOX_DELIVERY": os.environ.get("OUTBOX_DELIVERY", "thread"),
+        # Running it (portal/ops): logs, readiness, metrics, error reporting.
+        "LOG_FORMAT": os.environ.get(
+            "LOG_FORMAT",
+            "json" if os.environ.get("PORTAL_ENV", "development") == "production" else "text",
+        ),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
+        "LOG_ACCESS": _bool("LOG_ACCESS", True),
+        "READY_OUTBOX_LAG_SECONDS": float(os.environ.get("READY_OUTBOX_LAG_SECONDS", "600")),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
+        "SENTRY_DSN": os.environ.get("SENTRY_DSN", ""),
+        "SENTRY_TRACES_SAMPLE_RATE": float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
         "OUTBOX_SWEEP_SECONDS": float(os.environ.get("OUTBOX_SWEEP_SECONDS", "30")),
         "OUTBOX_KEEP_DAYS": float(os.environ.get("OUTBOX_KEEP_DAYS", "7")),
         "MAIL_SENDER": os.environ.get(

@@ -6,6 +6,7 @@ string appears anywhere else.
 
 from __future__ import annotations
 
+import hmac
 import inspect
 from collections.abc import Callable, Collection
 from enum import StrEnum
@@ -13,6 +14,7 @@ from functools import wraps
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from werkzeug.exceptions import Forbidden
+from werkzeug.wrappers import Request
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -513,3 +515,15 @@ def authorized_by(permission: Callable[..., bool]) -> Callable[[Callable[P, R]],
         return guarded
 
     return decorate
+
+
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
+
+
+def can_read_metrics(request: Request, token: str) -> bool:
+    """Prometheus metrics: with the bearer token METRICS_TOKEN, or from this machine without a
+    proxy in between (a request through nginx carries X-Forwarded-For and needs the token)."""
+    offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token and offered and hmac.compare_digest(offered.encode(), token.encode()):
+        return True
+    return request.remote_addr in LOOPBACK and "X-Forwarded-For" not in request.headers

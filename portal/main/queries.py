@@ -60,9 +60,7 @@ def member_home(user) -> dict[str, list]:
     news = published_items(user).where(Item.kind != "event")
     return {
         "region": _newest(
-            news.where(
-                Item.organisation_id.in_(peers), Item.organisation_id.not_in(org_ids)
-            )
+            news.where(Item.organisation_id.in_(peers), Item.organisation_id.not_in(org_ids))
         ),
         "groups": _newest(news.where(Item.group_id.in_(group_ids))),
         "followed": _newest(

@@ -10,7 +10,8 @@ PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test translations run test test-sqlite test-postgres e2e lint format chromium postgres clean bench
+PATH := $(PATH):/usr/sbin
+.PHONY: help install install-test translations prepare run serve nginx test test-sqlite test-postgres e2e lint format chromium postgres clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,13 +35,22 @@ install-test: $(VENV)/.installed-test ## Install the test dependencies too
 translations: $(VENV)/.installed ## Compile the interface translations (.po -> .mo)
 	$(BIN)/pybabel compile --use-fuzzy -d portal/translations
 
-run: install translations ## Migrate, seed the demo data and serve http://127.0.0.1:5000
+prepare: install translations
 	$(FLASK) db upgrade
 	$(FLASK) seed --with-demo-users
 	$(FLASK) search check >/dev/null 2>&1 || $(FLASK) search reindex
+
+run: prepare ## Migrate, seed the demo data and serve http://127.0.0.1:5000
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install-test translations lint chromium postgres ## Lint, then the whole suite on SQLite and on PostgreSQL
+serve: prepare nginx ## The production profile locally: nginx :8080 -> gunicorn :8001, plus the worker
+	deploy/serve.sh
+
+nginx: ## Install Debian's nginx when missing (for make serve)
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx; }
+
+test: install-test translations lint chromium nginx postgres ## Lint, then the whole suite on SQLite and on PostgreSQL
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 

@@ -23,7 +23,9 @@ graceful_timeout = 30
 keepalive = 5  # nginx keeps connections to the app open
 max_requests = 5000  # recycle a worker now and then (guards against slow leaks) ...
 max_requests_jitter = 500  # ... never all at once
-worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None
+# The workers' heartbeat files in memory, not on a disk that may stall (gunicorn's advice).
+SHM = Path("/dev/shm")  # noqa: S108 - only gunicorn's own heartbeat files go here
+worker_tmp_dir = str(SHM) if SHM.is_dir() else None
 accesslog = None  # the app writes one structured access line per request (portal/ops/logs.py)
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

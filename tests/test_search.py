@@ -5,8 +5,10 @@ import pytest
 from portal.content import services as content
 from portal.extensions import db
 from portal.permissions import SYSTEM
+from portal.questions import services as qa
 from portal.search.analysis import analyze, expand_query, fold, split_compound
 from portal.search.services import check, reindex
+from portal.search.worker_cache import forget
 from tests.factories import make_item
 
 
@@ -528,4 +530,40 @@ def test_an_empty_search_shows_a_message_and_what_can_be_browsed(client, world):
     assert (
         "alleen veelvoorkomende woorden" in page
         and 'Klimaat <span class="count">(1)</span>' in page
+    )
+
+
+def test_spelling_hint_never_corrects_a_word_the_portal_knows(client, world):
+    """'vlees' is only in a tender's body and results (not in a title or summary): it is a word of
+    the portal, never corrected to 'veel'; only unknown words are."""
+    make_item("tender", world.utrecht, title="Catering stadskantoor", themes=["klimaat"],
+              body="Plantaardig aanbod en minder vlees in de kantine.",
+              fields={"results": "Vlees als bijgerecht in plaats van hoofdcomponent."})  # fmt: skip
+    make_item("lesson", world.heumen, title="Veel minder afval in de kantine",
+              themes=["circulair"])  # fmt: skip
+    make_item("lesson", world.heumen, title="Les voor leden", visibility="members",
+              body="Het geheimzinnigheidsproject.")  # fmt: skip
+    page = client.get(
+        "/zoeken", query_string={"q": "minder vlees in de kantine", "thema": "klimaat"}
+    ).get_data(as_text=True)
+    assert "Catering stadskantoor" in page and "Bedoelde u" not in page
+    data = client.get("/api/search", query_string={"q": "vlees", "soort": "tender"}).get_json()
+    assert data["total"] == 1 and data["suggestion"] is None
+    data = client.get("/api/search", query_string={"q": "vlees", "soort": "lesson"}).get_json()
+    assert data["total"] == 0 and data["suggestion"] is None  # known, even without a match here
+    # A plural whose stem the texts hold matches documents: no correction either.
+    assert client.get("/api/search?q=bijgerechten").get_json()["suggestion"] is None
+    # Unknown words are corrected, also to words found only in bodies and kind fields ...
+    assert client.get("/api/search?q=vleez").get_json()["suggestion"] == "vlees"
+    assert client.get("/api/search?q=hoofdcomponnent").get_json()["suggestion"] == "hoofdcomponent"
+    # ... but never to a word of an item the visitor may not see.
+    assert client.get("/api/search?q=geheimzinnigheidsprojekt").get_json()["suggestion"] is None
+    # A kind's computed text field (a question's answers) counts too.
+    asked = qa.ask_question(qa.QuestionData(title="Hoe minder vlees in de kantine?", body="Tips?"),
+                            actor=world.utrecht_member)  # fmt: skip
+    qa.answer_question(asked, "Lees de eiwittransitiegids.", actor=world.heumen_admin)
+    db.session.commit()
+    forget()
+    assert client.get("/api/search?q=eiwittransitiegidz").get_json()["suggestion"] == (
+        "eiwittransitiegids"
     )

@@ -79,7 +79,13 @@ _REGISTRY: dict[str, KindSpec] = {}
 
 
 def register_kind(spec: KindSpec) -> KindSpec:
-    """Add (or replace) a kind; the app registers its kinds before the first request."""
+    """Add (or replace) a kind; the app registers its kinds before the first request.
+
+    A kind without a name, plural or badge is refused: lists, dossiers and search facets head and
+    label its items with them, and an empty one makes an empty heading."""
+    for name in ("label", "plural", "badge"):
+        if not str(getattr(spec, name) or "").strip():
+            raise ValueError(f"kind {spec.key!r} has no {name}")
     _REGISTRY[spec.key] = spec
     return spec
 

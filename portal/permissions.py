@@ -338,6 +338,40 @@ def can_list_item(user: Actor, item: Item) -> bool:
     return item.hidden_at is None and can_view_item(user, item)
 
 
+# Snapshot fields only those who may edit the item see in its history (how it was published).
+EDITORIAL_FIELDS = frozenset({"status", "visibility"})
+
+
+def can_view_revisions(user: Actor, item: Item) -> bool:
+    """The item's version history (its page links to it): whoever may open the item."""
+    return can_view_item(user, item)
+
+
+def can_view_revision(user: Actor, item: Item, snapshot: dict) -> bool:
+    """One version: every one to those who may edit the item; to other readers of the history
+    only the versions they could have read when they were saved (not a draft; a visibility that
+    admits them), so a draft's text or a narrower audience's never reaches them."""
+    if can_edit_item(user, item):
+        return True
+    if not can_view_revisions(user, item) or snapshot.get("status") not in READ_STATUSES:
+        return False
+    readers = READERS.get(snapshot.get("visibility", ""))
+    if readers is Readers.EVERYONE:
+        return True
+    if readers is Readers.MEMBERS:
+        return is_approved_member(user)
+    # A group version: only of the item's own group now (an earlier group is not looked up).
+    same_group = item.group is not None and snapshot.get("group") == item.group.slug
+    if readers is not Readers.GROUP or not same_group:
+        return False
+    return can_moderate(user) or (is_verified_member(user) and is_group_member(user, item.group))
+
+
+def can_view_editorial_fields(user: Actor, item: Item) -> bool:
+    """Status and visibility in the version history: those who may edit the item."""
+    return can_edit_item(user, item)
+
+
 def can_mark_item(user: Actor, item: Item) -> bool:
     """Bookmark, mark useful or report: verified members who can see the item (not while hidden)."""
     return (

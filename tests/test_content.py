@@ -1,6 +1,7 @@
 """Knowledge items: publish, edit with revisions, visibility, links, attachments, marks, basket."""
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -126,7 +127,7 @@ def test_edit_keeps_a_revision_with_a_diff(client, world, as_user):
     assert [r.number for r in revisions] == [1, 2] and revisions[1].editor_name == "Joris Hendriks"
     page = client.get(f"/criteria/{item.slug}/versies").get_data(as_text=True)
     assert (
-        "title: Tweede titel" in page and "title: Eerste titel" in page and "Joris Hendriks" in page
+        "Titel: Tweede titel" in page and "Titel: Eerste titel" in page and "Joris Hendriks" in page
     )
     assert db.session.get(Item, item.id).slug == item.slug
 
@@ -318,3 +319,102 @@ def test_mki_gain_of_the_winner(world):
     ]
     tender = make_item("tender", world.utrecht, fields={"bids": bids})
     assert tender.mki_gain == {"eur": 50000, "percent": 20}
+
+
+def _versions_link(page: str) -> int | None:
+    """The number in the item page's "n versies" link, or None without a link."""
+    found = re.search(r'href="[^"]+/versies">(\d+) versies?</a>', page)
+    return int(found.group(1)) if found else None
+
+
+def test_revisions_show_labels_and_readable_values_in_dutch_and_english(client, world, as_user):
+    as_user(world.utrecht_member)
+    assert client.post("/aanbestedingen/nieuw", data=tender_form()).status_code == 302
+    item = db.session.scalar(select(Item))
+    edited = tender_form(**{"value_min": "1300000", "mvi-0-instrument": "voorschrijven",
+                            "themes": ["klimaat"], "bids-0-winner": ""})  # fmt: skip
+    assert client.post(f"/aanbestedingen/{item.slug}/bewerken", data=edited).status_code == 302
+    page = client.get(f"/aanbestedingen/{item.slug}/versies").get_data(as_text=True)
+    for shown in ("Titel: Asfaltonderhoud met MKI als gunningscriterium",
+                  "Thema&#39;s: Klimaat, Circulair", "Thema&#39;s: Klimaat",
+                  "Productgroepen: Asfalt en wegverharding", "Procedure: Openbare procedure",
+                  "Geraamde waarde vanaf (EUR): € 1.200.000",
+                  "Geraamde waarde vanaf (EUR): € 1.300.000", "Gunningsmethode: Beste prijs",
+                  "Status van de aanbesteding: Gegund", "Wie mag dit zien: Iedereen",
+                  "Thema: Circulair; Instrument: Aanmoedigen",
+                  "Inschrijver: Inschrijver A; Prijs (EUR): € 1.350.000; MKI (EUR): € 210.000; Winnaar: ja",
+                  "Tags: asfalt, mki", "Jaar: 2023"):  # fmt: skip
+        assert shown in page, shown
+    diffs = "".join(re.findall(r'<ul class="diff">.*?</ul>', page, re.S))
+    for raw in ("value_min", "award_method", "product_groups", "title:", '[&#34;', "{&#34;",
+                '["', '{"', "circulair", "openbare-procedure", "true", "null"):  # fmt: skip
+        assert raw not in diffs, raw
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    page = client.get(f"/aanbestedingen/{item.slug}/versies").get_data(as_text=True)
+    for shown in ("Title: Asfaltonderhoud", "Themes: Klimaat, Circulair", "Procedure: Openbare",
+                  "Estimated value from (EUR): € 1,300,000", "Winner: yes", "Status: Published"):  # fmt: skip
+        assert shown in page, shown
+    assert "Titel:" not in page and "Thema&#39;s:" not in page
+
+
+def test_versions_link_and_page_agree_for_visitor_member_and_editor(client, world, as_user):
+    from portal.content import services
+
+    item = make_item("criterion", world.utrecht, title="Eerste versie", status="draft",
+                     fields={"clause_text": "Geheime concepttekst."})  # fmt: skip
+    services.update_item(item, services.ItemData(
+        title="Gepubliceerde versie", summary="", body="", themes=["circulair"], product_groups=[],
+        year=2022, status="published", visibility="public",
+        fields={"clause_text": "Openbare eistekst.", "criterion_kind": "gunningscriterium"},
+    ), actor=world.utrecht_editor)  # fmt: skip
+    members_only = make_item("lesson", world.utrecht, title="Ledenles", visibility="members")
+    db.session.commit()
+    expected = {None: 1, "utrecht_member": 1, "outsider": 1, "utrecht_editor": 2, "moderator": 2}
+    for who, versions in expected.items():
+        client.post("/uitloggen")
+        if who:
+            as_user(getattr(world, who))
+        page = client.get(f"/criteria/{item.slug}").get_data(as_text=True)
+        history = client.get(f"/criteria/{item.slug}/versies")
+        text = history.get_data(as_text=True)
+        assert _versions_link(page) == versions, who  # the link counts what the page shows
+        assert history.status_code == 200 and text.count('class="card section"') == versions, who
+        assert "Openbare eistekst." in text and "Soort: Gunningscriterium" in text, who
+        # A draft version's text, and how the item is published, only for those who may edit it.
+        assert ("Geheime concepttekst." in text) is (versions == 2), who
+        assert ("Wie mag dit zien: Iedereen" in text) is (versions == 2), who
+        assert ("Joris Hendriks" in text) is (who is not None), who  # names: members only
+        lesson = client.get(f"/lessen/{members_only.slug}")
+        lesson_history = client.get(f"/lessen/{members_only.slug}/versies")
+        readable = who in ("utrecht_member", "utrecht_editor", "moderator")
+        assert lesson.status_code == lesson_history.status_code == (200 if readable else 404), who
+        if readable:
+            assert _versions_link(lesson.get_data(as_text=True)) == 1, who
+    client.post("/uitloggen")
+    assert client.get(f"/criteria/{item.slug}/versies?pagina=x").status_code == 200
+    assert client.get("/criteria/bestaat-niet/versies").status_code == 404
+
+
+def test_every_field_of_every_kind_has_a_label_in_the_history(client, world):
+    """No kind shows a raw field key: each snapshot field has a label from its form or spec."""
+    from portal.content.history import SHARED_LABELS, FieldsOf
+    from portal.content.kinds import kinds
+    from portal.content.services import snapshot
+    from portal.questions import services as qa
+    from tests.test_events import make_event
+
+    items = [make_item(kind, world.utrecht) for kind in ("tender", "criterion", "consultation",
+                                                         "lesson")]  # fmt: skip
+    items.append(make_event(world.utrecht))
+    items.append(qa.ask_question(qa.QuestionData(title="Een vraag over MKI?", body="."),
+                                 actor=world.utrecht_member))  # fmt: skip
+    assert {item.kind for item in items} == set(kinds())
+    with client.application.test_request_context():
+        for item in items:
+            fields = FieldsOf(kinds()[item.kind], {})
+            taken = snapshot(item)
+            for name in [*taken, *taken["fields"]]:
+                if name != "fields":
+                    assert fields.label(name) != name, (item.kind, name)
+            assert set(taken) - {"fields"} <= set(SHARED_LABELS)

@@ -148,3 +148,39 @@ def test_can_request_membership_only_once_and_only_when_verified(world):
 def test_site_roles_table():
     assert p.site_roles(None) == {p.Role.VISITOR}
     assert p.site_roles(ANONYMOUS) == {p.Role.VISITOR}
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "allowed"),
+    [
+        ({"status": "published", "visibility": "public"},
+         {"anonymous": True, "outsider": True, "utrecht_member": True, "utrecht_editor": True}),
+        ({"status": "draft", "visibility": "public"},
+         {"anonymous": False, "outsider": False, "utrecht_member": False, "utrecht_editor": True}),
+        ({"status": "published", "visibility": "members"},
+         {"anonymous": False, "outsider": False, "utrecht_member": True, "utrecht_editor": True}),
+        ({"status": "published", "visibility": "group", "group": "kleine-gemeenten-samen"},
+         {"anonymous": False, "heumen_admin": False, "utrecht_member": False, "utrecht_editor": True}),
+    ],
+)  # fmt: skip
+def test_can_view_revision_of_a_public_item(world, snapshot, allowed):
+    from tests.factories import make_item
+
+    item = make_item("criterion", world.utrecht)
+    for who, expected in allowed.items():
+        user = ANONYMOUS if who == "anonymous" else getattr(world, who)
+        assert p.can_view_revisions(user, item) is True, who
+        assert p.can_view_revision(user, item, snapshot) is expected, who
+        assert p.can_view_editorial_fields(user, item) is (who == "utrecht_editor"), who
+
+
+def test_can_view_revisions_follows_who_may_open_the_item(world):
+    from tests.factories import make_item
+
+    item = make_item("lesson", world.utrecht, visibility="members")
+    published = {"status": "published", "visibility": "members"}
+    for who, expected in (("anonymous", False), ("outsider", False), ("utrecht_member", True),
+                          ("heumen_admin", True), ("moderator", True)):  # fmt: skip
+        user = ANONYMOUS if who == "anonymous" else getattr(world, who)
+        assert p.can_view_revisions(user, item) is expected, who
+        assert p.can_view_revision(user, item, published) is expected, who

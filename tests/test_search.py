@@ -5,8 +5,10 @@ import pytest
 from portal.content import services as content
 from portal.extensions import db
 from portal.permissions import SYSTEM
+from portal.questions import services as qa
 from portal.search.analysis import analyze, expand_query, fold, split_compound
 from portal.search.services import check, reindex
+from portal.search.worker_cache import forget
 from tests.factories import make_item
 
 
@@ -457,3 +459,111 @@ def test_a_filtered_search_looks_beyond_the_best_unfiltered_matches(client, worl
         "Wegonderhoud 0",
         "Wegonderhoud 1",
     ]
+
+
+def test_a_facet_without_words_lists_every_visible_item_with_it_newest_first(
+    client, world, as_user
+):
+    """Browsing: /zoeken?thema=klimaat and an empty "Zoeken binnen …" (q= with the facet)."""
+    make_item("tender", world.utrecht, title="Oudste klimaataanbesteding", themes=["klimaat"])
+    make_item("criterion", world.heumen, title="Circulair criterium", themes=["circulair"])
+    make_item("lesson", world.heumen, title="Klimaatles voor leden", themes=["klimaat"],
+              visibility="members")  # fmt: skip
+    make_item("tender", world.heumen, title="Concept over klimaat", themes=["klimaat"],
+              status="draft")  # fmt: skip
+    make_item("lesson", world.utrecht, title="Nieuwste klimaatles", themes=["klimaat"])
+    expected = ["Nieuwste klimaatles", "Oudste klimaataanbesteding"]
+    for args in (
+        {"thema": "klimaat"},
+        {"q": "", "thema": "klimaat"},
+        {"q": "  ", "thema": "klimaat"},
+    ):
+        response = client.get("/zoeken", query_string=args)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert titles(client, args.get("q", ""), thema="klimaat") == expected
+        assert "2 resultaten" in page
+        assert 'Voorbeeldaanbestedingen <span class="count">(1)</span>' in page  # facets, counts
+        assert 'Geleerde lessen <span class="count">(1)</span>' in page  # not the members' one
+        assert 'Circulair <span class="count">(1)</span>' in page  # other themes to switch to
+    data = client.get("/api/search", query_string={"thema": "klimaat"}).get_json()
+    assert [i["title"] for i in data["items"]] == expected and data["total"] == 2
+    assert {f["value"]: f["count"] for f in data["facets"]["soort"]} == {"tender": 1, "lesson": 1}
+    assert data["message"] is None
+    assert (
+        client.get("/api/search", query_string={"q": "", "soort": "criterion"}).get_json()["total"]
+        == 1
+    )
+    # A facet that nothing has: a Dutch message, not a blank page.
+    page = client.get("/zoeken", query_string={"thema": "bestaat-niet"}).get_data(as_text=True)
+    assert "Geen kennisitems met deze filters." in page and "0 resultaten" in page
+    bad = client.get("/api/search", query_string={"thema": "klimaat", "pagina": "nul"})
+    assert bad.status_code == 400 and "paginanummer" in bad.get_json()["detail"]
+    assert (
+        client.get("/zoeken", query_string={"thema": "klimaat", "pagina": "x"}).status_code == 404
+    )
+    as_user(world.heumen_admin)  # a member sees the members-only lesson too, not the draft
+    assert titles(client, "", thema="klimaat") == [
+        "Nieuwste klimaatles", "Klimaatles voor leden", "Oudste klimaataanbesteding"
+    ]  # fmt: skip
+
+
+def test_an_empty_search_shows_a_message_and_what_can_be_browsed(client, world):
+    make_item("tender", world.utrecht, title="Asfalt op MKI", themes=["klimaat"])
+    make_item("lesson", world.heumen, title="Les voor leden", themes=["circulair"],
+              visibility="members")  # fmt: skip
+    for args in ({}, {"q": ""}, {"q": "   "}):
+        response = client.get("/zoeken", query_string=args)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "Typ een zoekvraag, of kies een filter" in page
+        assert 'Klimaat <span class="count">(1)</span>' in page  # what can be browsed
+        assert 'href="/zoeken?' in page and "thema=klimaat" in page
+        assert "Circulair <span" not in page and "Geleerde lessen" not in page  # hidden: no trace
+        assert "Asfalt op MKI" not in page and "resultaten" not in page  # nothing listed
+    data = client.get("/api/search", query_string={"q": ""}).get_json()
+    assert data["total"] == 0 and data["items"] == []
+    assert data["message"].startswith("Typ een zoekvraag")
+    assert {f["value"]: f["count"] for f in data["facets"]["thema"]} == {"klimaat": 1}
+    # Only common words and no filter: the common-words message and the overview.
+    page = client.get("/zoeken", query_string={"q": "de het een"}).get_data(as_text=True)
+    assert (
+        "alleen veelvoorkomende woorden" in page
+        and 'Klimaat <span class="count">(1)</span>' in page
+    )
+
+
+def test_spelling_hint_never_corrects_a_word_the_portal_knows(client, world):
+    """'vlees' is only in a tender's body and results (not in a title or summary): it is a word of
+    the portal, never corrected to 'veel'; only unknown words are."""
+    make_item("tender", world.utrecht, title="Catering stadskantoor", themes=["klimaat"],
+              body="Plantaardig aanbod en minder vlees in de kantine.",
+              fields={"results": "Vlees als bijgerecht in plaats van hoofdcomponent."})  # fmt: skip
+    make_item("lesson", world.heumen, title="Veel minder afval in de kantine",
+              themes=["circulair"])  # fmt: skip
+    make_item("lesson", world.heumen, title="Les voor leden", visibility="members",
+              body="Het geheimzinnigheidsproject.")  # fmt: skip
+    page = client.get(
+        "/zoeken", query_string={"q": "minder vlees in de kantine", "thema": "klimaat"}
+    ).get_data(as_text=True)
+    assert "Catering stadskantoor" in page and "Bedoelde u" not in page
+    data = client.get("/api/search", query_string={"q": "vlees", "soort": "tender"}).get_json()
+    assert data["total"] == 1 and data["suggestion"] is None
+    data = client.get("/api/search", query_string={"q": "vlees", "soort": "lesson"}).get_json()
+    assert data["total"] == 0 and data["suggestion"] is None  # known, even without a match here
+    # A plural whose stem the texts hold matches documents: no correction either.
+    assert client.get("/api/search?q=bijgerechten").get_json()["suggestion"] is None
+    # Unknown words are corrected, also to words found only in bodies and kind fields ...
+    assert client.get("/api/search?q=vleez").get_json()["suggestion"] == "vlees"
+    assert client.get("/api/search?q=hoofdcomponnent").get_json()["suggestion"] == "hoofdcomponent"
+    # ... but never to a word of an item the visitor may not see.
+    assert client.get("/api/search?q=geheimzinnigheidsprojekt").get_json()["suggestion"] is None
+    # A kind's computed text field (a question's answers) counts too.
+    asked = qa.ask_question(qa.QuestionData(title="Hoe minder vlees in de kantine?", body="Tips?"),
+                            actor=world.utrecht_member)  # fmt: skip
+    qa.answer_question(asked, "Lees de eiwittransitiegids.", actor=world.heumen_admin)
+    db.session.commit()
+    forget()
+    assert client.get("/api/search?q=eiwittransitiegidz").get_json()["suggestion"] == (
+        "eiwittransitiegids"
+    )

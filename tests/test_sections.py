@@ -3,6 +3,8 @@ its organisations and groups, a theme its knowledge, the account page its member
 
 from __future__ import annotations
 
+import re
+
 from portal.extensions import db
 from portal.sections import add_section, sections_for
 from tests.factories import make_item
@@ -48,3 +50,64 @@ def test_a_section_with_nothing_to_show_is_left_out():
     add_section("test.page", "a.html", order=1)(lambda **_: None)
     add_section("test.page", "c.html", order=3)(lambda subject: {"c": subject})
     assert sections_for("test.page", subject="x") == [("b.html", {"b": 1}), ("c.html", {"c": "x"})]
+
+
+def _dossier_headings(page: str) -> list[str]:
+    dossier = page[page.index('aria-labelledby="dossier"') :]
+    dossier = dossier[: dossier.index("</section>")]
+    return [heading.strip() for heading in re.findall(r"<h3>(.*?)</h3>", dossier, re.S)]
+
+
+def test_every_kind_in_a_dossier_has_its_own_heading(client, world):
+    """Questions get "Vragen", not an empty heading that reads as part of "Bijeenkomsten"."""
+    from portal.questions import services as qa
+    from tests.test_events import make_event
+
+    make_item("tender", world.utrecht, title="Eiwittransitie in de kantine", themes=["circulair"])
+    make_event(world.utrecht)  # on the theme "circulair"
+    qa.ask_question(qa.QuestionData(title="Hoe minder vlees in de kantine?", body=".",
+                                    themes=["circulair"]), actor=world.utrecht_member)  # fmt: skip
+    db.session.commit()
+    for url in ("/themas/circulair", "/productgroepen/asfalt-en-wegverharding"):
+        page = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<h3>\s*</h3>", page), url
+    page = client.get("/themas/circulair").get_data(as_text=True)
+    assert _dossier_headings(page) == ["Voorbeeldaanbestedingen", "Bijeenkomsten", "Vragen"]
+    assert page.index("<h3>Vragen</h3>") < page.index("Hoe minder vlees in de kantine?")
+    with client.session_transaction() as session:
+        session["lang"] = "en"
+    page = client.get("/themas/circulair").get_data(as_text=True)
+    assert _dossier_headings(page) == ["Example tenders", "Events", "Questions"]
+
+
+def test_a_kind_cannot_be_registered_without_a_heading_and_dossiers_follow_in_dossier(
+    client, world
+):
+    from dataclasses import replace
+
+    import pytest
+
+    from portal.content.kinds import kinds, register_kind
+
+    question = kinds()["question"]
+    for name in ("label", "plural", "badge"):
+        with pytest.raises(ValueError, match=name):
+            register_kind(replace(question, **{name: ""}))
+    assert kinds()["question"] is question  # the refused spec replaced nothing
+    make_item("tender", world.utrecht, title="Eiwittransitie in de kantine", themes=["circulair"])
+    qa_page = "/themas/circulair"
+    from portal.questions import services as qa
+
+    qa.ask_question(qa.QuestionData(title="Hoe minder vlees in de kantine?", body=".",
+                                    themes=["circulair"]), actor=world.utrecht_member)  # fmt: skip
+    db.session.commit()
+    register_kind(replace(question, in_dossier=False))
+    try:
+        page = client.get(qa_page).get_data(as_text=True)
+        assert _dossier_headings(page) == ["Voorbeeldaanbestedingen"]
+        assert "Hoe minder vlees in de kantine?" not in page
+    finally:
+        register_kind(question)
+    assert _dossier_headings(client.get(qa_page).get_data(as_text=True)) == [
+        "Voorbeeldaanbestedingen", "Vragen"
+    ]  # fmt: skip

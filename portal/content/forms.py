@@ -34,6 +34,10 @@ class TextAreaField(BaseTextAreaField):
             self.data = self.data.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class MoneyField(IntegerField):
+    """An amount in whole euros (shown as money, e.g. in the version history)."""
+
+
 STATUS_CHOICES = [
     ("draft", _l("Concept")),
     ("published", _l("Gepubliceerd")),

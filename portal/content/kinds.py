@@ -64,6 +64,12 @@ class KindSpec:
     in_dossier: bool = True
     # Told to followers when published (a question tells the people it is addressed to itself).
     announce: bool = True
+    # The version history reads each field's label and value from the kind's form; these name
+    # what the form does not: labels of other snapshot fields, the model whose slugs a field holds
+    # (shown by name), and fields that name another item by its slug (shown by its title).
+    field_labels: dict[str, Any] = field(default_factory=dict)
+    field_terms: dict[str, type] = field(default_factory=dict)
+    reference_fields: tuple[str, ...] = ()
 
     def relation_to(self, target: KindSpec) -> str | None:
         return self.links.get(target.key) or self.links.get("*")
@@ -73,7 +79,13 @@ _REGISTRY: dict[str, KindSpec] = {}
 
 
 def register_kind(spec: KindSpec) -> KindSpec:
-    """Add (or replace) a kind; the app registers its kinds before the first request."""
+    """Add (or replace) a kind; the app registers its kinds before the first request.
+
+    A kind without a name, plural or badge is refused: lists, dossiers and search facets head and
+    label its items with them, and an empty one makes an empty heading."""
+    for name in ("label", "plural", "badge"):
+        if not str(getattr(spec, name) or "").strip():
+            raise ValueError(f"kind {spec.key!r} has no {name}")
     _REGISTRY[spec.key] = spec
     return spec
 

@@ -71,10 +71,13 @@ def published_items(user, model: type[Item] = Item) -> Select:
 def dossier(
     user, *, theme=None, product_group=None, organisation=None, limit: int = 8
 ) -> dict[str, list[Item]]:
-    """The newest visible items per kind for a theme, product group or organisation page."""
+    """The newest visible items per kind for a theme, product group or organisation page (the
+    kinds whose spec is in_dossier, in registration order)."""
 
     result = {}
     for key, spec in kinds().items():
+        if not spec.in_dossier:
+            continue
         query = published_items(user, spec.model)
         if theme is not None:
             query = query.where(spec.model.themes.any(id=theme.id))

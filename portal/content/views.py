@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import json
 import logging
 import re
 from datetime import timedelta
@@ -40,6 +38,7 @@ from portal.content.forms import (
     active_terms,
     offered_terms,
 )
+from portal.content.history import version_history, visible_revisions
 from portal.content.kinds import KindSpec, by_url, kinds
 from portal.content.models import (
     Attachment,
@@ -205,6 +204,7 @@ def show(spec: KindSpec, slug: str):
     return render_template(
         "content/show.html", spec=spec, item=item, outgoing=outgoing, incoming=incoming, marks=marks,
         outdated=outdated, confirm_form=ConfirmForm(), attachment_form=AttachmentForm(), link_form=LinkForm(),
+        versions=len(visible_revisions(item, current_user)),
         **(spec.detail_context(item, current_user) if spec.detail_context else {}),
     )  # fmt: skip
 
@@ -408,59 +408,15 @@ def edit(spec: KindSpec, slug: str):
     ), outcome.status
 
 
-def _lines(snapshot: dict) -> list[str]:
-    lines = []
-    for key, value in snapshot.items():
-        if key == "fields":
-            lines.extend(_lines(value))
-        elif isinstance(value, str):
-            lines.extend(f"{key}: {line}" for line in value.splitlines() or [""])
-        else:
-            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
-    return lines
-
-
-# Snapshot fields that name another item by its slug.
-REFERENCE_FIELDS = ("duplicate_of",)
-
-
-def _visible_references(snapshot: dict, seen: dict[str, bool]) -> dict:
-    """The snapshot with every other item it names left out when the viewer may not see it (a
-    revision must not disclose a group-only or hidden item's address)."""
-    fields = dict(snapshot.get("fields") or {})
-    for name in REFERENCE_FIELDS:
-        slug = fields.get(name)
-        if slug and slug not in seen:
-            target = db.session.scalar(select(Item).where(Item.slug == slug))
-            seen[slug] = target is not None and permissions.can_list_item(current_user, target)
-        if slug and not seen[slug]:
-            fields[name] = _("(een item dat u niet kunt zien)")
-    return {**snapshot, "fields": fields} if "fields" in snapshot else snapshot
-
-
 @bp.route("/<kind:spec>/<slug>/versies")
 def revisions(spec: KindSpec, slug: str):
     item = load_visible(spec, slug)
-    if not permissions.can_edit_item(current_user, item) and not permissions.is_verified_member(
-        current_user
-    ):
+    if not permissions.can_view_revisions(current_user, item):
         abort(404)
-    diffs = []
-    previous: list[str] = []
-    seen: dict[
-        str, bool
-    ] = {}  # slug -> may the viewer see it: one query per slug, not per revision
-    for revision in item.revisions:
-        current = _lines(_visible_references(revision.snapshot, seen))
-        changes = [
-            line for line in difflib.unified_diff(previous, current, lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))
-        ]  # fmt: skip
-        diffs.append((revision, changes))
-        previous = current
     return render_template(
-        "content/revisions.html", spec=spec, item=item, diffs=list(reversed(diffs))
-    )
+        "content/revisions.html", spec=spec, item=item,
+        diffs=version_history(item, current_user),
+    )  # fmt: skip
 
 
 def _action(spec: KindSpec, slug: str, permission, action, success):

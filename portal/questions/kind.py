@@ -8,8 +8,10 @@ from sqlalchemy import or_, select
 from portal.content.forms import ItemForm
 from portal.content.kinds import KindSpec
 from portal.extensions import db, id_among
+from portal.organisations.models import Organisation
 from portal.questions.models import Answer, Question
 from portal.questions.services import apply_fields
+from portal.regions.models import Region
 
 
 def answered(ids: list[int]) -> set[int]:
@@ -45,4 +47,11 @@ SPEC = KindSpec(
     answered=answered,
     search_boost=1.0,
     announce=False,  # the question service tells the people it is addressed to
+    field_labels={
+        "region": _l("Regio"),
+        "addressed_to": _l("Gericht aan organisaties"),
+        "duplicate_of": _l("Dubbel van"),
+    },
+    field_terms={"region": Region, "addressed_to": Organisation},
+    reference_fields=("duplicate_of",),
 )

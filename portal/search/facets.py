@@ -58,6 +58,7 @@ def selection(args) -> dict[str, list[str]]:
 # An item's own facet values change only when it is saved, which moves its updated_at: they are
 # kept per worker under (id, updated_at), so a warm search reads two small queries, not six.
 CACHE_SIZE = 50_000
+CHUNK = 5_000  # ids per query
 _CACHE: dict[tuple[int, datetime], dict[str, frozenset[str]]] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -99,8 +100,9 @@ def _cached_item_values(updated: dict[int, datetime]) -> dict[int, dict[str, fro
     with _CACHE_LOCK:
         known = {i: _CACHE[key] for i, key in keys.items() if key in _CACHE}
     missing = [i for i in keys if i not in known]
-    if missing:
-        fresh = _item_values(missing)
+    for start in range(0, len(missing), CHUNK):
+        # In chunks: browsing a facet reads every visible item, more than SQLite's parameter limit.
+        fresh = _item_values(missing[start : start + CHUNK])
         with _CACHE_LOCK:
             for i, values in fresh.items():
                 if len(_CACHE) >= CACHE_SIZE:
@@ -110,15 +112,18 @@ def _cached_item_values(updated: dict[int, datetime]) -> dict[int, dict[str, fro
     return known
 
 
-def visible_matches(ids: Iterable[int], user) -> list[Match]:
-    """The ids this user may see, with every facet value of each (visibility always from the
-    database; the items' own values and their organisations' from per-worker caches)."""
+def visible_matches(ids: Iterable[int] | None, user) -> list[Match]:
+    """The ids this user may see (None: every item this user may see), with every facet value of
+    each (visibility always from the database; the items' own values and their organisations'
+    from per-worker caches)."""
     # Core rows as plain tuples: the ORM's row processing costs more than the query here.
-    rows = db.session.connection().execute(
-        select(Item.id, Item.published_at, Item.reviewed_at, Item.updated_at, Item.kind, Item.year,
-               Item.organisation_id, Item.group_id)
-        .where(id_among(Item.id, list(ids)), *visible_to(user))
-    ).all()  # fmt: skip
+    statement = select(
+        Item.id, Item.published_at, Item.reviewed_at, Item.updated_at, Item.kind, Item.year,
+        Item.organisation_id, Item.group_id,
+    ).where(*visible_to(user))  # fmt: skip
+    if ids is not None:
+        statement = statement.where(id_among(Item.id, list(ids)))
+    rows = db.session.connection().execute(statement).all()
     if not rows:
         return []
     item_values = _cached_item_values({row[0]: row[3] for row in rows})

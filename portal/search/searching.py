@@ -159,13 +159,32 @@ class SearchResult:
     capped: bool  # the engine's hit limit was reached
     suggestion: str | None  # "Bedoelde u …?"
 
+    @property
+    def is_browsing(self) -> bool:
+        """No words, a facet chosen: every visible item with it, newest first."""
+        return self.query.is_empty and any(self.selected.values())
+
+    @property
+    def is_overview(self) -> bool:
+        """No words and no facet: nothing is listed, the facets show what can be browsed."""
+        return self.query.is_empty and not any(self.selected.values())
+
 
 def matching(args, user: Actor) -> tuple[ParsedQuery, list[Match], list[Match], Hits, int]:
     """Parse, ask the engine, keep what user may see, narrow by the chosen facets: the query, the
-    visible matches, those passing the facets, the engine's hits and its limit."""
+    visible matches, those passing the facets, the engine's hits and its limit.
+
+    Without words the engine is not asked: with a facet chosen every visible item is a match
+    (browsing a theme, kind, organisation ...), without one nothing is (only the overview)."""
     query = parse(args.get("q", ""))
     selected = selection(args)
-    limit = MAX_HITS_FILTERED if any(selected.values()) else MAX_HITS
+    filtered = any(selected.values())
+    limit = MAX_HITS_FILTERED if filtered else MAX_HITS
+    if query.is_empty:
+        if not filtered:
+            return query, [], [], Hits({}), limit
+        matches = visible_matches(None, user)
+        return query, matches, narrow(matches, selected), Hits({m.id: 0.0 for m in matches}), 0
     hits = find(query, limit)
     if not hits.scores:
         return query, [], [], hits, limit
@@ -184,11 +203,14 @@ def search(args, user: Actor, *, with_facets: bool = True) -> SearchResult:
     if sort not in ("relevantie", "datum"):
         raise BadSearchError(_("Sorteer op relevantie of datum."))
     query, matches, found, hits, limit = matching(args, user)
+    if query.is_empty and not any(selected.values()):
+        # The overview: what every visible item offers to browse, without listing any.
+        matches = visible_matches(None, user) if with_facets else []
     scores = {
         m.id: hits.scores[m.id] * boost(m.reviewed_at, m.answered, *m.values["soort"])
         for m in found
     }
-    if sort == "datum":
+    if sort == "datum" or query.is_empty:  # browsing has no relevance: newest first
         found.sort(key=lambda m: (m.published_at is not None, m.published_at, m.id), reverse=True)
     else:
         found.sort(key=lambda m: (scores[m.id], m.id), reverse=True)
@@ -202,8 +224,8 @@ def search(args, user: Actor, *, with_facets: bool = True) -> SearchResult:
     return SearchResult(
         query=query, selected=selected, page=page_number,
         pages=max(1, (total + PER_PAGE - 1) // PER_PAGE), sort=sort, hits=page, total=total,
-        counts=facet_counts(matches, selected) if with_facets and hits.scores else {},
-        unavailable=hits.unavailable, capped=len(hits.scores) >= limit,
+        counts=facet_counts(matches, selected) if with_facets and (hits.scores or matches) else {},
+        unavailable=hits.unavailable, capped=bool(limit) and len(hits.scores) >= limit,
         suggestion=spelling_hint(query.text) if query.text and total < 3 else None,
     )  # fmt: skip
 

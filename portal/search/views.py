@@ -90,6 +90,7 @@ def index():
         capped=found.capped,
         directory=_directory(query.text) if found.page == 1 else [],
         empty_query=query.is_empty and bool(request.args.get("q", "").strip()),
+        browsing=found.is_browsing, overview=found.is_overview,
         toggle_url=links.toggle, page_url=links.page,
         facet_labels={name: str(label) for name, label in FACET_LABELS.items()},
     )  # fmt: skip
@@ -117,6 +118,7 @@ def api():
         ],
         facets={name: [{"value": v, "label": label, "count": n} for v, label, n in rows] for name, rows in found.counts.items()},
         suggestion=found.suggestion,
+        message=_("Typ een zoekvraag, of kies een filter (soort, thema, productgroep, organisatie …) om alle kennis daarover te bekijken.") if found.is_overview else None,
         unavailable=found.unavailable,
         capped=found.capped,
     )  # fmt: skip

@@ -6,7 +6,14 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import Optional
 
-from portal.content.forms import ItemForm, RepeatingRows, RowForm, TermSelectField, TextAreaField
+from portal.content.forms import (
+    ItemForm,
+    MoneyField,
+    RepeatingRows,
+    RowForm,
+    TermSelectField,
+    TextAreaField,
+)
 from portal.forms import choices, max_length
 from portal.taxonomy.models import AmbitionLevel, AwardMethod, Instrument, Procedure, Theme
 from portal.tenders.models import MAX_BIDS, MAX_CONTRACT_RESULTS, MAX_MVI_ROWS
@@ -17,15 +24,15 @@ class MviRow(RowForm):
     instrument = TermSelectField(_l("Instrument"), Instrument)
     ambition_level = TermSelectField(_l("Ambitieniveau"), AmbitionLevel)
     weight_percent = IntegerField(_l("Gewicht (%)"), validators=[Optional()])
-    fictive_discount_eur = IntegerField(_l("Fictieve korting (EUR)"), validators=[Optional()])
+    fictive_discount_eur = MoneyField(_l("Fictieve korting (EUR)"), validators=[Optional()])
     note = StringField(_l("Toelichting"), validators=[max_length(1000)])
 
 
 class BidRow(RowForm):
     bidder = StringField(_l("Inschrijver"), validators=[max_length(100)])
-    price_eur = IntegerField(_l("Prijs (EUR)"), validators=[Optional()])
+    price_eur = MoneyField(_l("Prijs (EUR)"), validators=[Optional()])
     quality_score = IntegerField(_l("Kwaliteitsscore"), validators=[Optional()])
-    mki_eur = IntegerField(_l("MKI (EUR)"), validators=[Optional()])
+    mki_eur = MoneyField(_l("MKI (EUR)"), validators=[Optional()])
     winner = BooleanField(_l("Winnaar"))
 
 
@@ -42,8 +49,8 @@ class TenderForm(ItemForm):
     )
     procedure = TermSelectField(_l("Procedure"), Procedure)
     award_method = TermSelectField(_l("Gunningsmethode"), AwardMethod)
-    value_min = IntegerField(_l("Geraamde waarde vanaf (EUR)"), validators=[Optional()])
-    value_max = IntegerField(_l("Geraamde waarde tot (EUR)"), validators=[Optional()])
+    value_min = MoneyField(_l("Geraamde waarde vanaf (EUR)"), validators=[Optional()])
+    value_max = MoneyField(_l("Geraamde waarde tot (EUR)"), validators=[Optional()])
     duration_months = IntegerField(_l("Looptijd (maanden)"), validators=[Optional()])
     publication_date = DateField(_l("Publicatiedatum"), validators=[Optional()])
     award_date = DateField(_l("Gunningsdatum"), validators=[Optional()])

@@ -13,6 +13,7 @@ from portal.content.importer import export_items, import_items
 from portal.content.models import Item
 from portal.extensions import db
 from portal.notifications.digest import send_digests
+from portal.ops.schedule import run_due_jobs
 from portal.outbox.delivery import deliver_due, work_once
 from portal.outbox.models import OutboxMessage
 from portal.outbox.queries import last_error, waiting
@@ -153,8 +154,13 @@ outbox_cli = AppGroup("outbox", help="Uitgaande neveneffecten (zoekindex, e-mail
 @outbox_cli.command("work")
 @click.option("--once", is_flag=True, help="Eén ronde en stoppen (voor cron of een test).")
 @click.option("--interval", default=2.0, show_default=True, help="Seconden tussen rondes.")
-def outbox_work_command(once: bool, interval: float) -> None:
-    """Deliver what is due and retry failures with back-off, until stopped (the worker process)."""
+@click.option(
+    "--schedule/--no-schedule", default=True, show_default=True,
+    help="Ook de planning draaien (overzichten, zoekmeldingen, bestandscontrole, opruimen).",
+)  # fmt: skip
+def outbox_work_command(once: bool, interval: float, schedule: bool) -> None:
+    """Deliver what is due and retry failures with back-off, and run the schedule's jobs when
+    their time has come, until stopped (the worker process)."""
     import signal
     import time
 
@@ -168,6 +174,9 @@ def outbox_work_command(once: bool, interval: float) -> None:
         outcome = work_once(app)
         if outcome.delivered or outcome.failed:
             click.echo(f"Bezorgd: {outcome.delivered}; mislukt (later opnieuw): {outcome.failed}.")
+        if schedule:
+            for line in run_due_jobs():
+                click.echo(f"Gepland: {line}.")
         if once or stopping:
             break
         time.sleep(interval)

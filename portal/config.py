@@ -44,6 +44,11 @@ def settings_from_env() -> dict:
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_TIMEOUT": float(os.environ.get("MAIL_TIMEOUT", "10")),
         "OUTBOX_DELIVERY": os.environ.get("OUTBOX_DELIVERY", "thread"),
+        # The schedule the outbox worker runs (portal/ops/schedule.py), in Dutch local time.
+        "SCHEDULE_ENABLED": _bool("SCHEDULE_ENABLED", True),
+        "SCHEDULE_DIGEST_AT": os.environ.get("SCHEDULE_DIGEST_AT", "07:00"),
+        "SCHEDULE_ALERTS_AT": os.environ.get("SCHEDULE_ALERTS_AT", "06:30"),
+        "SCHEDULE_HOUSEKEEPING_AT": os.environ.get("SCHEDULE_HOUSEKEEPING_AT", "03:00"),
         # Running it (portal/ops): logs, readiness, metrics, error reporting.
         "LOG_FORMAT": os.environ.get(
             "LOG_FORMAT",

@@ -34,7 +34,7 @@ from portal.content.models import (
     UsefulMark,
     new_external_id,
 )
-from portal.content.signals import co_owner_invited, item_published
+from portal.content.signals import co_owner_invited, item_linked, item_published, item_revised
 from portal.content.validation import iso_date
 from portal.extensions import db, lock_row, on_commit, on_rollback
 from portal.forms import FORM_TOKEN_RE
@@ -474,6 +474,12 @@ def create_item_once(
     return item, True
 
 
+def _revised(item: Item, actor: Actor, was_published: bool) -> None:
+    """Tell the item's followers about a new version of an item they could already read."""
+    if was_published and item.hidden_at is None and item.revisions:
+        item_revised.send(item, number=item.revisions[-1].number, actor=actor)
+
+
 def _published(item: Item, actor: Actor, was_published: bool = False) -> None:
     """Tell followers when an item becomes published (not on every later edit)."""
     if item.status == "published" and not was_published and item.hidden_at is None:
@@ -503,6 +509,8 @@ def update_item(item: Item, data: ItemData, *, actor: Actor) -> bool:
     db.session.flush()
     invited = _invite_co_owners(item, to_invite, actor)
     _published(item, actor, was_published)
+    if changed:
+        _revised(item, actor, was_published)
     return changed or invited
 
 
@@ -523,6 +531,7 @@ def set_status(item: Item, status: str, *, actor: Actor) -> None:
     record_revision(item, actor)
     db.session.flush()
     _published(item, actor, was_published)
+    _revised(item, actor, was_published)
 
 
 @authorized_by(can_link_items)
@@ -549,6 +558,7 @@ def link_items(item: Item, other: Item, *, actor: Actor) -> ItemLink:
         raise ServiceError(_("Deze koppeling bestaat al."), field="target", status=409) from None
     db.session.expire(source, ["outgoing_links"])
     db.session.expire(target, ["incoming_links"])
+    item_linked.send(link, actor=actor)
     return link
 
 

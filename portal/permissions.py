@@ -372,6 +372,13 @@ def can_view_editorial_fields(user: Actor, item: Item) -> bool:
     return can_edit_item(user, item)
 
 
+def can_link_items(user: Actor, item: Item, other: Item) -> bool:
+    """Link item with other from item's page, whichever of the two the link starts from: whoever
+    may edit item and may see other (a peer organisation's criterion, lesson or consultation
+    included)."""
+    return can_edit_item(user, item) and can_view_item(user, other)
+
+
 def can_mark_item(user: Actor, item: Item) -> bool:
     """Bookmark, mark useful or report: verified members who can see the item (not while hidden)."""
     return (
@@ -529,17 +536,18 @@ REGISTERED_ACTIONS: dict[str, Callable[..., bool]] = {}
 
 
 def authorized_by(permission: Callable[..., bool]) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Guard a service: call permission(actor) or permission(actor, first_argument) first.
+    """Guard a service: call permission(actor, *leading_arguments) first, with as many of the
+    service's leading arguments as permission takes after the actor (none, one or two).
 
     Every public service function is registered here, and a test fails when one is not.
     """
-    takes_target = len(inspect.signature(permission).parameters) == 2
+    targets = len(inspect.signature(permission).parameters) - 1
 
     def decorate(service: Callable[P, R]) -> Callable[P, R]:
         @wraps(service)
         def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
             actor = kwargs.get("actor")
-            allowed = permission(actor, args[0]) if takes_target else permission(actor)
+            allowed = permission(actor, *args[:targets])
             if not allowed:
                 raise PermissionDenied()
             return service(*args, **kwargs)

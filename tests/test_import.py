@@ -88,3 +88,21 @@ def test_cli_import_reports_and_summarises(app, world, tmp_path):
     assert "regel 2: geen geldige JSON" in result.output
     assert "1 aangemaakt" in result.output
     assert result.exit_code == 1  # some lines failed: a script must learn it
+
+
+def test_a_link_named_from_both_sides_is_one_link(world):
+    criterion = {
+        "kind": "criterion", "external_id": "c-1", "title": "MKI-criterium",
+        "organisation": "Gemeente Utrecht", "fields": {"clause_text": "Lever een MKI-berekening."},
+        "links": [{"relation": "used_in", "target": "t-1"}],
+    }  # fmt: skip
+    tender = line(external_id="t-1", title="Asfalt", links=[{"target": "c-1"}])
+    report = import_items([json.dumps(criterion), tender])
+    db.session.commit()
+    assert report.errors == [] and report.links == 1
+    link = db.session.scalar(select(ItemLink))
+    assert (link.source.external_id, link.target.external_id, link.relation) == (
+        "c-1",
+        "t-1",
+        "used_in",
+    )

@@ -19,6 +19,7 @@ from portal.content import services as content
 from portal.content.models import CoOwnerInvitation, Item, SlugRedirect
 from portal.extensions import db
 from portal.moderation import services as moderation
+from portal.ops.schedule import run_due_jobs
 from portal.organisations.models import Organisation
 from portal.outbox.models import OutboxMessage
 from portal.permissions import SYSTEM, PermissionDenied
@@ -93,6 +94,7 @@ def full_site() -> None:
             available_at=datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC),
         )
     )
+    run_due_jobs(datetime(2026, 3, 30, 4, 0, tzinfo=UTC))  # the schedule's housekeeping runs
     db.session.commit()
 
 

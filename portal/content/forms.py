@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from sqlalchemy import select
 from wtforms import (
     DateField,
@@ -93,6 +93,14 @@ class ItemForm(FlaskForm):
     )
     # Shown on the create form only: a second submit of one rendered form makes no second item.
     form_token = FormTokenField()
+    # Create form only (later files are added on the item's page).
+    attachments = MultipleFileField(
+        _l("Bijlagen (optioneel)"),
+        description=_l(
+            "PDF, DOCX, ODT of XLSX, hoogstens 5 tegelijk. Wordt één bestand geweigerd, dan wordt "
+            "niets opgeslagen en kiest u de bestanden opnieuw."
+        ),
+    )
 
 
 EMPTY_ROWS = 2  # empty rows under the stored ones on an edit form: room to add without JavaScript
@@ -147,7 +155,7 @@ class RowForm(Form):
 
 SHARED_FIELDS = (
     "csrf_token", "title", "summary", "body", "organisation", "themes", "product_groups", "tags",
-    "year", "status", "visibility", "group", "reviewed_at", "co_owners", "form_token",
+    "year", "status", "visibility", "group", "reviewed_at", "co_owners", "form_token", "attachments",
 )  # fmt: skip
 
 

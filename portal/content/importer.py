@@ -175,9 +175,12 @@ def import_items(lines: Iterable[str], *, create_organisations: bool = False) ->
         if source is None or target is None:
             report.errors.append((number, f"koppeling naar onbekend item '{target_id[:80]}'"))
             continue
+        # Either way round: a link is made from either side (a tender's line may name its
+        # criterion, the criterion's line the tender), and both name the one link.
         if db.session.scalar(
             select(ItemLink.id).where(
-                ItemLink.source_id == source.id, ItemLink.target_id == target.id
+                ((ItemLink.source_id == source.id) & (ItemLink.target_id == target.id))
+                | ((ItemLink.source_id == target.id) & (ItemLink.target_id == source.id))
             )
         ):
             continue

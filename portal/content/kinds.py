@@ -110,3 +110,12 @@ def ordered(keys: Iterable[str]) -> list[KindSpec]:
     """The specs of these keys, in registration order."""
     wanted = set(keys)
     return [spec for key, spec in _REGISTRY.items() if key in wanted]
+
+
+def linkable_kinds(spec: KindSpec) -> list[KindSpec]:
+    """The kinds an item of spec may be linked with, from its own page (either direction)."""
+    return [
+        other
+        for other in _REGISTRY.values()
+        if spec.relation_to(other) is not None or other.relation_to(spec) is not None
+    ]

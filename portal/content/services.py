@@ -34,7 +34,7 @@ from portal.content.models import (
     UsefulMark,
     new_external_id,
 )
-from portal.content.signals import co_owner_invited, item_published
+from portal.content.signals import co_owner_invited, item_linked, item_published, item_revised
 from portal.content.validation import iso_date
 from portal.extensions import db, lock_row, on_commit, on_rollback
 from portal.forms import FORM_TOKEN_RE
@@ -49,6 +49,7 @@ from portal.permissions import (
     can_accept_co_ownership,
     can_create_item,
     can_edit_item,
+    can_link_items,
     can_mark_item,
     can_moderate,
     can_view_item,
@@ -58,6 +59,7 @@ from portal.permissions import (
 from portal.taxonomy.models import ProductGroup, Theme
 
 MAX_TAGS = 10
+MAX_NEW_ATTACHMENTS = 5  # files on a create form (more can be added on the item's page)
 
 
 @dataclass
@@ -80,6 +82,8 @@ class ItemData:
     fields: dict[str, Any] = field(default_factory=dict)  # the kind's own fields
     slug: str | None = None  # wished for on create (an import keeps its slugs); used when free
     form_token: str | None = None  # the create form's own token (see create_item_once)
+    # Files to attach on create: (name, content); each checked as add_attachment checks it.
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
 
 
 def _lock_item(item: Item) -> None:
@@ -439,6 +443,11 @@ def create_item_once(
     token is passed over (a fresh external id) when its item is someone else's, another kind or
     organisation, no longer visible, or was made from other values (the form was changed and
     sent again: that is a new item)."""
+    if len(data.attachments) > MAX_NEW_ATTACHMENTS:
+        raise ServiceError(
+            _("Voeg hoogstens %(n)d bijlagen tegelijk toe.", n=MAX_NEW_ATTACHMENTS),
+            field="attachments",
+        )
     token = _form_token(data, actor)
     if token is not None:
         lock_row(User.__table__.c.name, actor.id)
@@ -455,9 +464,20 @@ def create_item_once(
     item.slug = _wished_slug(data.slug) or _unique_slug(item.title)
     record_revision(item, actor)
     _insert_item(item, renew_external_id=token is not None)
+    for name, content in data.attachments:
+        try:
+            add_attachment(item, name, content, actor=actor)
+        except ServiceError as error:  # the view rolls back: neither the item nor a file stays
+            raise ServiceError(error.message, field="attachments", status=error.status) from None
     _invite_co_owners(item, to_invite, actor)
     _published(item, actor)
     return item, True
+
+
+def _revised(item: Item, actor: Actor, was_published: bool) -> None:
+    """Tell the item's followers about a new version of an item they could already read."""
+    if was_published and item.hidden_at is None and item.revisions:
+        item_revised.send(item, number=item.revisions[-1].number, actor=actor)
 
 
 def _published(item: Item, actor: Actor, was_published: bool = False) -> None:
@@ -489,6 +509,8 @@ def update_item(item: Item, data: ItemData, *, actor: Actor) -> bool:
     db.session.flush()
     invited = _invite_co_owners(item, to_invite, actor)
     _published(item, actor, was_published)
+    if changed:
+        _revised(item, actor, was_published)
     return changed or invited
 
 
@@ -509,34 +531,52 @@ def set_status(item: Item, status: str, *, actor: Actor) -> None:
     record_revision(item, actor)
     db.session.flush()
     _published(item, actor, was_published)
+    _revised(item, actor, was_published)
 
 
-@authorized_by(can_edit_item)
-def link_items(item: Item, target: Item, *, actor: Actor) -> ItemLink:
-    """Link item to target with the relation their kinds imply (a lesson is 'about' anything)."""
-    if target.id == item.id:
+@authorized_by(can_link_items)
+def link_items(item: Item, other: Item, *, actor: Actor) -> ItemLink:
+    """Link the item on whose page the actor is with other, in the direction their kinds imply:
+    a criterion is 'used_in' a tender and a consultation 'preceded' one, whichever page the link
+    is made from; a lesson is 'about' anything."""
+    if other.id == item.id:
         raise ServiceError(_("Een item kan niet naar zichzelf verwijzen."), field="target")
-    if not can_view_item(actor, target):
-        raise ServiceError(_("Dit item bestaat niet."), field="target", status=404)
-    relation = kind_of(item).relation_to(kind_of(target))
-    if relation is None:
-        raise ServiceError(
-            _("Dit soort items kan niet aan elkaar worden gekoppeld."), field="target"
-        )
+    source, target, relation = _link_direction(item, other)
     existing = db.session.scalar(
-        select(ItemLink).where(ItemLink.source_id == item.id, ItemLink.target_id == target.id)
+        select(ItemLink.id).where(
+            ((ItemLink.source_id == item.id) & (ItemLink.target_id == other.id))
+            | ((ItemLink.source_id == other.id) & (ItemLink.target_id == item.id))
+        )
     )
     if existing is not None:
         raise ServiceError(_("Deze koppeling bestaat al."), field="target", status=409)
-    link = ItemLink(source=item, target=target, relation=relation)
-    db.session.add(link)
-    db.session.flush()
+    link = ItemLink(source_id=source.id, target_id=target.id, relation=relation)
+    try:  # a simultaneous click meets the unique key: refused as a second click is, not a 500
+        with db.session.begin_nested():
+            db.session.add(link)
+    except IntegrityError:
+        raise ServiceError(_("Deze koppeling bestaat al."), field="target", status=409) from None
+    db.session.expire(source, ["outgoing_links"])
+    db.session.expire(target, ["incoming_links"])
+    item_linked.send(link, actor=actor)
     return link
+
+
+def _link_direction(item: Item, other: Item) -> tuple[Item, Item, str]:
+    """(source, target, relation) of a link between item and other, or a refusal."""
+    relation = kind_of(item).relation_to(kind_of(other))
+    if relation is not None:
+        return item, other, relation
+    relation = kind_of(other).relation_to(kind_of(item))
+    if relation is not None:
+        return other, item, relation
+    raise ServiceError(_("Dit soort items kan niet aan elkaar worden gekoppeld."), field="target")
 
 
 @authorized_by(can_edit_item)
 def unlink_items(item: Item, link: ItemLink, *, actor: Actor) -> None:
-    if link.source_id != item.id:
+    """Remove a link from either of its items' pages."""
+    if item.id not in (link.source_id, link.target_id):
         raise ServiceError(_("Deze koppeling hoort niet bij dit item."), status=404)
     db.session.delete(link)
     db.session.flush()

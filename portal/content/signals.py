@@ -12,3 +12,8 @@ _signals = Namespace()
 item_published = _signals.signal("item-published")
 # sender: the item; kwargs: organisation (newly invited to co-own it), actor.
 co_owner_invited = _signals.signal("co-owner-invited")
+# sender: the item, already published, after an edit kept a new revision; kwargs: number
+# (the revision's), actor.
+item_revised = _signals.signal("item-revised")
+# sender: the new ItemLink (source and target set); kwargs: actor.
+item_linked = _signals.signal("item-linked")

@@ -39,7 +39,7 @@ from portal.content.forms import (
     offered_terms,
 )
 from portal.content.history import version_history, visible_revisions
-from portal.content.kinds import KindSpec, by_url, kinds
+from portal.content.kinds import KindSpec, by_url, kinds, linkable_kinds
 from portal.content.models import (
     Attachment,
     Bookmark,
@@ -191,6 +191,36 @@ def _links(item: Item) -> tuple[list[ItemLink], list[ItemLink]]:
 def show(spec: KindSpec, slug: str):
     item = load_visible(spec, slug)
     run_action(lambda: services.record_view(item, actor=current_user))
+    return render_item(spec, item)
+
+
+LINK_SEARCH_RESULTS = 10
+
+
+def _link_candidates(spec: KindSpec, item: Item) -> list[Item] | None:
+    """For an editor who searched (?koppel=words): listed items of a kind this item may be linked
+    with whose title holds the words, other organisations' included; None when not searched."""
+    words = " ".join(request.args.get("koppel", "").split())[:100]
+    if not words or not permissions.can_edit_item(current_user, item):
+        return None
+    linkable = [other.key for other in linkable_kinds(spec)]
+    return list(
+        db.session.scalars(
+            select(Item)
+            .where(
+                Item.kind.in_(linkable),
+                Item.id != item.id,
+                func.lower(Item.title).contains(words.lower(), autoescape=True),
+                *visible_to(current_user),
+            )
+            .order_by(Item.published_at.desc(), Item.id.desc())
+            .limit(LINK_SEARCH_RESULTS)
+        )
+    )
+
+
+def render_item(spec: KindSpec, item: Item, link_form: LinkForm | None = None) -> str:
+    """The item's page (without counting a view: also the answer to a refused form on it)."""
     outgoing, incoming = _links(item)
     marks = {}
     if permissions.is_verified_member(current_user):
@@ -203,7 +233,9 @@ def show(spec: KindSpec, slug: str):
     outdated = reference is not None and reference < (utcnow() - max_age).date()
     return render_template(
         "content/show.html", spec=spec, item=item, outgoing=outgoing, incoming=incoming, marks=marks,
-        outdated=outdated, confirm_form=ConfirmForm(), attachment_form=AttachmentForm(), link_form=LinkForm(),
+        outdated=outdated, confirm_form=ConfirmForm(), attachment_form=AttachmentForm(),
+        link_form=link_form or LinkForm(formdata=None), linkable=linkable_kinds(spec),
+        link_candidates=_link_candidates(spec, item), link_words=request.args.get("koppel", "")[:100],
         versions=len(visible_revisions(item, current_user)),
         **(spec.detail_context(item, current_user) if spec.detail_context else {}),
     )  # fmt: skip
@@ -256,6 +288,16 @@ def _tag_names() -> list[str]:
         select(Tag.name).join(item_tags).group_by(Tag.id, Tag.name).order_by(used.desc(), Tag.name)
     )
     return list(db.session.scalars(query.limit(200)))
+
+
+def _uploads(form) -> list[tuple[str, bytes]]:
+    """The files chosen on a create form: (name, the first bytes up to one past the limit)."""
+    limit = current_app.config["MAX_ATTACHMENT_BYTES"] + 1
+    return [
+        (upload.filename, upload.read(limit))
+        for upload in form.attachments.data or []
+        if getattr(upload, "filename", None)
+    ]
 
 
 def _data_from(form) -> services.ItemData:
@@ -356,7 +398,9 @@ def create(spec: KindSpec):
         if organisation is None or not permissions.can_create_item(current_user, organisation):
             abort(403)
         # A second submit of this form (its token) answers with the item the first one made.
-        return services.create_item(organisation, spec, _data_from(form), actor=current_user)
+        data = _data_from(form)
+        data.attachments = _uploads(form)
+        return services.create_item(organisation, spec, data, actor=current_user)
 
     outcome = handle_form(form, save)
     if outcome.done:
@@ -481,27 +525,38 @@ def useful(spec: KindSpec, slug: str):
     )
 
 
+def _named_item(address: str) -> Item | None:
+    """The item an address (/aanbestedingen/slug, a full URL) or a bare slug names."""
+    slug = address.strip().split("#")[0].split("?")[0].rstrip("/").rpartition("/")[2]
+    return db.session.scalar(select(Item).where(Item.slug == slug)) if slug else None
+
+
 @bp.route("/<kind:spec>/<slug>/koppelen", methods=["POST"])
 @login_required
 def link(spec: KindSpec, slug: str):
+    """Link this item with another, from either side: a tender's page links a criterion,
+    consultation or lesson (also another organisation's), a criterion's page a tender."""
     item = load_visible(spec, slug)
     if not permissions.can_edit_item(current_user, item):
         abort(403)
     form = LinkForm()
+
+    def refused(message: str, status: int):
+        form.target.errors = [message]
+        flash(message, "error")
+        return render_item(spec, item, form), status
+
     if not form.validate_on_submit():
-        flash(_("Vul het adres van het item in."), "error")
-        return redirect(url_for("content.show", spec=spec, slug=slug))
-    target_slug = form.target.data.strip().rstrip("/").rpartition("/")[2]
-    target = db.session.scalar(select(Item).where(Item.slug == target_slug))
-    if target is None:
-        flash(_("Dit item bestaat niet."), "error")
-        return redirect(url_for("content.show", spec=spec, slug=slug))
-    outcome = run_action(lambda: services.link_items(item, target, actor=current_user))
-    flash(
-        _("De koppeling is opgeslagen.") if outcome.done else outcome.value,
-        "success" if outcome.done else "error",
-    )
-    return redirect(url_for("content.show", spec=spec, slug=slug))
+        return refused(_("Vul het adres van het item in."), 400)
+    other = _named_item(form.target.data)
+    if other is None or not permissions.can_view_item(current_user, other):
+        # An item the editor may not see answers exactly as one that does not exist.
+        return refused(_("Dit item bestaat niet."), 400)
+    outcome = run_action(lambda: services.link_items(item, other, actor=current_user))
+    if not outcome.done:
+        return refused(outcome.value, outcome.status)
+    flash(_("De koppeling is opgeslagen."), "success")
+    return redirect(url_for("content.show", spec=spec, slug=item.slug) + "#koppelingen")
 
 
 @bp.route("/<kind:spec>/<slug>/koppelingen/<int:link_id>/verwijderen", methods=["POST"])

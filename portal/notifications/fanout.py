@@ -21,7 +21,7 @@ from portal.accounts.models import User
 from portal.common import utcnow
 from portal.content import signals
 from portal.content.kinds import kind_of
-from portal.content.models import Item
+from portal.content.models import Item, ItemLink
 from portal.extensions import db
 from portal.mail import absolute_url, mail_delivered, send_mail
 from portal.notifications.models import Follow, Notification
@@ -212,6 +212,51 @@ def follow_item(user: User, item: Item) -> None:
     )
     if not exists:
         db.session.add(Follow(user_id=user.id, target_type="item", target_id=item.id))
+
+
+def item_followers(item: Item) -> list[User]:
+    """Members following this one item (not its themes, organisation ...)."""
+    user_ids = select(Follow.user_id).where(
+        Follow.target_type == "item", Follow.target_id == item.id
+    )
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.id.in_(user_ids))
+            .order_by(User.id)
+            .options(selectinload(User.memberships))
+        )
+    )
+
+
+@signals.item_revised.connect
+def _on_item_revised(item: Item, number: int, actor=None) -> None:
+    """Tell the item's followers that a new version was saved."""
+    notify(
+        item_followers(item),
+        key=f"revised:{item.id}:{number}",
+        message=_l("Nieuwe versie van '%(title)s'", title=item.title),
+        item=item,
+        url=absolute_url("content.revisions", spec=item.kind, slug=item.slug),
+        actor=actor,
+    )
+
+
+@signals.item_linked.connect
+def _on_item_linked(link: ItemLink, actor=None) -> None:
+    """Tell the followers of each linked item that knowledge was linked to it (without naming
+    the other item, which a follower may not be allowed to see)."""
+    for item in (link.source, link.target):
+        if item.hidden_at is not None:
+            continue
+        notify(
+            item_followers(item),
+            key=f"linked:{link.source_id}:{link.target_id}:{item.id}",
+            message=_l("Er is kennis gekoppeld aan '%(title)s'", title=item.title),
+            item=item,
+            url=item_url(item) + "#koppelingen",
+            actor=actor,
+        )
 
 
 @signals.item_published.connect

@@ -31,6 +31,15 @@ class AskForm(FlaskForm):
     )
     themes = SelectMultipleField(_l("Thema's"), coerce=str)
     product_groups = SelectMultipleField(_l("Productgroepen"), coerce=str)
+    addressed_groups = SelectMultipleField(
+        _l("Gericht aan een groep organisaties (optioneel)"),
+        coerce=str,
+        # The service refuses an unknown group with its own message (the API and seeds too).
+        validate_choice=False,
+        description=_l(
+            "Bij het plaatsen wordt de groep de lijst van organisaties die er nu toe behoren."
+        ),
+    )
     addressed_to = SelectMultipleField(
         _l("Gericht aan organisaties (optioneel)"),
         coerce=str,

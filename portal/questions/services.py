@@ -43,6 +43,7 @@ from portal.permissions import (
     is_approved_member,
 )
 from portal.questions.models import Answer, AnswerRevision, AnswerVote, Comment, Question
+from portal.questions.queries import ADDRESS_GROUPS, address_group, asking_organisation
 from portal.regions.models import Region
 
 MENTION_RE = re.compile(r"@([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
@@ -53,6 +54,25 @@ MAX_ADDRESSED = 10
 MAX_MENTIONS = 10
 # A second post of the same text by the same member within this time is a double submit.
 TWIN_WINDOW = timedelta(minutes=2)
+
+
+def _addressed_groups(keys: list[str], organisation: Organisation) -> list[Organisation]:
+    """Expand group choices; an unknown or (for this asker) empty group is refused."""
+    found: list[Organisation] = []
+    for key in dict.fromkeys(k for k in keys if k):
+        if key not in ADDRESS_GROUPS:
+            raise ServiceError(_("Onbekende groep bij 'gericht aan'."), field="addressed_groups")
+        members = address_group(key, organisation)
+        if not members:
+            raise ServiceError(
+                _(
+                    "De groep '%(group)s' bevat voor uw organisatie geen andere organisaties.",
+                    group=ADDRESS_GROUPS[key][0],
+                ),
+                field="addressed_groups",
+            )
+        found += members
+    return found
 
 
 def apply_fields(item: Question, fields: dict[str, Any]) -> None:
@@ -72,6 +92,11 @@ def apply_fields(item: Question, fields: dict[str, Any]) -> None:
         organisations = [by_slug(Organisation, s) for s in slugs]
         if any(o is None for o in organisations):
             raise ServiceError(_("Onbekende organisatie bij 'gericht aan'."), field="addressed_to")
+        for organisation in _addressed_groups(
+            fields.get("addressed_groups") or [], item.organisation
+        ):
+            if organisation not in organisations:
+                organisations.append(organisation)
         item.addressed_to = organisations
 
 
@@ -141,6 +166,8 @@ class QuestionData:
     group: str | None = None
     visibility: str = "public"
     addressed_to: list[str] = field(default_factory=list)
+    # Keys of ADDRESS_GROUPS ("groter", "regio", "type"), expanded to organisations on saving.
+    addressed_groups: list[str] = field(default_factory=list)
     form_token: str | None = None  # the ask form's token: a second submit asks nothing new
 
 
@@ -152,19 +179,20 @@ def ask_question(data: QuestionData, *, actor: Actor) -> Question:
 
     if len((data.title or "").strip()) < 10:
         raise ServiceError(_("Stel uw vraag in minstens 10 tekens."), field="title")
-    memberships = [m for m in getattr(actor, "memberships", []) if m.is_approved]
-    if not memberships:
+    organisation = asking_organisation(actor)
+    if organisation is None:
         raise ServiceError(_("U moet lid zijn van een organisatie om een vraag te stellen."))
     visibility = "group" if data.group else data.visibility
     item_data = content.ItemData(
         title=data.title, summary="", body=data.body, themes=data.themes,
         product_groups=data.product_groups, tags=[], year=utcnow().year, status="published",
         visibility=visibility, group=data.group or None,
-        fields={"region": data.region, "addressed_to": data.addressed_to},
+        fields={"region": data.region, "addressed_to": data.addressed_to,
+                "addressed_groups": data.addressed_groups},
         form_token=data.form_token,
     )  # fmt: skip
     question, new = content.create_item_once(
-        memberships[0].organisation, kinds()["question"], item_data, actor=actor
+        organisation, kinds()["question"], item_data, actor=actor
     )
     if not new:
         return question  # its notices went out with the first submit

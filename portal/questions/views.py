@@ -22,7 +22,13 @@ from portal.pagination import paginate
 from portal.questions import services
 from portal.questions.forms import AnswerForm, AskForm, CommentForm, DuplicateForm
 from portal.questions.models import Answer, Question
-from portal.questions.queries import answer_stats, answers_by, answers_per_question
+from portal.questions.queries import (
+    address_groups_for,
+    answer_stats,
+    answers_by,
+    answers_per_question,
+    asking_organisation,
+)
 from portal.regions.models import Region
 from portal.sections import add_section
 from portal.taxonomy.models import ProductGroup, Theme
@@ -119,6 +125,10 @@ def _prepare(form: AskForm) -> None:
             for g in db.session.scalars(select(ProductGroup).order_by(ProductGroup.position))
         ]
     )
+    organisation = asking_organisation(current_user)
+    form.addressed_groups.choices = choices(
+        address_groups_for(organisation) if organisation is not None else []
+    )
     form.addressed_to.choices = choices(
         [
             (o.slug, o.name)
@@ -151,7 +161,8 @@ def ask():
             title=form.title.data or "", body=form.body.data or "", themes=form.themes.data or [],
             product_groups=form.product_groups.data or [], region=form.region.data or None,
             group=form.group.data or None, visibility=form.visibility.data or "public",
-            addressed_to=form.addressed_to.data or [], form_token=form.form_token.data,
+            addressed_to=form.addressed_to.data or [],
+            addressed_groups=form.addressed_groups.data or [], form_token=form.form_token.data,
         )  # fmt: skip
         return services.ask_question(data, actor=current_user)
 

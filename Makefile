@@ -8,10 +8,13 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist worksteal
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The Nu Html Checker (vnu.jar from the npm package vnu-jar, pinned) for tests/test_html_validity.py.
+VNU_VERSION := 26.9.27
+VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
 .DEFAULT_GOAL := help
 PATH := $(PATH):/usr/sbin
-.PHONY: help install install-test translations prepare run serve nginx test test-sqlite test-postgres e2e lint format chromium postgres clean bench
+.PHONY: help install install-test translations prepare run serve nginx test test-sqlite test-postgres e2e lint format chromium vnu postgres clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,7 +53,7 @@ nginx: ## Install Debian's nginx when missing (for make serve)
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx; }
 
-test: install-test translations lint chromium nginx postgres ## Lint, then the whole suite on SQLite and on PostgreSQL
+test: install-test translations lint chromium vnu nginx postgres ## Lint, then the whole suite on SQLite and on PostgreSQL
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -74,6 +77,14 @@ format: install-test ## Apply ruff's formatting and safe fixes
 chromium: ## Install Debian's Chromium for the browser tests when missing
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
+
+vnu: ## Install the Nu Html Checker (Java + npm vnu-jar) for the HTML validity test when missing
+	@command -v java >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq default-jre-headless; }
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	@[ -f $(VNU_JAR) ] && grep -q '"version": "$(VNU_VERSION)"' $(VENV)/vnu/node_modules/vnu-jar/package.json || \
+	  npm install --silent --no-audit --no-fund --ignore-scripts --prefix $(VENV)/vnu vnu-jar@$(VNU_VERSION)
 
 postgres: ## Start the local PostgreSQL when it is installed but not running
 	@pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || { \

@@ -69,6 +69,17 @@ def attach_error(form: FlaskForm, error: ServiceError) -> None:
         form.form_errors.append(error.message)
 
 
+def form_has_errors(form: object) -> bool:
+    """Whether form would show an error summary: a form-level error or a field error other than
+    the CSRF token's (a stale token is answered before the form is shown)."""
+
+    if not isinstance(form, FlaskForm):
+        return False
+    return bool(form.form_errors) or any(
+        name not in ("csrf_token", None) and messages for name, messages in form.errors.items()
+    )
+
+
 class Outcome:
     """What happened to a submitted form: done (committed) or not, and the status to answer."""
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, get_flashed_messages, request
 from flask_babel import format_date, get_locale
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from portal import permissions
 from portal.common import as_utc, utcnow
+from portal.forms import form_has_errors
 from portal.permissions import can_list_item
 from portal.sections import sections_for
 
@@ -32,6 +35,18 @@ def _url_without(*names: str) -> str:
     return request.path + ("?" + urlencode(kept) if kept else "")
 
 
+@pass_context
+def page_has_errors(context: Context) -> bool:
+    """Whether the page shows an error: a form of the page with errors, or a flashed error.
+
+    base.html prefixes the title with it ("Fout: "), so every form page says so without its own
+    code."""
+
+    if any(form_has_errors(value) for value in context.get_all().values()):
+        return True
+    return bool(get_flashed_messages(category_filter=["error"]))
+
+
 def init_app(app: Flask) -> None:
     @app.context_processor
     def inject() -> dict:
@@ -50,6 +65,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
     app.jinja_env.globals["sections_for"] = sections_for  # e.g. what packages add to the header
     app.jinja_env.globals["url_without"] = _url_without
+    app.jinja_env.globals["form_has_errors"] = form_has_errors
+    app.jinja_env.globals["page_has_errors"] = page_has_errors
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -53,8 +53,13 @@ def page(browser):
     context.close()
 
 
+NARROW = 320  # CSS px: WCAG 2.1 1.4.10 reflow (1280 px at 400 % zoom)
+DESKTOP = 1280
+
+
 class Auditor:
-    """Runs axe-core on a page and remembers serious or critical violations."""
+    """Runs axe-core on a page at desktop width and at 320 px, checks that it does not scroll
+    sideways at 320 px, and remembers serious or critical violations."""
 
     def __init__(self) -> None:
         self.axe = Axe()
@@ -62,15 +67,31 @@ class Auditor:
         self.audited: list[str] = []
 
     def check(self, page, name: str) -> None:
+        size = page.viewport_size or {"width": DESKTOP, "height": 900}
+        other = DESKTOP if size["width"] == NARROW else NARROW
+        self._audit(page, name, size["width"])
+        page.set_viewport_size({"width": other, "height": size["height"]})
+        try:
+            self._audit(page, f"{name}-{other}px", other)
+        finally:
+            page.set_viewport_size(size)
+        self.audited.append(page.url)
+
+    def _audit(self, page, name: str, width: int) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        if width == NARROW:
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            if scroll_width > NARROW:
+                self.problems.append(
+                    f"{page.url}: scrolls sideways at {NARROW} px (scrollWidth {scroll_width})"
+                )
         results = self.axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-        self.audited.append(page.url)
         for violation in results.response["violations"]:
             if violation["impact"] in ("serious", "critical"):
                 targets = [", ".join(node["target"]) for node in violation["nodes"]][:3]
                 self.problems.append(
-                    f"{page.url}: {violation['id']} ({violation['impact']}) {targets}"
+                    f"{page.url} at {width} px: {violation['id']} ({violation['impact']}) {targets}"
                 )
 
 

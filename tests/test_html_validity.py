@@ -1,0 +1,96 @@
+"""Every kind of page is valid HTML by the Nu Html Checker (vnu.jar; `make vnu` installs it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import login
+from tests.factories import make_item
+from tests.test_a11y import BIDS, CONTRACT, MVI
+
+ROOT = Path(__file__).resolve().parents[1]
+VNU_JAR = Path(
+    os.environ.get("VNU_JAR") or ROOT / ".venv/vnu/node_modules/vnu-jar/build/dist/vnu.jar"
+)
+
+
+def vnu_errors(files: list[Path]) -> list[str]:
+    """Run the checker once over all files; its errors as 'file:line: message'."""
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.exists():
+        pytest.fail(f"The Nu Html Checker is missing (java, {VNU_JAR}): run `make vnu`.")
+    result = subprocess.run(  # noqa: S603 (a fixed command over files this test wrote)
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *map(str, files)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    return [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m["type"] in ("error", "non-document-error")
+    ]
+
+
+def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
+    fields = {"mvi": MVI, "bids": BIDS, "contract_results": CONTRACT}
+    tender = make_item("tender", world.utrecht, title="Asfalt met MKI", fields=fields)
+    criterion = make_item("criterion", world.utrecht, title="MKI-waarde voor asfalt")
+    follow_pages = [
+        "/themas/circulair",
+        "/productgroepen/asfalt-en-wegverharding",
+        f"/organisaties/{world.utrecht.slug}",
+        f"/regios/{world.heumen.regions[0].slug}",
+        f"/werkgroepen/{world.open_group.slug}",
+    ]
+    pages: dict[str, str] = {}
+
+    def get(name: str, url: str) -> None:
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        pages[name] = response.get_data(as_text=True)
+
+    for url in ["/", "/aanbestedingen/", "/zoeken?q=asfalt", f"/aanbestedingen/{tender.slug}",
+                f"/criteria/{criterion.slug}", *follow_pages]:  # fmt: skip
+        get("visitor" + url, url)
+    assert "Asfalt met MKI" in pages["visitor/zoeken?q=asfalt"]  # the search page with results
+
+    as_user(world.utrecht_editor)
+    failed = client.post("/aanbestedingen/nieuw", data={"title": ""})
+    assert failed.status_code == 400
+    pages["failed-submit"] = failed.get_data(as_text=True)
+    app.config["WTF_CSRF_ENABLED"] = True  # the pages as served, with their tokens
+    for url in ["/", "/aanbestedingen/nieuw", f"/aanbestedingen/{tender.slug}",
+                f"/aanbestedingen/{tender.slug}/bewerken", f"/criteria/{criterion.slug}",
+                *follow_pages]:  # fmt: skip
+        get("editor" + url, url)
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    assert login(client, world.utrecht_admin.email).status_code == 302
+    app.config["WTF_CSRF_ENABLED"] = True
+    get("members", f"/organisaties/{world.utrecht.slug}/leden")
+
+    files = []
+    for n, (name, html) in enumerate(pages.items()):
+        path = tmp_path / f"{n:02d}-{name.strip('/').replace('/', '_').replace('?', '_')}.html"
+        path.write_text(html)
+        files.append(path)
+    assert vnu_errors(files) == []
+
+
+def test_the_checker_finds_what_this_test_guards_against(tmp_path):
+    """A page with the two faults fixed here fails, so a broken checker cannot pass silently."""
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!doctype html><html lang="nl"><head><title>x</title></head><body>'
+        '<p><form method="post"><input type="hidden" id="csrf_token" name="a"></form></p>'
+        '<form method="post"><input type="hidden" id="csrf_token" name="b"></form></body></html>'
+    )
+    errors = vnu_errors([bad])
+    assert any("Duplicate ID “csrf_token”" in e for e in errors), errors
+    assert any("“p” end tag" in e for e in errors), errors

@@ -284,3 +284,40 @@ def test_every_mail_says_its_language(app, client, taxonomy):
     (mail,) = mails_to(app, "eva@utrecht.nl")
     assert mail["Content-Language"] == "en"  # signed up in English: English mail
     assert db.session.scalar(select(User).where(User.email == "eva@utrecht.nl")).language == "en"
+
+
+def test_a_waiting_list_mail_is_in_the_waiting_members_language(app, client, world, as_user):
+    from tests.test_events import make_event, register
+
+    event = make_event(world.utrecht, capacity=1, title="Marktbijeenkomst leerlingenvervoer")
+    register(event, world.utrecht_member)
+    world.outsider.language = "en"
+    register(event, world.outsider)
+    db.session.commit()
+    as_user(world.utrecht_member)  # browses in Dutch and frees the seat
+    assert client.post(f"/bijeenkomsten/{event.slug}/afmelden").status_code == 302
+    (mail,) = mails_to(app, world.outsider.email)
+    assert mail["Content-Language"] == "en"
+    body = mail.get_content()
+    assert "wachtlijst" not in body and "You were on the waiting list" in body.replace("\n", " ")
+
+
+def test_a_digest_is_in_each_members_language(app, world):
+    from portal.notifications.digest import send_digests
+    from portal.notifications.models import Notification
+
+    for user, language in ((world.utrecht_member, "en"), (world.heumen_admin, "nl")):
+        user.language = language
+        user.notify_email = "daily"
+        db.session.add(Notification(user_id=user.id, key=f"k{user.id}", message="Nieuw: iets",
+                                    url="http://localhost/x"))  # fmt: skip
+    db.session.commit()
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        send_digests("daily")
+        db.session.commit()
+    (english_mail,) = mails_to(app, world.utrecht_member.email)
+    (dutch_mail,) = mails_to(app, world.heumen_admin.email)
+    assert english_mail["Content-Language"] == "en"
+    assert "New for you since the previous digest:" in english_mail.get_content()
+    assert dutch_mail["Content-Language"] == "nl"
+    assert "Nieuw voor u sinds het vorige overzicht:" in dutch_mail.get_content()

@@ -17,6 +17,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def current_language() -> str:
+    """The language pages and mails are being made in: 'nl' or 'en' ('nl' outside a request)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else "nl"
+
+
 def as_utc(moment: datetime) -> datetime:
     """Return moment as an aware UTC datetime (SQLite hands back naive values)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import current_app, has_request_context, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -40,11 +40,20 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def select_locale() -> str:
-    """Pick the interface language: the visitor's own choice, else Dutch."""
+    """Pick the interface language: the header's switch, else the signed-in member's language,
+    else the browser's Accept-Language, else Dutch."""
     if not has_request_context():
         return "nl"  # CLI and seeds
+    languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
-    return chosen if chosen in current_app.config["LANGUAGES"] else "nl"
+    if chosen in languages:
+        return chosen
+    from flask_login import current_user
+
+    member_language = getattr(current_user, "language", None)
+    if member_language in languages:
+        return member_language
+    return request.accept_languages.best_match(languages) or "nl"
 
 
 def on_commit(callback: Callable[[], None], session: Session | None = None) -> None:

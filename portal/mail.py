@@ -6,16 +6,18 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from blinker import Namespace
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
-from portal.common import one_line, utcnow
+from portal.common import current_language, one_line, utcnow
 from portal.outbox.models import OutboxMessage
 from portal.outbox.services import handles, record
 
@@ -42,10 +44,11 @@ def build_message(
     message["Subject"] = one_line(subject)
     message["Date"] = formatdate(localtime=True)
     message["Message-ID"] = message_id or make_msgid(domain="mvi-portaal")
-    for name, value in (headers or {}).items():
-        message[name] = one_line(value)
     # 8bit UTF-8 keeps the mail files under instance/mail/ readable, links unbroken.
     message.set_content(body, cte="8bit")
+    # After set_content, which drops every Content-* header set before it (Content-Language).
+    for name, value in (headers or {}).items():
+        message[name] = one_line(value)
     return message
 
 
@@ -79,16 +82,44 @@ def deliver(message: EmailMessage) -> Path | None:
 mail_delivered = Namespace().signal("mail-delivered")
 
 
+class Recipient(Protocol):
+    email: str
+    language: str
+
+
+def recipient_language(recipient: Recipient | None) -> str:
+    """The language mail to this member is written in (Dutch for an unknown one)."""
+    language = getattr(recipient, "language", None)
+    return language if language in current_app.config["LANGUAGES"] else "nl"
+
+
+def mail_to(
+    recipient: Recipient, text: Callable[[], tuple[str, str]], *, to: str | None = None,
+    unsubscribe_url: str | None = None, meta: dict[str, Any] | None = None,
+) -> OutboxMessage:  # fmt: skip
+    """Record a mail to a member, its (subject, body) made by `text` in the member's language,
+    never in the language of whoever caused it; `to` overrides the address (a new e-mail)."""
+    language = recipient_language(recipient)
+    with force_locale(language):
+        subject, body = text()
+    return send_mail(
+        to or recipient.email, subject, body, language=language,
+        unsubscribe_url=unsubscribe_url, meta=meta,
+    )  # fmt: skip
+
+
 def send_mail(
-    to: str, subject: str, body: str, *, unsubscribe_url: str | None = None,
-    meta: dict[str, Any] | None = None,
+    to: str, subject: str, body: str, *, language: str | None = None,
+    unsubscribe_url: str | None = None, meta: dict[str, Any] | None = None,
 ) -> OutboxMessage:  # fmt: skip
     """Record a mail in the outbox: it leaves only after the current transaction commits, and is
     retried until the mail server accepts it (the request never waits on SMTP).
 
+    The mail says it is in `language` (Content-Language; by default the language the text is
+    being made in). Mail to a member goes through mail_to(), which writes it in theirs.
     With unsubscribe_url the mail carries List-Unsubscribe headers (one click, RFC 8058).
     """
-    headers = {}
+    headers = {"Content-Language": language or current_language()}
     if unsubscribe_url:
         headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

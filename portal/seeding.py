@@ -68,6 +68,22 @@ def _read(name: str) -> Any:
     return yaml.safe_load(Path(SEEDS / name).read_text(encoding="utf-8"))
 
 
+def _english(item: dict[str, Any]) -> dict[str, str]:
+    """The English name and description a seed record gives (an empty one is left out)."""
+    found = {
+        "name_en": item.get("name_en") or "",
+        "description_en": item.get("description_en") or "",
+    }
+    return {key: value for key, value in found.items() if value}
+
+
+def _entry(item: str | dict[str, Any]) -> dict[str, Any]:
+    """A vocabulary seed written as a bare Dutch name, or as {name, name_en}: its term values."""
+    if isinstance(item, str):
+        return {"name": item}
+    return {"name": item["name"], **_english(item)}
+
+
 class Loader:
     """Upserts seed records and counts what it created and changed."""
 
@@ -99,6 +115,10 @@ class Loader:
         if existing is None:
             return taxonomy.create_term(vocabulary, values, actor=SYSTEM, slug=slug)
         values = {"is_active": existing.is_active, **values}
+        # English wording an administrator gave stays; the seeds only fill in what is empty.
+        for field in ("name_en", "description_en"):
+            if getattr(existing, field):
+                values[field] = getattr(existing, field)
         taxonomy.update_term(vocabulary, existing, values, actor=SYSTEM)
         return existing
 
@@ -107,14 +127,17 @@ class Loader:
         core = [(item, True) for item in themes["themes"]]
         related = [(item, False) for item in themes.get("related_goals", [])]
         for i, (item, is_core) in enumerate(core + related):
-            values = {"name": item["name"], "description": item.get("description", "")}
+            values = {"name": item["name"], "description": item.get("description", ""),
+                      **_english(item)}  # fmt: skip
             self.term("themas", item["slug"], {**values, "position": i, "is_core": is_core})
 
         clusters = _read("taxonomy/product_groups.yaml")["clusters"]
         position = 0
         for i, item in enumerate(clusters):
             cluster = self.term(
-                "productclusters", slugify(item["name"]), {"name": item["name"], "position": i}
+                "productclusters",
+                slugify(item["name"]),
+                {"name": item["name"], "position": i, **_english(item)},
             )
             for group in item["groups"]:
                 self.term(
@@ -122,6 +145,7 @@ class Loader:
                     slugify(group["name"]),
                     {
                         "name": group["name"],
+                        **_english(group),
                         "cluster": cluster,
                         "cpv_codes": " ".join(group.get("cpv", [])),
                         "confirmed": bool(group.get("confirmed")),
@@ -133,11 +157,11 @@ class Loader:
         procurement = _read("taxonomy/procurement.yaml")
         position = 0
         for group_key, names in procurement["procedures"].items():
-            for name in names:
+            for entry in map(_entry, names):
                 self.term(
                     "procedures",
-                    slugify(name),
-                    {"name": name, "threshold": THRESHOLDS[group_key], "position": position},
+                    slugify(entry["name"]),
+                    {**entry, "threshold": THRESHOLDS[group_key], "position": position},
                 )
                 position += 1
         for key, vocab in (("award_methods", "gunningsmethoden"), ("instruments", "instrumenten")):
@@ -145,26 +169,31 @@ class Loader:
                 self.term(
                     vocab,
                     item["slug"],
-                    {"name": item["name"], "description": item.get("note", ""), "position": i},
+                    {
+                        "name": item["name"],
+                        "description": item.get("note", ""),
+                        "position": i,
+                        **_english(item),
+                    },
                 )
         for key, vocab in (
             ("ambition_levels", "ambitieniveaus"), ("criterion_kinds", "criteriumsoorten"),
             ("phases", "fasen"), ("roles", "functies"),
         ):  # fmt: skip
-            for i, name in enumerate(procurement[key]):
-                self.term(vocab, slugify(name), {"name": name, "position": i})
-        for i, name in enumerate(procurement["organisation_types"]):
-            slug = ORGANISATION_TYPE_SLUGS[name]
+            for i, entry in enumerate(map(_entry, procurement[key])):
+                self.term(vocab, slugify(entry["name"]), {**entry, "position": i})
+        for i, entry in enumerate(map(_entry, procurement["organisation_types"])):
+            slug = ORGANISATION_TYPE_SLUGS[entry["name"]]
             self.term(
                 "organisatietypen",
                 slug,
-                {"name": name, "position": i, "has_size_class": slug == "gemeente"},
+                {**entry, "position": i, "has_size_class": slug == "gemeente"},
             )
-        for i, name in enumerate(procurement["municipality_size_classes"]):
+        for i, entry in enumerate(map(_entry, procurement["municipality_size_classes"])):
             self.term(
                 "grootteklassen",
-                SIZE_CLASS_SLUGS[name],
-                {"name": f"{name} inwoners", "position": i},
+                SIZE_CLASS_SLUGS[entry["name"]],
+                {**entry, "name": f"{entry['name']} inwoners", "position": i},
             )
 
     def regions(self) -> None:

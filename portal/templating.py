@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, get_flashed_messages, request
-from flask_babel import format_date, get_locale
+from flask_babel import get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
-from portal import permissions
-from portal.common import as_utc, utcnow
+from portal import formatting, permissions
+from portal.common import as_utc, current_language, utcnow
 from portal.forms import form_has_errors
 from portal.permissions import can_list_item
 from portal.sections import sections_for
@@ -20,6 +21,21 @@ def _atom_date(moment) -> str:
     """RFC 3339 in UTC for Atom; now when there is no date."""
 
     return as_utc(moment or utcnow()).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+DUTCH_WRAPPERS = {"span": ('<span lang="nl">', "</span>"), "div": ('<div lang="nl">', "</div>")}
+
+
+def _dutch(value, tag: str = "span") -> Markup:
+    """Mark what members wrote (in Dutch) as Dutch on a page in another language (WCAG 3.1.2):
+    escaped (HTML already made safe stays as it is), in <span lang="nl"> or <div lang="nl">."""
+    if value is None or value == "":
+        return Markup("")
+    text = escape(value)
+    if current_language() == "nl":
+        return text
+    opening, closing = DUTCH_WRAPPERS[tag]
+    return Markup(opening) + text + Markup(closing)  # noqa: S704 (fixed tags, escaped text)
 
 
 def _visible_to_viewer(item) -> bool:
@@ -56,11 +72,14 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
         }
 
-    app.jinja_env.filters["date"] = lambda value, fmt="long": (
-        format_date(value, fmt) if value else ""
-    )
+    # Numbers, money and dates only through these (portal/formatting.py), never by hand.
+    app.jinja_env.filters.update(
+        money=formatting.money, number=formatting.number, date=formatting.long_date,
+        datetime=formatting.long_datetime, day=formatting.day, time=formatting.clock,
+    )  # fmt: skip
     app.jinja_env.filters["atom_date"] = _atom_date
-    app.jinja_env.globals["pairs"] = lambda terms: [(t.slug, t.name) for t in terms]
+    app.jinja_env.filters["dutch"] = _dutch
+    app.jinja_env.globals["pairs"] = lambda terms: [(t.slug, str(t)) for t in terms]
     app.jinja_env.tests["visible_to_viewer"] = _visible_to_viewer
     app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
     app.jinja_env.globals["sections_for"] = sections_for  # e.g. what packages add to the header
@@ -70,3 +89,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    @app.after_request
+    def vary_by_language(response):
+        # A visitor's page language may come from Accept-Language: caches must keep them apart.
+        if request.endpoint != "static":
+            response.vary.add("Accept-Language")
+        return response

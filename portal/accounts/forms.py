@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, Length
 
-from portal.forms import ConfirmForm, max_length, required
+from portal.forms import ConfirmForm, choices, max_length, required
 
 __all__ = ["ConfirmForm"]
 
@@ -104,6 +104,12 @@ class ProfileForm(FlaskForm):
     )
     bio = TextAreaField(
         _l("Korte bio"), validators=[max_length(1000)], description=_l("Hoogstens 1000 tekens.")
+    )
+    language = SelectField(
+        _l("Taal"),
+        choices=choices([("nl", "Nederlands"), ("en", "English")]),
+        validate_choice=False,  # the service refuses another; left out, the language stays
+        description=_l("De taal van uw pagina's als u bent ingelogd, en van alle e-mail aan u."),
     )
 
 

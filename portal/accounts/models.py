@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     is_expert: Mapped[bool] = mapped_column(default=False, server_default="0")
     # How notifications reach this member by e-mail: immediate, daily, weekly or never.
     notify_email: Mapped[str] = mapped_column(String(10), default="daily", server_default="daily")
+    # The language of this member's pages (when signed in) and of every mail sent to them.
+    language: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Changes on password change, e-mail change and logout-everywhere: old sessions stop working.

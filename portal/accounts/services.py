@@ -13,16 +13,23 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from limits import parse
 from sqlalchemy import select
 
 from portal.accounts.models import AccountToken, User
-from portal.common import ServiceError, as_utc, clean_text, normalize_email, one_line, utcnow
+from portal.common import (
+    ServiceError,
+    as_utc,
+    clean_text,
+    current_language,
+    normalize_email,
+    one_line,
+    utcnow,
+)
 from portal.config import PROJECT_ROOT
 from portal.extensions import db, limiter
-from portal.mail import absolute_url, send_mail
+from portal.mail import absolute_url, mail_to
 from portal.permissions import (
     Actor,
     authorized_by,
@@ -193,16 +200,18 @@ def _consume_token(raw: str, purpose: str) -> AccountToken:
 
 def _send_verification(user: User) -> None:
     raw = _issue_token(user, "verify", current_app.config["VERIFY_TOKEN_HOURS"])
-    send_mail(
-        user.email,
-        _("Bevestig uw e-mailadres voor het MVI-kennisportaal"),
-        _(
-            "Beste %(name)s,\n\nWelkom bij het MVI-kennisportaal. Bevestig uw e-mailadres via "
-            "deze link:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één keer.\n\n"
-            "Heeft u zich niet aangemeld? Dan kunt u dit bericht negeren.",
-            name=user.name,
-            link=absolute_url("accounts.verify", token=raw),
-            hours=current_app.config["VERIFY_TOKEN_HOURS"],
+    mail_to(
+        user,
+        lambda: (
+            _("Bevestig uw e-mailadres voor het MVI-kennisportaal"),
+            _(
+                "Beste %(name)s,\n\nWelkom bij het MVI-kennisportaal. Bevestig uw e-mailadres via "
+                "deze link:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één keer.\n\n"
+                "Heeft u zich niet aangemeld? Dan kunt u dit bericht negeren.",
+                name=user.name,
+                link=absolute_url("accounts.verify", token=raw),
+                hours=current_app.config["VERIFY_TOKEN_HOURS"],
+            ),
         ),
     )
 
@@ -211,27 +220,26 @@ def _send_verification(user: User) -> None:
 
 
 def _mail_address_taken_notice(owner: User, *, by_registration: bool) -> None:
-    """Tell an address's owner (in Dutch, not in the language of whoever tried) that someone
+    """Tell an address's owner (in their language, not in that of whoever tried) that someone
     tried to use it for a new or another account."""
-    with force_locale("nl"):
+
+    def text() -> tuple[str, str]:
         attempt = (
             _("Iemand probeerde zojuist een nieuw account aan te maken met uw e-mailadres.")
             if by_registration
             else _("Iemand vroeg zojuist om uw e-mailadres te gebruiken voor een ander account.")
         )
-        send_mail(
-            owner.email,
-            _("Uw e-mailadres op het MVI-kennisportaal"),
-            _(
-                "Beste %(name)s,\n\n%(attempt)s Dit adres hoort al bij uw account; er is niets "
-                "veranderd.\n\nWas u dat zelf en weet u uw wachtwoord niet meer? Vraag dan een "
-                "nieuw wachtwoord aan:\n\n%(link)s\n\nWas u het niet? Dan kunt u dit bericht "
-                "negeren.",
-                name=owner.name,
-                attempt=attempt,
-                link=absolute_url("accounts.forgot_password"),
-            ),
+        return _("Uw e-mailadres op het MVI-kennisportaal"), _(
+            "Beste %(name)s,\n\n%(attempt)s Dit adres hoort al bij uw account; er is niets "
+            "veranderd.\n\nWas u dat zelf en weet u uw wachtwoord niet meer? Vraag dan een "
+            "nieuw wachtwoord aan:\n\n%(link)s\n\nWas u het niet? Dan kunt u dit bericht "
+            "negeren.",
+            name=owner.name,
+            attempt=attempt,
+            link=absolute_url("accounts.forgot_password"),
         )
+
+    mail_to(owner, text)
 
 
 @authorized_by(can_register)
@@ -259,6 +267,7 @@ def register_user(email: str, password: str, name: str, *, actor: Actor) -> User
         name=name,
         password_hash=hash_password(password),
         session_token=secrets.token_hex(16),
+        language=current_language(),  # the language they signed up in, until they choose
     )
     db.session.add(user)
     db.session.flush()
@@ -330,16 +339,18 @@ def request_password_reset(email: str, *, actor: Actor) -> None:
     if user is None:
         return
     raw = _issue_token(user, "reset", current_app.config["RESET_TOKEN_HOURS"])
-    send_mail(
-        user.email,
-        _("Nieuw wachtwoord voor het MVI-kennisportaal"),
-        _(
-            "Beste %(name)s,\n\nU (of iemand anders) vroeg een nieuw wachtwoord aan. Kies een "
-            "nieuw wachtwoord via deze link:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één "
-            "keer. Vroeg u niets aan? Dan blijft uw wachtwoord gewoon hetzelfde.",
-            name=user.name,
-            link=absolute_url("accounts.reset_password", token=raw),
-            hours=current_app.config["RESET_TOKEN_HOURS"],
+    mail_to(
+        user,
+        lambda: (
+            _("Nieuw wachtwoord voor het MVI-kennisportaal"),
+            _(
+                "Beste %(name)s,\n\nU (of iemand anders) vroeg een nieuw wachtwoord aan. Kies een "
+                "nieuw wachtwoord via deze link:\n\n%(link)s\n\nDe link werkt %(hours)d uur en "
+                "één keer. Vroeg u niets aan? Dan blijft uw wachtwoord gewoon hetzelfde.",
+                name=user.name,
+                link=absolute_url("accounts.reset_password", token=raw),
+                hours=current_app.config["RESET_TOKEN_HOURS"],
+            ),
         ),
     )
 
@@ -388,16 +399,19 @@ def request_email_change(user: User, new_email: str, password: str, *, actor: Ac
         _mail_address_taken_notice(owner, by_registration=False)
         return
     raw = _issue_token(user, "email", current_app.config["VERIFY_TOKEN_HOURS"], new_email)
-    send_mail(
-        new_email,
-        _("Bevestig uw nieuwe e-mailadres"),
-        _(
-            "Beste %(name)s,\n\nBevestig dat u dit adres voortaan gebruikt voor het "
-            "MVI-kennisportaal:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één keer.",
-            name=user.name,
-            link=absolute_url("accounts.confirm_email", token=raw),
-            hours=current_app.config["VERIFY_TOKEN_HOURS"],
+    mail_to(
+        user,
+        lambda: (
+            _("Bevestig uw nieuwe e-mailadres"),
+            _(
+                "Beste %(name)s,\n\nBevestig dat u dit adres voortaan gebruikt voor het "
+                "MVI-kennisportaal:\n\n%(link)s\n\nDe link werkt %(hours)d uur en één keer.",
+                name=user.name,
+                link=absolute_url("accounts.confirm_email", token=raw),
+                hours=current_app.config["VERIFY_TOKEN_HOURS"],
+            ),
         ),
+        to=new_email,
     )
 
 
@@ -421,12 +435,17 @@ def update_profile(
     bio: str,
     expertise: list[Theme],
     actor: Actor,
+    language: str | None = None,
 ) -> None:
     name = one_line(name)  # a name reaches mail subjects: no line breaks
     if not name or len(name) > 120:
         raise ServiceError(_("Vul een naam in van hoogstens 120 tekens."), field="name")
     if len(bio) > 1000:
         raise ServiceError(_("Uw korte bio mag hoogstens 1000 tekens lang zijn."), field="bio")
+    if language is not None:
+        if language not in current_app.config["LANGUAGES"]:
+            raise ServiceError(_("Kies Nederlands of Engels."), field="language")
+        user.language = language
     user.name = name
     user.job_role = job_role
     user.bio = bio.strip()

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -189,8 +199,10 @@ def _profile_form(user: User) -> ProfileForm:
         select(JobRole).where(JobRole.is_active).order_by(JobRole.position)
     ).all()
     themes = db.session.scalars(select(Theme).where(Theme.is_active).order_by(Theme.position)).all()
-    form.job_role.choices = choices([("", _("— geen keuze —"))] + [(r.slug, r.name) for r in roles])
-    form.expertise.choices = choices([(t.slug, t.name) for t in themes])
+    form.job_role.choices = choices(
+        [("", _("— geen keuze —"))] + [(r.slug, r.label) for r in roles]
+    )
+    form.expertise.choices = choices([(t.slug, t.label) for t in themes])
     if request.method == "GET":
         form.job_role.data = user.job_role.slug if user.job_role else ""
         form.expertise.data = [t.slug for t in user.expertise]
@@ -221,11 +233,13 @@ def edit_profile():
             job_role=role,
             bio=form.bio.data or "",
             expertise=list(themes),
+            language=form.language.data or None,
             actor=current_user,
         )
 
     outcome = handle_form(form, save)
     if outcome.done:
+        session.pop("lang", None)  # the header's earlier switch gives way to the chosen language
         flash(_("Uw profiel is opgeslagen."), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/profile.html", form=form), outcome.status

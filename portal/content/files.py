@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from lxml import etree
 
 from portal.common import ServiceError
+from portal.formatting import number as format_number
 
 ALLOWED_KINDS = ("pdf", "docx", "odt", "xlsx")
 CONTENT_TYPES = {
@@ -111,10 +112,8 @@ def random_storage_name() -> str:
 def _format_limit(max_bytes: int) -> str:
     """Format a byte limit for people: '25 MB', '2,5 MB' or '100 kB'."""
     if max_bytes >= _MB:
-        megabytes = max_bytes / _MB
-        shown = f"{megabytes:.0f}" if megabytes == int(megabytes) else f"{megabytes:.1f}"
-        return f"{shown.replace('.', ',')} MB"
-    return f"{max(1, round(max_bytes / 1024))} kB"
+        return f"{format_number(max_bytes / _MB, '#,##0.#')} MB"
+    return f"{format_number(max(1, round(max_bytes / 1024)))} kB"
 
 
 def _refuse_type() -> ServiceError:

@@ -176,9 +176,9 @@ class ReportForm(FlaskForm):
 
 
 def active_terms(vocabulary) -> list[tuple[str, str]]:
-    """(slug, name) of a vocabulary's active terms, in their order."""
+    """(slug, name) of a vocabulary's active terms, in their order, named in the page's language."""
     return [
-        (term.slug, term.name)
+        (term.slug, term.label)
         for term in db.session.scalars(
             select(vocabulary).where(vocabulary.is_active).order_by(vocabulary.position)
         )
@@ -194,7 +194,7 @@ def offered_terms(vocabulary, chosen) -> list[tuple[str, str]]:
         retired = db.session.scalars(
             select(vocabulary).where(vocabulary.slug.in_(held)).order_by(vocabulary.position)
         )
-        offered += [(t.slug, _("%(name)s (vervallen)", name=t.name)) for t in retired]
+        offered += [(t.slug, _("%(name)s (vervallen)", name=t.label)) for t in retired]
     return offered
 
 

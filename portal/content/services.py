@@ -41,7 +41,7 @@ from portal.forms import FORM_TOKEN_RE
 from portal.groups.models import WorkingGroup
 from portal.html import render_markdown
 from portal.lookups import by_slug
-from portal.mail import send_mail
+from portal.mail import mail_to
 from portal.organisations.models import Organisation
 from portal.permissions import (
     Actor,
@@ -710,10 +710,12 @@ def report_item(item: Item, reason: str, *, actor: Actor) -> Report:
     db.session.add(report)
     db.session.flush()
     for moderator in db.session.scalars(select(User).where(User.is_moderator)):
-        send_mail(
-            moderator.email,
-            _("Melding over '%(title)s'", title=item.title),
-            _("%(name)s meldt: %(reason)s", name=actor.name, reason=reason),
+        mail_to(
+            moderator,
+            lambda: (
+                _("Melding over '%(title)s'", title=item.title),
+                _("%(name)s meldt: %(reason)s", name=actor.name, reason=reason),
+            ),
         )
     return report
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from portal.common import ServiceError, clean_text
 from portal.extensions import db
+from portal.formatting import number as format_number
 from portal.html import render_markdown
 from portal.lookups import by_slug
 
@@ -40,8 +41,8 @@ def whole_number(
             _(
                 "%(label)s moet tussen %(low)s en %(high)s liggen.",
                 label=label.capitalize(),
-                low=f"{low:,}".replace(",", "."),
-                high=f"{high:,}".replace(",", "."),
+                low=format_number(low),
+                high=format_number(high),
             ),
             field=name,
         )

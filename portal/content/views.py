@@ -667,7 +667,7 @@ def theme_feed(slug: str):
     """Public items on this theme, newest first."""
     theme = db.first_or_404(select(Theme).where(Theme.slug == slug))
     page_url = url_for("taxonomy.theme", slug=slug, _external=True)
-    return public_feed(theme.name, Item.themes.any(Theme.id == theme.id), page_url)
+    return public_feed(theme.label, Item.themes.any(Theme.id == theme.id), page_url)
 
 
 @bp.route("/productgroepen/<slug>.atom")
@@ -675,7 +675,7 @@ def product_group_feed(slug: str):
     """Public items in this product group, newest first."""
     group = db.first_or_404(select(ProductGroup).where(ProductGroup.slug == slug))
     page_url = url_for("taxonomy.product_group", slug=slug, _external=True)
-    return public_feed(group.name, Item.product_groups.any(ProductGroup.id == group.id), page_url)
+    return public_feed(group.label, Item.product_groups.any(ProductGroup.id == group.id), page_url)
 
 
 @bp.route("/regios/<slug>.atom")

@@ -12,8 +12,8 @@ from portal.criteria.models import Criterion
 
 def _meta(item: Criterion) -> list[tuple[str, str]]:
     return [
-        (_("Soort"), item.criterion_kind.name if item.criterion_kind else ""),
-        (_("Ambitieniveau"), item.ambition_level.name if item.ambition_level else ""),
+        (_("Soort"), item.criterion_kind.label if item.criterion_kind else ""),
+        (_("Ambitieniveau"), item.ambition_level.label if item.ambition_level else ""),
         (_("Weging"), item.weighting),
         (_("Bewijsmiddel"), item.verification),
         (_("Bron"), " ".join(p for p in (item.source, item.source_version) if p)),

@@ -29,27 +29,19 @@ def local_time(moment: datetime) -> datetime:
 
 def period_text(starts_at: datetime, ends_at: datetime) -> str:
     """'do 4 december 2026, 13:30–16:00' in the visitor's language, in Dutch time."""
-    from babel.dates import format_datetime
-    from flask_babel import get_locale
+    from portal.formatting import clock, day
 
     start, end = local_time(starts_at), local_time(ends_at)
-    locale = get_locale() or "nl"
-    day = format_datetime(start, "EEE d MMMM y", tzinfo=AMSTERDAM, locale=locale)
     if start.date() == end.date():
-        return f"{day}, {start:%H:%M}–{end:%H:%M}"
-    last_day = format_datetime(end, "EEE d MMMM y", tzinfo=AMSTERDAM, locale=locale)
-    return f"{day}, {start:%H:%M} – {last_day}, {end:%H:%M}"
+        return f"{day(start)}, {clock(start)}–{clock(end)}"
+    return f"{day(start)}, {clock(start)} – {day(end)}, {clock(end)}"
 
 
 def moment_text(moment: datetime) -> str:
     """'wo 2 december 2026, 17:00' in the visitor's language, in Dutch time."""
-    from babel.dates import format_datetime
-    from flask_babel import get_locale
+    from portal.formatting import clock, day
 
-    locale = get_locale() or "nl"
-    return format_datetime(
-        local_time(moment), "EEE d MMMM y, HH:mm", tzinfo=AMSTERDAM, locale=locale
-    )
+    return f"{day(local_time(moment))}, {clock(local_time(moment))}"
 
 
 def _local_iso(moment: datetime | None) -> str | None:

@@ -13,7 +13,7 @@ from portal.content.validation import choice, markdown, text, whole_number
 from portal.events import queries
 from portal.events.models import AMSTERDAM, EVENT_TYPES, Event, EventRegistration
 from portal.extensions import db, lock_row
-from portal.mail import absolute_url, send_mail
+from portal.mail import absolute_url, mail_to
 from portal.permissions import (
     Actor,
     authorized_by,
@@ -138,17 +138,19 @@ def _promote_waitlist(event: Event) -> list[EventRegistration]:
 def _mail_promotion(event: Event, registration: EventRegistration) -> None:
 
     url = absolute_url("content.show", spec="event", slug=event.slug)
-    send_mail(
-        registration.user.email,
-        _("U bent aangemeld voor '%(title)s'", title=event.title),
-        _(
-            "Beste %(name)s,\n\nEr is een plaats vrijgekomen bij '%(title)s' (%(when)s). "
-            "U stond op de wachtlijst en bent nu aangemeld.\n\n"
-            "Kunt u toch niet komen? Meld u dan af, zodat iemand anders uw plaats krijgt:\n%(url)s",
-            name=registration.user.name,
-            title=event.title,
-            when=event.period,
-            url=url,
+    mail_to(
+        registration.user,
+        lambda: (
+            _("U bent aangemeld voor '%(title)s'", title=event.title),
+            _(
+                "Beste %(name)s,\n\nEr is een plaats vrijgekomen bij '%(title)s' (%(when)s). "
+                "U stond op de wachtlijst en bent nu aangemeld.\n\n"
+                "Kunt u toch niet komen? Meld u dan af, zodat iemand anders uw plaats krijgt:\n%(url)s",
+                name=registration.user.name,
+                title=event.title,
+                when=event.period,
+                url=url,
+            ),
         ),
     )
 

@@ -75,8 +75,8 @@ LAST_ADMIN = _l("Een werkgroep houdt minstens één beheerder. Benoem eerst een 
 def join_group(group: WorkingGroup, *, actor: Actor) -> GroupMembership:
     """Join an open group at once; for a closed group, ask its admins for approval."""
     ask = memberships.Mail(
-        _("Verzoek om lid te worden van %(group)s", group=group.name),
-        _(
+        _l("Verzoek om lid te worden van %(group)s", group=group.name),
+        _l(
             "%(name)s wil lid worden van de werkgroep %(group)s. Beoordeel het verzoek "
             "op de ledenpagina van de werkgroep.",
             name=actor.name,
@@ -94,15 +94,15 @@ def join_group(group: WorkingGroup, *, actor: Actor) -> GroupMembership:
 @authorized_by(can_decide_group_membership)
 def decide_group_membership(membership: GroupMembership, *, approve: bool, actor: Actor) -> None:
     group = membership.group.name
-    subject = _("Werkgroep %(group)s", group=group)
+    subject = _l("Werkgroep %(group)s", group=group)
     memberships.decide(
         membership, approve=approve, actor=actor,
         approved=memberships.Mail(
-            subject, _("U bent toegelaten tot de werkgroep %(group)s.", group=group)
+            subject, _l("U bent toegelaten tot de werkgroep %(group)s.", group=group)
         ),
         refused=memberships.Mail(
             subject,
-            _("Uw verzoek om lid te worden van de werkgroep %(group)s is niet goedgekeurd.",
+            _l("Uw verzoek om lid te worden van de werkgroep %(group)s is niet goedgekeurd.",
               group=group),
         ),
     )  # fmt: skip

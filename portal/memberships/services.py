@@ -14,13 +14,18 @@ from flask_babel import gettext as _
 from portal.accounts.models import User
 from portal.common import ServiceError, utcnow
 from portal.extensions import db
-from portal.mail import send_mail
+from portal.mail import mail_to
 
 
 @dataclass(frozen=True)
 class Mail:
-    subject: str
-    body: str
+    """A mail's text as lazy strings (lazy_gettext): made in each recipient's language."""
+
+    subject: Any
+    body: Any
+
+    def text(self) -> tuple[str, str]:
+        return str(self.subject), str(self.body)
 
 
 def admins(memberships: Iterable[Any]) -> list[User]:
@@ -41,7 +46,7 @@ def open_membership(membership: Any, *, tell_admins: Mail | None) -> Any:
     db.session.flush()
     if tell_admins is not None:
         for admin in admins(membership.container.memberships):
-            send_mail(admin.email, tell_admins.subject, tell_admins.body)
+            mail_to(admin, tell_admins.text)
     return membership
 
 
@@ -59,7 +64,7 @@ def decide(membership: Any, *, approve: bool, actor: Any, approved: Mail, refuse
         db.session.delete(membership)
     db.session.flush()
     told = approved if approve else refused
-    send_mail(user.email, told.subject, told.body)
+    mail_to(user, told.text)
 
 
 def set_role(membership: Any, role: str, roles: tuple[str, ...], last_admin: str) -> None:

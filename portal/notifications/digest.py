@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -18,7 +17,7 @@ from portal.accounts.models import User
 from portal.common import utcnow
 from portal.content.models import Item
 from portal.extensions import db
-from portal.mail import absolute_url, send_mail
+from portal.mail import absolute_url, mail_to
 from portal.notifications.fanout import (
     mail_footer,
     notices_in_waiting_mail,
@@ -66,26 +65,29 @@ def send_digests(frequency: str, now: datetime | None = None) -> tuple[int, int]
                 notice.mailed_at = now  # the member may no longer see it: never mail it
         if not visible:
             continue
-        lines = [f"- {n.message}\n  {n.url}" for n in visible[:MAX_PER_DIGEST]]
-        if len(visible) > MAX_PER_DIGEST:
-            lines.append(_("… en %(n)d meer op %(url)s", n=len(visible) - MAX_PER_DIGEST,
-                           url=absolute_url("notifications.index")))  # fmt: skip
-        with force_locale("nl"):
+
+        def text(user: User = user, visible: list = visible) -> tuple[str, str]:
+            lines = [f"- {n.message}\n  {n.url}" for n in visible[:MAX_PER_DIGEST]]
+            if len(visible) > MAX_PER_DIGEST:
+                lines.append(_("… en %(n)d meer op %(url)s", n=len(visible) - MAX_PER_DIGEST,
+                               url=absolute_url("notifications.index")))  # fmt: skip
             subject = (
                 _("Uw dagelijkse overzicht van het MVI-kennisportaal")
                 if frequency == "daily"
                 else _("Uw wekelijkse overzicht van het MVI-kennisportaal")
             )
-            send_mail(
-                user.email,
-                subject,
-                _("Nieuw voor u sinds het vorige overzicht:") + "\n\n" + "\n".join(lines)
-                + "\n\n-- \n" + mail_footer(user),
-                unsubscribe_url=absolute_url(
-                    "notifications.unsubscribe", token=unsubscribe_token(user)
-                ),
-                meta={"notice_ids": [n.id for n in visible]},
-            )  # fmt: skip
+            body = (_("Nieuw voor u sinds het vorige overzicht:") + "\n\n" + "\n".join(lines)
+                    + "\n\n-- \n" + mail_footer(user))  # fmt: skip
+            return subject, body
+
+        mail_to(
+            user,
+            text,
+            unsubscribe_url=absolute_url(
+                "notifications.unsubscribe", token=unsubscribe_token(user)
+            ),
+            meta={"notice_ids": [n.id for n in visible]},
+        )
         mails += 1
         notices += len(visible)
     db.session.flush()

@@ -23,7 +23,7 @@ from portal.content import signals
 from portal.content.kinds import kind_of
 from portal.content.models import Item, ItemLink
 from portal.extensions import db
-from portal.mail import absolute_url, mail_delivered, send_mail
+from portal.mail import absolute_url, mail_delivered, mail_to
 from portal.notifications.models import Follow, Notification
 from portal.organisations.models import Membership, Organisation
 from portal.outbox.models import OutboxMessage
@@ -80,7 +80,9 @@ def notify(
     those who may see the item); members who chose "immediate" get it by e-mail after commit.
 
     The message is stored once for every recipient, so it is made in the portal's language
-    (Dutch), not in the language of whoever caused it: pass a lazy string (`lazy_gettext`)."""
+    (Dutch), not in the language of whoever caused it; a mail is made in each recipient's own
+    language: pass a lazy string (`lazy_gettext`)."""
+    lazy_message = message
     with force_locale("nl"):
         message = str(message)
     stored = 0
@@ -100,16 +102,19 @@ def notify(
         stored += 1
         if user.notify_email == "immediate":
             db.session.flush()  # the notice's id, so the mail marks it mailed once accepted
-            with force_locale("nl"):
-                send_mail(
-                    user.email,
-                    message[:150],
-                    f"{message}\n{url}\n\n-- \n{mail_footer(user)}",
-                    unsubscribe_url=absolute_url(
-                        "notifications.unsubscribe", token=unsubscribe_token(user)
-                    ),
-                    meta={"notice_ids": [notice.id]},
-                )
+
+            def text(user: User = user) -> tuple[str, str]:
+                said = str(lazy_message)  # a lazy message is made again, in their language
+                return said[:150], f"{said}\n{url}\n\n-- \n{mail_footer(user)}"
+
+            mail_to(
+                user,
+                text,
+                unsubscribe_url=absolute_url(
+                    "notifications.unsubscribe", token=unsubscribe_token(user)
+                ),
+                meta={"notice_ids": [notice.id]},
+            )
     db.session.flush()
     return stored
 

@@ -160,7 +160,9 @@ def _follows() -> list[tuple[Follow, str, str]]:
             link = url_for("content.show", spec=target.kind, slug=target.slug)
             rows.append((follow, target.title, link))
         else:
-            rows.append((follow, target.name, url_for(endpoint, slug=target.slug)))
+            rows.append(
+                (follow, getattr(target, "label", target.name), url_for(endpoint, slug=target.slug))
+            )
     return rows
 
 

@@ -169,8 +169,8 @@ LAST_ADMIN = _l("Een organisatie houdt minstens één beheerder. Maak eerst iema
 def request_membership(organisation: Organisation, *, actor: Actor) -> Membership:
     """Ask to join organisation; its admins approve (or the first member is approved by a site admin)."""
     ask = memberships.Mail(
-        _("Nieuw lidmaatschapsverzoek voor %(org)s", org=organisation.name),
-        _(
+        _l("Nieuw lidmaatschapsverzoek voor %(org)s", org=organisation.name),
+        _l(
             "%(name)s (%(email)s) wil lid worden van %(org)s op het MVI-kennisportaal.\n\n"
             "Beoordeel het verzoek op de ledenpagina van uw organisatie.",
             name=actor.name,
@@ -191,12 +191,12 @@ def decide_membership(membership: Membership, *, approve: bool, actor: Actor) ->
     memberships.decide(
         membership, approve=approve, actor=actor,
         approved=memberships.Mail(
-            _("U bent lid van %(org)s", org=org),
-            _("Uw lidmaatschap van %(org)s op het MVI-kennisportaal is goedgekeurd.", org=org),
+            _l("U bent lid van %(org)s", org=org),
+            _l("Uw lidmaatschap van %(org)s op het MVI-kennisportaal is goedgekeurd.", org=org),
         ),
         refused=memberships.Mail(
-            _("Uw verzoek voor %(org)s", org=org),
-            _("Uw verzoek om lid te worden van %(org)s is niet goedgekeurd.", org=org),
+            _l("Uw verzoek voor %(org)s", org=org),
+            _l("Uw verzoek om lid te worden van %(org)s is niet goedgekeurd.", org=org),
         ),
     )  # fmt: skip
 

@@ -74,9 +74,9 @@ def _form_choices(form: OrganisationForm) -> None:
     types = db.session.scalars(select(OrganisationType).order_by(OrganisationType.position)).all()
     sizes = db.session.scalars(select(SizeClass).order_by(SizeClass.position)).all()
     regions = db.session.scalars(select(Region).order_by(Region.kind.desc(), Region.name)).all()
-    form.type.choices = choices([(t.slug, t.name) for t in types])
+    form.type.choices = choices([(t.slug, t.label) for t in types])
     form.size_class.choices = choices(
-        [("", _("— niet van toepassing —"))] + [(s.slug, s.name) for s in sizes]
+        [("", _("— niet van toepassing —"))] + [(s.slug, s.label) for s in sizes]
     )
     form.regions.choices = choices([(r.slug, r.name) for r in regions])
 

@@ -117,7 +117,7 @@ def index():
 
 def _prepare(form: AskForm) -> None:
     form.themes.choices = choices(
-        [(t.slug, t.name) for t in db.session.scalars(select(Theme).order_by(Theme.position))]
+        [(t.slug, t.label) for t in db.session.scalars(select(Theme).order_by(Theme.position))]
     )
     form.product_groups.choices = choices(
         [

@@ -58,6 +58,14 @@ def stem(token: str) -> str:
     return stemmed
 
 
+# An English value in the taxonomy seeds: a whole `key: value` line, or one `key: value` in a
+# `{...}` mapping (quoted when it holds a comma).
+ENGLISH_SEED_VALUE = re.compile(
+    r'^[ \t]*(?:name_en|description_en):.*$|(?:name_en|description_en):[ \t]*(?:"[^"\n]*"|[^,}\n]*)',
+    re.MULTILINE,
+)
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> frozenset[str]:
     """Known word parts for compound splitting: the editable list plus the taxonomy's words."""
@@ -68,13 +76,10 @@ def vocabulary() -> frozenset[str]:
         if line and not line.startswith("#"):
             words.add(fold(line))
     for name in ("themes.yaml", "product_groups.yaml", "procurement.yaml"):
-        words.update(
-            t
-            for t in tokens(
-                Path(PROJECT_ROOT / "seeds" / "taxonomy" / name).read_text(encoding="utf-8")
-            )
-            if len(t) >= 4
-        )
+        text = Path(PROJECT_ROOT / "seeds" / "taxonomy" / name).read_text(encoding="utf-8")
+        # Dutch words only: English names would split Dutch compounds at English words.
+        text = ENGLISH_SEED_VALUE.sub(" ", text)
+        words.update(t for t in tokens(text) if len(t) >= 4)
     return frozenset(w for w in words if len(w) >= MIN_PART)
 
 

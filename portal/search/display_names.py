@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from sqlalchemy import literal, select, union_all
 
+from portal.common import current_language
 from portal.extensions import db
 from portal.groups.models import WorkingGroup
 from portal.organisations.models import Organisation, organisation_regions
@@ -44,21 +45,30 @@ def _models() -> dict[str, type]:
 
 
 def names() -> dict[str, dict[str, str]]:
-    """{facet or directory name: {slug: name}}, read in one query."""
+    """{facet or directory name: {slug: name}} in the page's language, read in one query."""
 
-    def load() -> dict[str, dict[str, str]]:
-        found: dict[str, dict[str, str]] = defaultdict(dict)
+    def load() -> dict[str, dict[str, dict[str, str]]]:
+        found: dict[str, dict[str, dict[str, str]]] = {
+            "nl": defaultdict(dict), "en": defaultdict(dict)
+        }  # fmt: skip
         every = union_all(
             *(
-                select(literal(name).label("facet"), model.slug, model.name)
+                select(
+                    literal(name).label("facet"),
+                    model.slug,
+                    model.name,
+                    model.name_en if hasattr(model, "name_en") else literal(""),
+                )
                 for name, model in _models().items()
             )
         )
-        for facet, slug, name in db.session.execute(every):
-            found[facet][slug] = name
+        for facet, slug, name, name_en in db.session.execute(every):
+            found["nl"][facet][slug] = name
+            found["en"][facet][slug] = name_en or name
         return found
 
-    return cached("names", load, NAMES_TTL)
+    by_language = cached("names", load, NAMES_TTL)
+    return by_language.get(current_language(), by_language["nl"])
 
 
 def organisation_facets() -> dict[int, dict[str, frozenset[str]]]:

@@ -12,7 +12,7 @@ from portal.accounts.models import User
 from portal.common import ServiceError, as_utc, clean_text, has_control_chars, utcnow
 from portal.content.models import Item
 from portal.extensions import db
-from portal.mail import absolute_url, send_mail
+from portal.mail import absolute_url, mail_to
 from portal.permissions import Actor, authorized_by, can_delete_saved_search, is_verified_member
 from portal.search.models import SavedSearch
 from portal.search.searching import matching
@@ -100,13 +100,15 @@ def send_alerts() -> tuple[int, int]:
             f"- {item.title}\n  {absolute_url('content.show', spec=item.kind, slug=item.slug)}"
             for item in items[:20]
         ]
-        send_mail(
-            user.email,
-            _("Nieuw voor uw zoekopdracht '%(name)s'", name=saved.name),
-            _(
-                "Nieuwe resultaten op het MVI-kennisportaal:\n\n%(lines)s\n\nZoekopdracht beheren: %(link)s",
-                lines="\n".join(lines),
-                link=absolute_url("accounts.account"),
+        mail_to(
+            user,
+            lambda saved=saved, lines=lines: (
+                _("Nieuw voor uw zoekopdracht '%(name)s'", name=saved.name),
+                _(
+                    "Nieuwe resultaten op het MVI-kennisportaal:\n\n%(lines)s\n\nZoekopdracht beheren: %(link)s",
+                    lines="\n".join(lines),
+                    link=absolute_url("accounts.account"),
+                ),
             ),
         )
         mails += 1

@@ -12,6 +12,15 @@ from portal.taxonomy.models import OrganisationType, Procedure, ProductGroup, Th
 class TermForm(FlaskForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(150)])
     description = TextAreaField(_l("Beschrijving"), validators=[max_length(2000)])
+    name_en = StringField(
+        _l("Engelse naam"),
+        validators=[max_length(150)],
+        description=_l("Voor de Engelse pagina's; leeg laten toont daar de Nederlandse naam."),
+        render_kw={"lang": "en"},
+    )
+    description_en = TextAreaField(
+        _l("Engelse beschrijving"), validators=[max_length(2000)], render_kw={"lang": "en"}
+    )
     position = IntegerField(
         _l("Volgorde"),
         default=0,

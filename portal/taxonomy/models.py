@@ -1,10 +1,14 @@
-"""Controlled vocabularies: every term has a stable slug, a name and an order."""
+"""Controlled vocabularies: every term has a stable slug, a name and an order.
+
+Names and descriptions are Dutch; `name_en`/`description_en` hold the English ones, and `label` /
+`explanation` pick by the current locale, falling back to Dutch when the English one is empty."""
 
 from __future__ import annotations
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.common import current_language
 from portal.extensions import db
 
 
@@ -15,11 +19,28 @@ class TermMixin:
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(150))
     description: Mapped[str] = mapped_column(Text, default="")
+    name_en: Mapped[str] = mapped_column(String(150), default="", server_default="")
+    description_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     position: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
 
+    @property
+    def label(self) -> str:
+        """The name in the current language (Dutch when there is no English one)."""
+        return localized(self.name, self.name_en)
+
+    @property
+    def explanation(self) -> str:
+        """The description in the current language (Dutch when there is no English one)."""
+        return localized(self.description, self.description_en)
+
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+
+def localized(dutch: str, english: str | None) -> str:
+    """Return the English text on English pages when there is one, else the Dutch."""
+    return english if english and current_language() == "en" else dutch
 
 
 class Theme(TermMixin, db.Model):

@@ -63,6 +63,15 @@ def _apply(vocabulary: Vocabulary, term: TermMixin, values: dict[str, Any]) -> N
     term.description = clean_text(
         values.get("description"), limit=2000, field="description", label=_("de beschrijving")
     )
+    # English: optional; pages in English fall back to the Dutch name while it is empty.
+    term.name_en = clean_text(
+        values.get("name_en"), limit=150, field="name_en", label=_("de Engelse naam"),
+        single_line=True,
+    )  # fmt: skip
+    term.description_en = clean_text(
+        values.get("description_en"), limit=2000, field="description_en",
+        label=_("de Engelse beschrijving"),
+    )  # fmt: skip
     position = values.get("position", term.position or 0)
     if not isinstance(position, int) or not 0 <= position <= 10000:
         raise ServiceError(_("De volgorde is een getal van 0 tot 10000."), field="position")

@@ -83,7 +83,7 @@ def _prepare(form) -> None:
         clusters = db.session.scalars(
             select(ProductCluster).order_by(ProductCluster.position)
         ).all()
-        form.cluster.choices = choices([(c.slug, c.name) for c in clusters])
+        form.cluster.choices = choices([(c.slug, c.label) for c in clusters])
 
 
 @bp.route("/beheer/lijsten")

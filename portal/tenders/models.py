@@ -9,7 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.content.models import Item
 from portal.extensions import db
-from portal.taxonomy.models import AmbitionLevel, AwardMethod, Instrument, Procedure, Theme
+from portal.taxonomy.models import (
+    AmbitionLevel,
+    AwardMethod,
+    Instrument,
+    Procedure,
+    Theme,
+    localized,
+)
 
 TENDER_STATUSES = ("in-voorbereiding", "gepubliceerd", "gegund", "afgerond")
 # The most rows a tender takes per repeating group; more is refused, never cut off.
@@ -84,8 +91,10 @@ class Tender(Item):
         for model in (Theme, Instrument, AmbitionLevel):
             names.update(
                 {
-                    (model, slug): name
-                    for slug, name in db.session.execute(select(model.slug, model.name))
+                    (model, slug): localized(name, name_en)
+                    for slug, name, name_en in db.session.execute(
+                        select(model.slug, model.name, model.name_en)
+                    )
                 }
             )
         return [

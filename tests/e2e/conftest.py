@@ -78,16 +78,28 @@ class Auditor:
         self.audited.append(page.url)
 
     def _audit(self, page, name: str, width: int) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        found = len(self.problems)
+        self._find_problems(page, width)
+        if len(self.problems) > found:  # a screenshot of what failed, to look at
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    def _violations(self, page) -> list[dict]:
+        """axe-core's violations (only those: building the passes' details costs time), with
+        axe injected once per document, not for every run."""
+        if not page.evaluate("typeof window.axe !== 'undefined'"):
+            page.evaluate(self.axe.axe_script)
+        options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+        return page.evaluate("options => axe.run(document, options)", options)["violations"]
+
+    def _find_problems(self, page, width: int) -> None:
         if width == NARROW:
             scroll_width = page.evaluate("document.documentElement.scrollWidth")
             if scroll_width > NARROW:
                 self.problems.append(
                     f"{page.url}: scrolls sideways at {NARROW} px (scrollWidth {scroll_width})"
                 )
-        results = self.axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-        for violation in results.response["violations"]:
+        for violation in self._violations(page):
             if violation["impact"] in ("serious", "critical"):
                 targets = [", ".join(node["target"]) for node in violation["nodes"]][:3]
                 self.problems.append(

@@ -49,6 +49,9 @@ def settings_from_env() -> dict:
         "SCHEDULE_DIGEST_AT": os.environ.get("SCHEDULE_DIGEST_AT", "07:00"),
         "SCHEDULE_ALERTS_AT": os.environ.get("SCHEDULE_ALERTS_AT", "06:30"),
         "SCHEDULE_HOUSEKEEPING_AT": os.environ.get("SCHEDULE_HOUSEKEEPING_AT", "03:00"),
+        # Several workers or servers: Redis tells every worker to drop its cached names.
+        "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL", ""),
+        "CACHE_REDIS_KEY": os.environ.get("CACHE_REDIS_KEY", "mvi-portal:cache-generation"),
         # Running it (portal/ops): logs, readiness, metrics, error reporting.
         "LOG_FORMAT": os.environ.get(
             "LOG_FORMAT",

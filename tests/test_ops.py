@@ -33,7 +33,13 @@ def test_readyz_is_green_when_everything_works(client, taxonomy):
     response = client.get("/readyz")
     assert response.status_code == 200, response.json
     assert response.json["status"] == "ok" and response.headers["Cache-Control"] == "no-store"
-    assert set(response.json["checks"]) == {"database", "migrations", "search_index", "outbox"}
+    assert set(response.json["checks"]) == {
+        "database",
+        "redis",
+        "migrations",
+        "search_index",
+        "outbox",
+    }
     assert all(check["ok"] for check in response.json["checks"].values())
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.common import as_utc, utcnow
 from portal.content.models import Item
 from portal.extensions import db
+from portal.formatting import clock, day
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
@@ -29,8 +30,6 @@ def local_time(moment: datetime) -> datetime:
 
 def period_text(starts_at: datetime, ends_at: datetime) -> str:
     """'do 4 december 2026, 13:30–16:00' in the visitor's language, in Dutch time."""
-    from portal.formatting import clock, day
-
     start, end = local_time(starts_at), local_time(ends_at)
     if start.date() == end.date():
         return f"{day(start)}, {clock(start)}–{clock(end)}"
@@ -39,8 +38,6 @@ def period_text(starts_at: datetime, ends_at: datetime) -> str:
 
 def moment_text(moment: datetime) -> str:
     """'wo 2 december 2026, 17:00' in the visitor's language, in Dutch time."""
-    from portal.formatting import clock, day
-
     return f"{day(local_time(moment))}, {clock(local_time(moment))}"
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+import redis
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from flask import current_app
@@ -76,8 +77,22 @@ def _outbox() -> str:
     return f"{sum(row.count for row in rows)} wachtend"
 
 
+def _redis() -> str:
+    """Every Redis the settings name (the cache's generation, the rate limits): reachable."""
+    config = current_app.config
+    urls = {url for url in (config.get("CACHE_REDIS_URL", ""), config.get("RATELIMIT_STORAGE_URI", ""))
+            if url.startswith(("redis://", "rediss://"))}  # fmt: skip
+    for url in sorted(urls):
+        try:
+            redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+        except redis.RedisError as error:
+            raise NotReadyError(f"{url.split('@')[-1]} onbereikbaar: {error}") from error
+    return f"{len(urls)} bereikbaar" if urls else "niet gebruikt"
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("database", _database),
+    ("redis", _redis),
     ("migrations", _migrations),
     ("search_index", _search_index),
     ("outbox", _outbox),

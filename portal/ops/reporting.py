@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from portal.ops.logs import current_request_id
+
 
 def init_app(app: Flask) -> None:
     dsn = app.config["SENTRY_DSN"]
     if not dsn:
         return
     import sentry_sdk  # only when configured: importing it hooks into logging and threads
-
-    from portal.ops.logs import current_request_id
 
     def tag_request(event: dict, hint: dict) -> dict:
         if request_id := current_request_id():

@@ -14,7 +14,7 @@ VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
 .DEFAULT_GOAL := help
 PATH := $(PATH):/usr/sbin
-.PHONY: help install install-test translations prepare run serve nginx test test-sqlite test-postgres e2e lint format chromium vnu postgres clean bench
+.PHONY: help install install-test translations prepare run serve nginx loadtest test test-sqlite test-postgres e2e lint format chromium vnu postgres clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -94,6 +94,13 @@ postgres: ## Start the local PostgreSQL when it is installed but not running
 
 clean: ## Remove the virtualenv, caches and the local instance data
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache *.egg-info
+
+$(VENV)/.installed-load: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[load]'
+	touch $@
+
+loadtest: $(VENV)/.installed-load translations nginx postgres ## Locust against nginx+gunicorn on PostgreSQL with 10,000 items: req/s, p50/p95/p99
+	$(BIN)/python -m portal.loadtest
 
 bench: install translations postgres ## Search quality and speed: nDCG@10, index build, p50/p95, memory
 	$(BIN)/python -m portal.bench

@@ -10,8 +10,11 @@ import argparse
 import csv
 import os
 import signal
+import socket
+import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -60,6 +63,51 @@ def run_locust(name: str, users: int, seconds: int, classes: list[str], no_wait:
     return Path(f"{prefix}_stats.csv")
 
 
+def _home_times(seconds: float) -> list[float]:
+    """The home page, fetched one after another for `seconds`: each time in ms."""
+    times, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        urllib.request.urlopen(f"http://{NGINX}/", timeout=30).read()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def _slow_upload(seconds: int, rate: int = 100_000) -> None:
+    """One client sending a request body at `rate` bytes/s for `seconds` (nginx buffers it)."""
+    host, port = NGINX.split(":")
+    size = rate * seconds
+    with socket.create_connection((host, int(port)), timeout=seconds + 30) as connection:
+        connection.sendall(
+            f"POST /aanbestedingen/belastingtest/bijlagen HTTP/1.1\r\nHost: {NGINX}\r\n"
+            f"Content-Type: application/octet-stream\r\nContent-Length: {size}\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        chunk = b"x" * (rate // 10)
+        for _ in range(seconds * 10):
+            connection.sendall(chunk)
+            time.sleep(0.1)
+        connection.recv(1024)
+
+
+def slow_uploads(seconds: int) -> list[str]:
+    """The home page alone, then while two clients upload at 100 KB/s: p50/p95 of each."""
+    alone = _home_times(10)
+    uploads = [threading.Thread(target=_slow_upload, args=(seconds,)) for _ in range(2)]
+    for upload in uploads:
+        upload.start()
+    during = _home_times(seconds - 5)
+    for upload in uploads:
+        upload.join()
+
+    def line(label: str, times: list[float]) -> str:
+        return (f"  {label:<34}{len(times):>6} keer  p50 {statistics.median(times):6.0f} ms"
+                f"  p95 {statistics.quantiles(times, n=20)[-1]:6.0f} ms")  # fmt: skip
+
+    return [f"Homepagina terwijl 2 clients {seconds} s lang uploaden met 100 KB/s",
+            line("zonder uploads", alone), line("tijdens de uploads", during)]  # fmt: skip
+
+
 def table(title: str, stats: Path) -> list[str]:
     lines = [
         title,
@@ -79,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--baseline-seconds", type=int, default=30)
+    parser.add_argument("--upload-seconds", type=int, default=40)
     parser.add_argument("--url", default=URL)
     args = parser.parse_args(argv)
     RUN.mkdir(parents=True, exist_ok=True)
@@ -108,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Lezen zonder denktijd ...", flush=True)
         lines += table("8 bezoekers zonder denktijd (alleen lezen, anoniem)",
                        run_locust("reads", 8, args.baseline_seconds, ["Visitor"], True))  # fmt: skip
+        print("Trage uploads ...", flush=True)
+        lines += slow_uploads(args.upload_seconds)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)

@@ -47,13 +47,6 @@ def add_member_pages(pages: MemberPages) -> None:
             abort(404)
         return membership
 
-    def act(slug: str, membership_id: int, action: Callable[[Any], None], success: str):
-        container = pages.load(slug)
-        membership = load_membership(container, membership_id)
-        allowed = pages.can_decide(current_user, membership)
-        target = url_for(f"{bp.name}.members", slug=slug)
-        return button_action(allowed, lambda: action(membership), success, target)
-
     @login_required
     def members(slug: str):
         container = pages.load(slug)
@@ -66,50 +59,32 @@ def add_member_pages(pages: MemberPages) -> None:
             "memberships/members.html", container=container, memberships=memberships, pages=pages
         )
 
-    @login_required
-    def approve_member(slug: str, membership_id: int):
-        decide = pages.decide
-        return act(
-            slug,
-            membership_id,
-            lambda m: decide(m, approve=True, actor=current_user),
-            str(pages.approved),
-        )
+    # Each button: what it does to the membership (with the request's form) and what it then says.
+    buttons: dict[str, tuple[Callable[[Any], None], Callable[[], str]]] = {
+        "approve_member": (lambda m: pages.decide(m, approve=True, actor=current_user),
+                           lambda: str(pages.approved)),
+        "reject_member": (lambda m: pages.decide(m, approve=False, actor=current_user),
+                          lambda: _("Het verzoek is afgewezen.")),
+        "set_role": (lambda m: pages.set_role(m, request.form.get("role", ""), actor=current_user),
+                     lambda: _("De rol is gewijzigd.")),
+        "remove_member": (lambda m: pages.remove(m, actor=current_user),
+                          lambda: _("Het lid is verwijderd.")),
+    }  # fmt: skip
 
-    @login_required
-    def reject_member(slug: str, membership_id: int):
-        decide = pages.decide
-        return act(
-            slug,
-            membership_id,
-            lambda m: decide(m, approve=False, actor=current_user),
-            _("Het verzoek is afgewezen."),
-        )
+    def button(endpoint: str) -> Callable[..., Any]:
+        action, message = buttons[endpoint]
 
-    @login_required
-    def set_role(slug: str, membership_id: int):
-        role = request.form.get("role", "")
-        set_role = pages.set_role
-        return act(
-            slug,
-            membership_id,
-            lambda m: set_role(m, role, actor=current_user),
-            _("De rol is gewijzigd."),
-        )
+        @login_required
+        def press(slug: str, membership_id: int):
+            membership = load_membership(pages.load(slug), membership_id)
+            allowed = pages.can_decide(current_user, membership)
+            target = url_for(f"{bp.name}.members", slug=slug)
+            return button_action(allowed, lambda: action(membership), message(), target)
 
-    @login_required
-    def remove_member(slug: str, membership_id: int):
-        remove = pages.remove
-        return act(
-            slug,
-            membership_id,
-            lambda m: remove(m, actor=current_user),
-            _("Het lid is verwijderd."),
-        )
+        return press
 
     one = f"{pages.path}/leden/<int:membership_id>"
     bp.add_url_rule(f"{pages.path}/leden", view_func=members)
-    bp.add_url_rule(f"{one}/goedkeuren", view_func=approve_member, methods=["POST"])
-    bp.add_url_rule(f"{one}/afwijzen", view_func=reject_member, methods=["POST"])
-    bp.add_url_rule(f"{one}/rol", view_func=set_role, methods=["POST"])
-    bp.add_url_rule(f"{one}/verwijderen", view_func=remove_member, methods=["POST"])
+    for endpoint, path in [("approve_member", "goedkeuren"), ("reject_member", "afwijzen"),
+                           ("set_role", "rol"), ("remove_member", "verwijderen")]:  # fmt: skip
+        bp.add_url_rule(f"{one}/{path}", endpoint, button(endpoint), methods=["POST"])

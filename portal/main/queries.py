@@ -7,9 +7,8 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 
 from portal.content.models import Item, item_product_groups, item_themes
-from portal.content.queries import count_of, organisations_sharing, published_items
+from portal.content.queries import count_of, newest, organisations_sharing, published_items
 from portal.criteria.models import Criterion
-from portal.extensions import db
 from portal.groups.models import GroupMembership
 from portal.notifications.models import Follow
 from portal.organisations.models import Organisation, organisation_regions
@@ -17,12 +16,6 @@ from portal.questions.models import Answer, Question
 from portal.tenders.models import Tender
 
 LIMIT = 6
-
-
-def _newest(query) -> list[Item]:
-    return list(
-        db.session.scalars(query.order_by(Item.published_at.desc(), Item.id.desc()).limit(LIMIT))
-    )
 
 
 def member_home(user) -> dict[str, list]:
@@ -59,11 +52,12 @@ def member_home(user) -> dict[str, list]:
     # Events have their own place on the home page (upcoming only), so the news lists leave them out.
     news = published_items(user).where(Item.kind != "event")
     return {
-        "region": _newest(
-            news.where(Item.organisation_id.in_(peers), Item.organisation_id.not_in(org_ids))
+        "region": newest(
+            news.where(Item.organisation_id.in_(peers), Item.organisation_id.not_in(org_ids)),
+            LIMIT,
         ),
-        "groups": _newest(news.where(Item.group_id.in_(group_ids))),
-        "followed": _newest(
+        "groups": newest(news.where(Item.group_id.in_(group_ids)), LIMIT),
+        "followed": newest(
             news.where(
                 or_(
                     Item.id.in_(
@@ -80,9 +74,10 @@ def member_home(user) -> dict[str, list]:
                     Item.group_id.in_(followed("group")),
                 ),
                 Item.author_id.is_distinct_from(user.id),
-            )
+            ),
+            LIMIT,
         ),
-        "open_questions": _newest(open_questions),
+        "open_questions": newest(open_questions, LIMIT),
     }
 
 

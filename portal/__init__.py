@@ -33,12 +33,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     from portal import cli, errors, security, templating
+    from portal.content import counting
     from portal.ops import metrics
     from portal.outbox import delivery
 
     logs.init_app(app)
     metrics.init_app(app)
     delivery.init_app(app)
+    counting.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)

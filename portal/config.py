@@ -52,6 +52,14 @@ def settings_from_env() -> dict:
         # Several workers or servers: Redis tells every worker to drop its cached names.
         "CACHE_REDIS_URL": os.environ.get("CACHE_REDIS_URL", ""),
         "CACHE_REDIS_KEY": os.environ.get("CACHE_REDIS_KEY", "mvi-portal:cache-generation"),
+        # Whole pages for anonymous visitors (portal/pagecache.py); 0 seconds switches it off.
+        "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "30")),
+        "PAGE_CACHE_BYTES": int(os.environ.get("PAGE_CACHE_BYTES", str(64 * 1024 * 1024))),
+        "PAGE_CACHE_REDIS_KEY": os.environ.get(
+            "PAGE_CACHE_REDIS_KEY", "mvi-portal:page-generation"
+        ),
+        # Item views are counted in memory and written together (portal/content/counting.py).
+        "VIEW_COUNT_WRITE_SECONDS": float(os.environ.get("VIEW_COUNT_WRITE_SECONDS", "10")),
         # Running it (portal/ops): logs, readiness, metrics, error reporting.
         "LOG_FORMAT": os.environ.get(
             "LOG_FORMAT",

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db, limiter
+from portal.pagecache import move_generation
 from portal.search.worker_cache import forget
 from portal.seeding import Loader
 from tests import factories
@@ -77,6 +78,7 @@ def app(tmp_path_factory):
             "SERVER_NAME": None,
             "ARGON2_TIME_COST": 1,
             "ARGON2_MEMORY_COST": 1024,
+            "VIEW_COUNT_WRITE_SECONDS": 0,  # a view is in the database when its request ends
         }
     )
     # Tests keep one app context open (so factories' objects stay usable) and requests reuse it;
@@ -92,8 +94,10 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean(app):
-    """Each test starts with empty tables, no mail and fresh rate-limit counters."""
+    """Each test starts with empty tables, no mail, fresh rate-limit counters and no kept pages
+    (tables are emptied and filled outside the session, which would move the page generation)."""
     with app.app_context():
+        move_generation()
         yield
         db.session.rollback()
         db.session.remove()

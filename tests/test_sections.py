@@ -81,8 +81,11 @@ def test_every_kind_in_a_dossier_has_its_own_heading(client, world):
 
 
 def test_a_kind_cannot_be_registered_without_a_heading_and_dossiers_follow_in_dossier(
-    client, world
+    app, client, world, monkeypatch
 ):
+    # Kinds are registered and removed while the app runs (in production only at start-up, before
+    # any page is kept): the same pages are asked again and must be rendered again.
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0)
     from dataclasses import replace
 
     import pytest

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
 from portal.common import SLUG_RE, ServiceError, clean_text, slugify, utcnow
-from portal.content import files
+from portal.content import counting, files
 from portal.content.kinds import KindSpec, kind_of
 from portal.content.models import (
     STATUSES,
@@ -722,7 +722,5 @@ def report_item(item: Item, reason: str, *, actor: Actor) -> Report:
 
 @authorized_by(can_view_item)
 def record_view(item: Item, *, actor: Actor) -> None:
-    """Count a view; nothing about the viewer is stored."""
-    db.session.execute(
-        update(Item).where(Item.id == item.id).values(view_count=Item.view_count + 1)
-    )
+    """Count a view (written in a batch, see counting.py); nothing about the viewer is stored."""
+    counting.count_view(item.id)

@@ -26,7 +26,7 @@ from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import User
 from portal.common import utcnow, whole_number
-from portal.content import services
+from portal.content import counting, services
 from portal.content.feeds import public_feed
 from portal.content.forms import (
     SHARED_FIELDS,
@@ -58,12 +58,14 @@ from portal.forms import button_action, choices, handle_form, run_action
 from portal.groups.models import GroupMembership, WorkingGroup
 from portal.lookups import by_slug, by_slugs
 from portal.organisations.models import Organisation
+from portal.pagecache import cache_pages, on_hit
 from portal.pagination import paginate
 from portal.regions.models import Region
 from portal.sections import add_section, sections_for
 from portal.taxonomy.models import OrganisationType, ProductGroup, Theme
 
 bp = Blueprint("content", __name__)
+cache_pages(bp)  # anonymous visitors' pages: portal/pagecache.py
 bp.add_app_template_global(lambda key: kinds()[key], "kind_spec")
 
 SORTS = {
@@ -190,7 +192,8 @@ def _links(item: Item) -> tuple[list[ItemLink], list[ItemLink]]:
 @bp.route("/<kind:spec>/<slug>")
 def show(spec: KindSpec, slug: str):
     item = load_visible(spec, slug)
-    run_action(lambda: services.record_view(item, actor=current_user))
+    services.record_view(item, actor=current_user)
+    on_hit(counting.count_view, item.id)  # a kept page counts its view too
     return render_item(spec, item)
 
 

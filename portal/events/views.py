@@ -15,9 +15,11 @@ from portal.events.queries import upcoming_events
 from portal.extensions import db
 from portal.forms import button_action
 from portal.groups.models import WorkingGroup
+from portal.pagecache import cache_pages
 from portal.sections import add_section
 
 bp = Blueprint("events", __name__)
+cache_pages(bp)  # anonymous visitors' pages: portal/pagecache.py
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 
 

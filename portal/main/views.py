@@ -16,17 +16,18 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import permissions
-from portal.accounts.forms import ConfirmForm
 from portal.common import is_safe_redirect
 from portal.content.kinds import kinds
 from portal.content.queries import newest, published_items
 from portal.events.queries import upcoming_events
-from portal.extensions import db
+from portal.extensions import csrf, db
 from portal.main.navigation import main_menu
 from portal.main.queries import home_figures, member_home
+from portal.pagecache import cache_pages
 from portal.taxonomy.models import Theme
 
 bp = Blueprint("main", __name__)
+cache_pages(bp)  # anonymous visitors' pages: portal/pagecache.py
 
 HOME_KINDS = ("tender", "criterion")  # what buyers ask for first: examples, and criteria to reuse
 HOME_NEWEST = 4
@@ -55,9 +56,11 @@ def home():
 
 
 @bp.route("/taal", methods=["POST"])
+@csrf.exempt
 def set_language():
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    """Switch the interface language. No CSRF token: another site making a visitor's browser
+    switch languages harms nothing, and without a token in every page's header the pages of
+    anonymous visitors are the same for all of them (portal/pagecache.py)."""
     language = request.form.get("taal", "")
     if language not in current_app.config["LANGUAGES"]:
         abort(400)

@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.forms import button_action, choices, handle_form
 from portal.groups.models import WorkingGroup
 from portal.organisations.models import Membership, Organisation
+from portal.pagecache import cache_pages
 from portal.pagination import paginate
 from portal.questions import services
 from portal.questions.forms import AnswerForm, AskForm, CommentForm, DuplicateForm
@@ -34,6 +35,7 @@ from portal.sections import add_section
 from portal.taxonomy.models import ProductGroup, Theme
 
 bp = Blueprint("questions", __name__)
+cache_pages(bp)  # anonymous visitors' pages: portal/pagecache.py
 LISTS = ("nieuw", "onbeantwoord", "regio", "themas")
 
 

@@ -10,12 +10,14 @@ from sqlalchemy import select
 from portal import permissions
 from portal.extensions import db
 from portal.forms import handle_form
+from portal.pagecache import cache_pages
 from portal.regions import services
 from portal.regions.forms import RegionForm
 from portal.regions.models import Region
 from portal.sections import sections_for
 
 bp = Blueprint("regions", __name__)
+cache_pages(bp)  # anonymous visitors' pages: portal/pagecache.py
 
 
 def _load(slug: str) -> Region:

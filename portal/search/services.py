@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.outbox.delivery import nudge
 from portal.outbox.models import OutboxMessage
 from portal.outbox.services import handles, on_sweep, record
+from portal.pagecache import move_generation
 from portal.search.display_names import forget_if_named
 from portal.search.documents import document, source_hash
 from portal.search.postgres_engine import PostgresEngine
@@ -152,9 +153,15 @@ def reindex(batch: int = 500, progress=None) -> int:
     Whoosh: a new build beside the live index, swapped in at the end (searches keep answering from
     the old one, writes keep going to it), then the updates recorded meanwhile are applied again.
     PostgreSQL: every document rewritten in batches of their own transaction, then the documents of
-    deleted items removed; searches see a whole index throughout.
+    deleted items removed; searches see a whole index throughout. Kept pages are forgotten after.
     """
+    try:
+        return _reindex(batch, progress)
+    finally:
+        move_generation()
 
+
+def _reindex(batch: int, progress) -> int:
     search_engine = engine()
     total = 0
     with Session(db.engine) as session:

@@ -16,6 +16,7 @@ from portal.content.queries import visible_to
 from portal.errors import render_error
 from portal.extensions import db
 from portal.forms import button_action
+from portal.pagecache import cache_pages, not_this_page
 from portal.search.display_names import names
 from portal.search.facets import FACET_LABELS
 from portal.search.models import SavedSearch
@@ -24,6 +25,7 @@ from portal.search.searching import BadSearchError, search
 from portal.sections import add_section
 
 bp = Blueprint("search", __name__)
+cache_pages(bp)  # anonymous visitors' pages: portal/pagecache.py
 
 
 class SearchLinks:
@@ -81,6 +83,8 @@ def index():
         found = search(request.args, current_user)
     except BadSearchError:
         abort(404)
+    if found.unavailable:
+        not_this_page()  # the index is being rebuilt: send the results again once it is back
     query = found.query
     links = SearchLinks(request.args)
     return render_template(
@@ -103,6 +107,8 @@ def api():
         found = search(request.args, current_user)
     except BadSearchError as error:
         return jsonify(error=_("Ongeldige zoekopdracht"), detail=str(error)), 400
+    if found.unavailable:
+        not_this_page()
     return jsonify(
         query=found.query.text,
         total=found.total,

@@ -11,12 +11,14 @@ from portal import permissions
 from portal.extensions import db
 from portal.forms import choices, handle_form
 from portal.lookups import by_slug
+from portal.pagecache import cache_pages
 from portal.sections import sections_for
 from portal.taxonomy import services
 from portal.taxonomy.forms import form_class_for
 from portal.taxonomy.models import VOCABULARIES, ProductCluster, ProductGroup, Theme, Vocabulary
 
 bp = Blueprint("taxonomy", __name__)
+cache_pages(bp)  # anonymous visitors' pages: portal/pagecache.py
 
 
 @bp.route("/themas")

@@ -1,0 +1,252 @@
+"""Whole pages for anonymous visitors, kept per worker until the next write anywhere.
+
+Every anonymous visitor without a flash message, basket or sign-in sees the same page for the same
+address and language, so a page rendered once can be sent again without running its view. What
+makes this safe:
+
+- Only pages that come out the same for everyone are kept: a GET of a blueprint that asked for it
+  (`cache_pages`), answered 200 to an anonymous visitor, that wrote no CSRF token, flash or other
+  session value, set no cookie and was not streamed. A signed-in member never gets a kept page.
+- Every committed transaction that wrote rows (other than the outbox's and the schedule's own
+  bookkeeping) moves the *page generation*; a page is kept under the generation read before its
+  view ran, so a page rendered from data older than a write is never sent after it. The generation
+  lives in Redis when CACHE_REDIS_URL is set (several servers) and otherwise in a file in the
+  instance folder (the workers of one machine); if Redis cannot be read, nothing is kept or sent.
+- A kept page also expires after PAGE_CACHE_SECONDS (relative dates, "upcoming" lists), and the
+  cache holds at most PAGE_CACHE_BYTES per worker (least recently used pages go first).
+
+The visibility rule is not bypassed: a kept page is exactly what the view rendered for an anonymous
+visitor, and any change to what anonymous visitors may see is a write, which moves the generation.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import redis
+from cachetools import LRUCache
+from flask import Blueprint, Flask, current_app, g, has_app_context, request, session
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+from werkzeug.wrappers import Response
+
+log = logging.getLogger(__name__)
+
+# Bookkeeping that no page shows: a write to only these tables leaves kept pages alone. (The
+# outbox is not one: marking an index update delivered follows the update, which pages show.)
+UNSEEN_TABLES = frozenset({"scheduled_runs"})
+# Session values an anonymous visitor may carry and still get the shared page (the language is
+# part of the key; a CSRF value from an earlier form page is not shown on a kept page).
+SHARED_SESSION_KEYS = frozenset({"lang", "csrf_token", "_permanent", "_fresh"})
+KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "Location", "Last-Modified")
+STALE = "pages_stale"  # session.info flag: this transaction wrote rows a page may show
+
+
+@dataclass
+class Kept:
+    generation: str
+    stored_at: float
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    on_hit: list[tuple[Callable[..., None], tuple[Any, ...]]] = field(default_factory=list)
+
+
+_LOCK = threading.Lock()  # LRUCache is not thread-safe; gthread workers run several requests
+
+
+def _pages(app: Flask) -> LRUCache:
+    with _LOCK:
+        pages = app.extensions.get("page_cache")
+        if pages is None:
+            limit = app.config["PAGE_CACHE_BYTES"]
+            pages = LRUCache(maxsize=limit, getsizeof=lambda kept: len(kept.body))
+            app.extensions["page_cache"] = pages
+        return pages
+
+
+def _get(key: tuple[str, ...]) -> Kept | None:
+    pages = _pages(current_app._get_current_object())  # type: ignore[attr-defined]
+    with _LOCK:
+        return pages.get(key)
+
+
+def _put(key: tuple[str, ...], kept: Kept) -> None:
+    pages = _pages(current_app._get_current_object())  # type: ignore[attr-defined]
+    if len(kept.body) > pages.maxsize // 20:
+        return  # one huge page must not push out all the others
+    with _LOCK:
+        pages[key] = kept
+
+
+def cache_pages(blueprint: Blueprint) -> None:
+    """Let anonymous visitors' GET pages of blueprint be kept (see the module's rules)."""
+    blueprint.before_request(_send_kept)
+    blueprint.after_request(_keep)
+
+
+def on_hit(callback: Callable[..., None], *args: Any) -> None:
+    """Run callback(*args) also when this page is later sent from the cache (count a view)."""
+    g.setdefault("page_cache_on_hit", []).append((callback, args))
+
+
+def not_this_page() -> None:
+    """Do not keep the page this request renders (it shows something of this visitor's)."""
+    g.page_cache_skip = True
+
+
+# --- The generation -------------------------------------------------------------------------
+
+
+@cache
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=0.2, socket_connect_timeout=0.2)
+
+
+def _file(app: Flask) -> Path:
+    return Path(app.config["INSTANCE_DIR"]) / "page-generation"
+
+
+def generation() -> str | None:
+    """The current page generation; None when it cannot be read (then nothing is kept or sent)."""
+    app = current_app
+    url = app.config.get("CACHE_REDIS_URL", "")
+    if url:
+        try:
+            value = _client(url).get(app.config["PAGE_CACHE_REDIS_KEY"])
+        except redis.RedisError as error:
+            log.warning(
+                "Redis onbereikbaar: pagina's worden niet uit de cache gestuurd (%s)", error
+            )
+            return None
+        return value.decode() if value else "0"
+    try:
+        return _file(app).read_text() or "0"
+    except FileNotFoundError:
+        return "0"
+
+
+def move_generation() -> None:
+    """Let every worker (and server) forget the pages it kept."""
+    app = current_app
+    with _LOCK:
+        app.extensions.pop("page_cache", None)  # this worker's own pages at once
+    url = app.config.get("CACHE_REDIS_URL", "")
+    if url:
+        try:
+            _client(url).incr(app.config["PAGE_CACHE_REDIS_KEY"])
+        except redis.RedisError as error:
+            # The other workers cannot be told: they stop sending kept pages when they cannot read
+            # the generation either; if they can, their pages expire after PAGE_CACHE_SECONDS.
+            log.error("Redis onbereikbaar: bewaarde pagina's verlopen pas na %s s (%s)",
+                      app.config["PAGE_CACHE_SECONDS"], error)  # fmt: skip
+        return
+    path = _file(app)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".page-generation-{uuid.uuid4().hex}")
+    temporary.write_text(uuid.uuid4().hex)
+    os.replace(temporary, path)  # readers see the old or the new number, never half of one
+
+
+def _tables_of(objects) -> set[str]:
+    return {getattr(type(obj), "__tablename__", "") for obj in objects}
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, _context) -> None:
+    changed = set(session.new) | set(session.deleted)
+    changed |= {obj for obj in session.dirty if session.is_modified(obj)}
+    if changed and not _tables_of(changed) <= UNSEEN_TABLES:
+        session.info[STALE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) not in UNSEEN_TABLES:
+        state.session.info[STALE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _moved_on_commit(session: Session) -> None:
+    if session.info.pop(STALE, False) and has_app_context():
+        move_generation()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _not_moved_on_rollback(session: Session, _previous) -> None:
+    if not session.in_transaction():
+        session.info.pop(STALE, None)
+
+
+# --- Sending and keeping --------------------------------------------------------------------
+
+
+def _key() -> tuple[str, ...] | None:
+    """This request's key when it may get a kept page, else None."""
+    app = current_app
+    if app.config["PAGE_CACHE_SECONDS"] <= 0 or request.method not in ("GET", "HEAD"):
+        return None
+    if not set(session.keys()) <= SHARED_SESSION_KEYS:
+        return None  # signed in, a flash message waiting, a basket: not the shared page
+    if request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return None
+    return (str(get_locale()), request.scheme, request.host, request.full_path)
+
+
+def _send_kept() -> Response | None:
+    key = _key()
+    if key is None:
+        return None
+    current = generation()
+    if current is None:
+        return None
+    g.page_cache = (key, current)
+    kept = _get(key)
+    fresh_for = current_app.config["PAGE_CACHE_SECONDS"]
+    if kept is None or kept.generation != current or time.time() - kept.stored_at > fresh_for:
+        return None
+    g.page_cache_hit = True
+    for callback, args in kept.on_hit:
+        callback(*args)
+    response = Response(kept.body, status=kept.status, headers=kept.headers)
+    response.headers["X-Page-Cache"] = "hit"
+    return response
+
+
+def _keep(response: Response) -> Response:
+    found = g.get("page_cache")
+    if found is None or g.get("page_cache_hit"):
+        return response
+    key, kept_generation = found
+    keepable = (
+        response.status_code == 200
+        and not response.is_streamed
+        and not response.direct_passthrough
+        and "Set-Cookie" not in response.headers
+        and not session.modified
+        and current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in g
+        and not g.get("page_cache_skip")
+        and set(session.keys()) <= SHARED_SESSION_KEYS
+    )
+    response.headers["X-Page-Cache"] = "miss" if keepable else "skip"
+    if keepable:
+        body = response.get_data()
+        headers = [(name, value) for name, value in response.headers.items()
+                   if name in KEPT_HEADERS]  # fmt: skip
+        kept = Kept(kept_generation, time.time(), response.status_code, headers, body,
+                    list(g.get("page_cache_on_hit", [])))  # fmt: skip
+        _put(key, kept)
+    return response

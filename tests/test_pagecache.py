@@ -1,0 +1,199 @@
+"""The page cache (portal/pagecache.py): anonymous visitors' pages are kept until the next write,
+never a signed-in member's, never a page with a token or message of its own; the generation moves
+on every committed write, in this worker at once and in other workers through the instance file
+or Redis; a kept item page still counts its view."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from contextlib import contextmanager
+
+import pytest
+import redis
+
+from portal import create_app
+from portal.content.models import Item
+from portal.extensions import db
+from portal.ops.models import ScheduledRun
+from portal.pagecache import generation
+from portal.questions import services as qa
+from tests.factories import make_item
+
+REDIS = "redis://127.0.0.1:6379/0"  # the machine's Redis; each test uses its own key
+
+
+def fetch(client, url: str, **headers):
+    response = client.get(url, headers=headers)
+    return (
+        response.status_code,
+        response.headers.get("X-Page-Cache"),
+        response.get_data(as_text=True),
+    )
+
+
+def test_an_anonymous_page_is_kept_and_sent_again_unchanged(client, world):
+    make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
+    status, first, page = fetch(client, "/lessen/")
+    assert (status, first) == (200, "miss") and "Houtbouw in de praktijk" in page
+    status, second, again = fetch(client, "/lessen/")
+    assert (status, second) == (200, "hit") and again == page
+
+
+def test_a_write_moves_the_generation_and_the_next_visitor_sees_it(client, world):
+    item = make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
+    fetch(client, "/lessen/")
+    item.title = "Houtbouw: wat we leerden"
+    db.session.commit()
+    _, state, page = fetch(client, "/lessen/")
+    assert state == "miss" and "Houtbouw: wat we leerden" in page
+    assert "Houtbouw in de praktijk" not in page
+
+
+def test_an_item_made_members_only_leaves_no_kept_page_behind(client, world):
+    item = make_item("tender", world.utrecht, title="Zonnepanelen op sporthallen")
+    url = f"/aanbestedingen/{item.slug}"
+    assert fetch(client, url)[0] == 200 and fetch(client, url)[1] == "hit"
+    assert "Zonnepanelen op sporthallen" in fetch(client, "/aanbestedingen/")[2]
+    item.visibility = "members"
+    db.session.commit()
+    assert fetch(client, url)[0] == 404
+    assert "Zonnepanelen op sporthallen" not in fetch(client, "/aanbestedingen/")[2]
+
+
+def test_an_answer_posted_through_the_site_shows_at_once(client, world, as_user):
+    question = qa.ask_question(
+        qa.QuestionData(title="Hoe minder vlees in de kantine?", body="Wie heeft ervaring?"),
+        actor=world.heumen_admin,
+    )
+    db.session.commit()
+    url = f"/vragen/{question.slug}"
+    fetch(client, url)
+    assert fetch(client, url)[1] == "hit"
+    as_user(world.utrecht_member)
+    posted = client.post(f"{url}/antwoorden", data={"body": "Begin met een vegetarische dag."})
+    assert posted.status_code == 302
+    client.post("/uitloggen")
+    client.delete_cookie("session")
+    _, state, page = fetch(client, url)
+    assert state == "miss" and "Begin met een vegetarische dag." in page
+
+
+def test_a_signed_in_member_never_gets_or_leaves_a_kept_page(client, world, as_user):
+    make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
+    fetch(client, "/lessen/")  # kept for anonymous visitors
+    as_user(world.utrecht_member)
+    status, state, page = fetch(client, "/lessen/")
+    assert status == 200 and state is None and world.utrecht_member.name in page
+    fetch(client, "/lessen/")
+    client.delete_cookie("session")
+    # Signing in wrote the member's last sign-in: the anonymous page is rendered again, and the
+    # member's own page was never kept for anyone.
+    _, state, page = fetch(client, "/lessen/")
+    assert state == "miss" and world.utrecht_member.name not in page
+    assert fetch(client, "/lessen/")[1:] == ("hit", page)
+
+
+def test_a_page_with_a_form_token_or_a_message_is_not_kept(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    assert fetch(client, "/inloggen")[1] is None  # not a page of a cached blueprint
+    assert 'name="csrf_token"' not in fetch(client, "/")[2]  # the language switch needs none
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Opgeslagen.")]
+    status, state, page = fetch(client, "/")
+    assert status == 200 and state is None and "Opgeslagen." in page
+    assert fetch(client, "/")[1] == "miss"  # the message was shown once; now the shared page
+
+
+def test_the_language_switch_works_without_a_token(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    response = client.post("/taal", data={"taal": "en", "next": "/kennis"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/kennis")
+    assert client.post("/taal", data={"taal": "xx"}).status_code == 400
+
+
+def test_each_language_has_its_own_kept_page(client, world):
+    dutch = fetch(client, "/", **{"Accept-Language": "nl"})[2]
+    english = fetch(client, "/", **{"Accept-Language": "en"})[2]
+    assert '<html lang="nl">' in dutch and '<html lang="en">' in english
+    assert fetch(client, "/", **{"Accept-Language": "en"})[1:] == ("hit", english)
+    with client.session_transaction() as session:
+        session["lang"] = "nl"
+    assert fetch(client, "/", **{"Accept-Language": "en"})[1:] == ("hit", dutch)
+
+
+def test_a_kept_item_page_still_counts_its_view(client, world):
+    item = make_item("lesson", world.utrecht)
+    for _ in range(3):
+        fetch(client, f"/lessen/{item.slug}")
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).view_count == 3
+
+
+def test_a_kept_page_expires(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 0.2)
+    fetch(client, "/kennis")
+    assert fetch(client, "/kennis")[1] == "hit"
+    time.sleep(0.3)
+    assert fetch(client, "/kennis")[1] == "miss"
+
+
+def test_the_schedules_bookkeeping_keeps_the_pages(world):
+    before = generation()
+    db.session.add(ScheduledRun(job="digest-daily", period="2026-12-06", runner="test:1"))
+    db.session.commit()
+    assert generation() == before
+    make_item("lesson", world.utrecht)
+    assert generation() != before
+
+
+@contextmanager
+def worker(app, **config):
+    """Another worker on the same database and instance folder, with its own kept pages."""
+    other = create_app({**app.config, **config})
+    try:
+        yield other.test_client()
+    finally:
+        with other.app_context():
+            db.engine.dispose()
+
+
+def test_a_write_on_worker_a_empties_worker_b_without_redis(app, client, world):
+    item = make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
+    with worker(app) as other:
+        fetch(other, "/lessen/")
+        assert fetch(other, "/lessen/")[1] == "hit"
+        item.title = "Houtbouw: wat we leerden"
+        db.session.commit()  # on worker A: the instance folder's generation file moves
+        _, state, page = fetch(other, "/lessen/")
+        assert state == "miss" and "Houtbouw: wat we leerden" in page
+
+
+@pytest.fixture
+def key():
+    name = f"mvi-portal-test:{uuid.uuid4().hex}"
+    yield name
+    redis.Redis.from_url(REDIS).delete(name)
+
+
+def test_a_write_on_worker_a_empties_worker_b_through_redis(app, client, world, key, monkeypatch):
+    monkeypatch.setitem(app.config, "CACHE_REDIS_URL", REDIS)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_REDIS_KEY", key)
+    item = make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
+    other_folder = {"INSTANCE_DIR": app.config["INSTANCE_DIR"] / f"b-{key[-8:]}"}
+    with worker(app, **other_folder) as other:  # another server: no shared folder, only Redis
+        fetch(other, "/lessen/")
+        assert fetch(other, "/lessen/")[1] == "hit"
+        item.title = "Houtbouw: wat we leerden"
+        db.session.commit()
+        assert int(redis.Redis.from_url(REDIS).get(key)) >= 1
+        _, state, page = fetch(other, "/lessen/")
+        assert state == "miss" and "Houtbouw: wat we leerden" in page
+
+
+def test_an_unreachable_redis_sends_fresh_pages_and_no_error(app, client, world, monkeypatch):
+    monkeypatch.setitem(app.config, "CACHE_REDIS_URL", "redis://127.0.0.1:1/0")
+    make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
+    for _ in range(2):
+        status, state, page = fetch(client, "/lessen/")
+        assert status == 200 and state is None and "Houtbouw in de praktijk" in page

@@ -95,8 +95,10 @@ def dossier(
 
 
 def count_of(query: Select) -> int:
-    """How many rows a (visibility-filtered) query finds."""
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    """How many items a (visibility-filtered) query finds (counting ids: the planner then skips
+    the item's other columns)."""
+    ids = query.with_only_columns(Item.id, maintain_column_froms=True).order_by(None)
+    return db.session.scalar(select(func.count()).select_from(ids.subquery()))
 
 
 def newest(query: Select, limit: int) -> list[Item]:

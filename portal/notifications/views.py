@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, select
 from wtforms import RadioField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -32,12 +32,14 @@ def unread_count() -> dict:
         if not permissions.is_signed_in(current_user):
             return 0
         # Notices on moderator-hidden items are neither counted nor listed (see _visible).
-        hidden = select(Item.id).where(Item.hidden_at.is_not(None))
+        # Asked per notice (a primary-key look-up), not as a list of all hidden items: that list
+        # read the whole items table on every page a member opened.
+        hidden = exists().where(Item.id == Notification.item_id, Item.hidden_at.is_not(None))
         return db.session.scalar(
             select(func.count(Notification.id)).where(
                 Notification.user_id == current_user.id,
                 Notification.read_at.is_(None),
-                or_(Notification.item_id.is_(None), Notification.item_id.not_in(hidden)),
+                ~hidden,
             )
         )
 

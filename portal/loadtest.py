@@ -25,12 +25,16 @@ RUN = PROJECT_ROOT / "instance" / "loadtest"
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/mvi_loadtest"
 PASSWORD = "Belastingtest-2026-wachtwoord"  # noqa: S105 - set on a demo account of its own database
 NGINX, APP = "127.0.0.1:8090", "127.0.0.1:8091"
+REDIS = "redis://127.0.0.1:6379/0"  # the machine's Redis; the load test's own keys
 
 
 def _env(url: str) -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url, "PORTAL_INSTANCE_DIR": str(RUN / "instance"),
             "SEARCH_ENGINE": "postgres", "RUN_DIR": str(RUN / "run"), "NGINX_LISTEN": NGINX,
             "GUNICORN_BIND": APP, "RATELIMIT_ENABLED": "false", "LOG_ACCESS": "false",
+            # Several workers share the page generation through Redis, as several servers would.
+            "CACHE_REDIS_URL": REDIS, "CACHE_REDIS_KEY": "mvi-loadtest:cache-generation",
+            "PAGE_CACHE_REDIS_KEY": "mvi-loadtest:page-generation",
             "PATH": os.environ.get("PATH", "") + ":/usr/sbin"}  # fmt: skip
 
 
@@ -157,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         print("Lezen zonder denktijd ...", flush=True)
         lines += table("8 bezoekers zonder denktijd (alleen lezen, anoniem)",
                        run_locust("reads", 8, args.baseline_seconds, ["Visitor"], True))  # fmt: skip
+        print("Lezen zonder denktijd, ingelogd ...", flush=True)
+        lines += table("8 ingelogde leden zonder denktijd (alleen lezen)",
+                       run_locust("member-reads", 8, args.baseline_seconds, ["SignedInReader"],
+                                  True))  # fmt: skip
         print("Trage uploads ...", flush=True)
         lines += slow_uploads(args.upload_seconds)
     finally:

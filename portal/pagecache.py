@@ -1,22 +1,27 @@
-"""Whole pages for anonymous visitors, kept per worker until the next write anywhere.
+"""Whole pages kept per worker until the next write anywhere: shared by all anonymous visitors,
+and per signed-in member for that member's own session.
 
-Every anonymous visitor without a flash message, basket or sign-in sees the same page for the same
-address and language, so a page rendered once can be sent again without running its view. What
-makes this safe:
+An anonymous visitor without a flash message or basket sees the same page as every other such
+visitor, so a page rendered once can be sent again without running its view; a member sees the
+same page again until something is written (their own notices, follows and marks are rows too).
+What makes this safe:
 
-- Only pages that come out the same for everyone are kept: a GET of a blueprint that asked for it
-  (`cache_pages`), answered 200 to an anonymous visitor, that wrote no CSRF token, flash or other
-  session value, set no cookie and was not streamed. A signed-in member never gets a kept page.
-- Every committed transaction that wrote rows (other than the outbox's and the schedule's own
-  bookkeeping) moves the *page generation*; a page is kept under the generation read before its
-  view ran, so a page rendered from data older than a write is never sent after it. The generation
-  lives in Redis when CACHE_REDIS_URL is set (several servers) and otherwise in a file in the
-  instance folder (the workers of one machine); if Redis cannot be read, nothing is kept or sent.
+- Only pages of blueprints that asked for it (`cache_pages`) are kept: a GET answered 200 that
+  wrote no flash or other session value, set no cookie and was not streamed. An anonymous page
+  with a form token is not kept (the token belongs to one visitor). A member's page is kept under
+  the member's id and their session's own CSRF secret, so it only ever goes back to the session
+  that saw it, with tokens that session accepts (they stay valid for WTF_CSRF_TIME_LIMIT, far
+  longer than a page is kept).
+- Every committed transaction that wrote rows (other than the schedule's bookkeeping) moves the
+  *page generation*; a page is kept under the generation read before its view ran, so a page
+  rendered from data older than a write is never sent after it. The generation lives in Redis
+  when CACHE_REDIS_URL is set (several servers) and otherwise in a file in the instance folder
+  (the workers of one machine); if Redis cannot be read, nothing is kept or sent.
 - A kept page also expires after PAGE_CACHE_SECONDS (relative dates, "upcoming" lists), and the
   cache holds at most PAGE_CACHE_BYTES per worker (least recently used pages go first).
 
-The visibility rule is not bypassed: a kept page is exactly what the view rendered for an anonymous
-visitor, and any change to what anonymous visitors may see is a write, which moves the generation.
+The visibility rule is not bypassed: a kept page is exactly what the view rendered for the same
+reader, and any change to what a reader may see is a write, which moves the generation.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import redis
 from cachetools import LRUCache
 from flask import Blueprint, Flask, current_app, g, has_app_context, request, session
 from flask_babel import get_locale
+from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.wrappers import Response
@@ -45,9 +51,12 @@ log = logging.getLogger(__name__)
 # Bookkeeping that no page shows: a write to only these tables leaves kept pages alone. (The
 # outbox is not one: marking an index update delivered follows the update, which pages show.)
 UNSEEN_TABLES = frozenset({"scheduled_runs"})
-# Session values an anonymous visitor may carry and still get the shared page (the language is
-# part of the key; a CSRF value from an earlier form page is not shown on a kept page).
-SHARED_SESSION_KEYS = frozenset({"lang", "csrf_token", "_permanent", "_fresh"})
+# Session values a visitor may carry and still get a kept page: the language and the member are
+# part of the key; the CSRF secret is part of a member's key, and an anonymous page with a token
+# is not kept. Anything else (a flash message, a basket) means a page of this request's own.
+KEEPABLE_SESSION_KEYS = frozenset(
+    {"lang", "csrf_token", "_permanent", "_fresh", "_user_id", "_id", "_remember_seconds"}
+)
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "Location", "Last-Modified")
 STALE = "pages_stale"  # session.info flag: this transaction wrote rows a page may show
 
@@ -199,11 +208,20 @@ def _key() -> tuple[str, ...] | None:
     app = current_app
     if app.config["PAGE_CACHE_SECONDS"] <= 0 or request.method not in ("GET", "HEAD"):
         return None
-    if not set(session.keys()) <= SHARED_SESSION_KEYS:
-        return None  # signed in, a flash message waiting, a basket: not the shared page
-    if request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
-        return None
-    return (str(get_locale()), request.scheme, request.host, request.full_path)
+    if not set(session.keys()) <= KEEPABLE_SESSION_KEYS:
+        return None  # a flash message waiting, a basket: not a page to send again
+    member = session.get("_user_id")
+    if not member and request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return None  # signed in again from the remember-me cookie during this request
+    secret = session.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "") if member else ""
+    return (
+        member or "",
+        secret,
+        str(get_locale()),
+        request.scheme,
+        request.host,
+        request.full_path,
+    )
 
 
 def _send_kept() -> Response | None:
@@ -226,20 +244,30 @@ def _send_kept() -> Response | None:
     return response
 
 
+def _reader_matches(member: str) -> bool:
+    """Whether the page was rendered for the member in its key (or for nobody, when none)."""
+    if current_user.is_authenticated:
+        return member == str(current_user.get_id())
+    return member == ""
+
+
 def _keep(response: Response) -> Response:
     found = g.get("page_cache")
     if found is None or g.get("page_cache_hit"):
         return response
     key, kept_generation = found
+    member = key[0]
+    wrote_token = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g
     keepable = (
         response.status_code == 200
         and not response.is_streamed
         and not response.direct_passthrough
         and "Set-Cookie" not in response.headers
         and not session.modified
-        and current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in g
+        and not (wrote_token and not member)  # an anonymous visitor's token is theirs alone
         and not g.get("page_cache_skip")
-        and set(session.keys()) <= SHARED_SESSION_KEYS
+        and set(session.keys()) <= KEEPABLE_SESSION_KEYS
+        and _reader_matches(member)
     )
     response.headers["X-Page-Cache"] = "miss" if keepable else "skip"
     if keepable:

@@ -5,6 +5,7 @@ or Redis; a kept item page still counts its view."""
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from contextlib import contextmanager
@@ -13,12 +14,13 @@ import pytest
 import redis
 
 from portal import create_app
-from portal.content.models import Item
+from portal.content.models import Bookmark, Item
 from portal.extensions import db
 from portal.ops.models import ScheduledRun
 from portal.pagecache import generation
 from portal.questions import services as qa
-from tests.factories import make_item
+from tests.conftest import login
+from tests.factories import PASSWORD, make_item
 
 REDIS = "redis://127.0.0.1:6379/0"  # the machine's Redis; each test uses its own key
 
@@ -79,19 +81,61 @@ def test_an_answer_posted_through_the_site_shows_at_once(client, world, as_user)
     assert state == "miss" and "Begin met een vegetarische dag." in page
 
 
-def test_a_signed_in_member_never_gets_or_leaves_a_kept_page(client, world, as_user):
+def signed_in(client, user):
+    """Sign in, then open a page: the welcome message is shown and the session's form secret made
+    (a page that writes to the session is not kept)."""
+    login(client, user.email)
+    client.get("/")
+    return client
+
+
+def test_a_members_page_is_kept_for_that_session_only(app, client, world):
     make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
-    fetch(client, "/lessen/")  # kept for anonymous visitors
-    as_user(world.utrecht_member)
+    signed_in(client, world.utrecht_member)
     status, state, page = fetch(client, "/lessen/")
-    assert status == 200 and state is None and world.utrecht_member.name in page
-    fetch(client, "/lessen/")
-    client.delete_cookie("session")
-    # Signing in wrote the member's last sign-in: the anonymous page is rendered again, and the
-    # member's own page was never kept for anyone.
-    _, state, page = fetch(client, "/lessen/")
-    assert state == "miss" and world.utrecht_member.name not in page
+    assert (status, state) == (200, "miss") and world.utrecht_member.name in page
     assert fetch(client, "/lessen/")[1:] == ("hit", page)
+    other = signed_in(app.test_client(), world.heumen_admin)
+    _, state, theirs = fetch(other, "/lessen/")
+    assert state == "miss" and world.heumen_admin.name in theirs
+    assert world.utrecht_member.name not in theirs
+    _, state, anonymous = fetch(app.test_client(), "/lessen/")
+    assert state == "miss" and world.utrecht_member.name not in anonymous
+    assert world.heumen_admin.name not in anonymous
+
+
+def test_a_members_own_write_shows_on_their_next_page(client, world):
+    item = make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
+    url = f"/lessen/{item.slug}"
+    signed_in(client, world.heumen_admin)
+    fetch(client, url)
+    assert fetch(client, url)[1] == "hit"
+    assert client.post(f"{url}/bewaren").status_code == 302
+    client.get("/")  # the flash message of the bookmark is shown here
+    _, state, page = fetch(client, url)
+    assert state == "miss" and "Niet meer bewaren" in page
+
+
+def test_a_kept_members_page_carries_a_token_their_session_accepts(app, client, world):
+    item = make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
+    url = f"/lessen/{item.slug}"
+    signed_in(client, world.heumen_admin)
+    app.config["WTF_CSRF_ENABLED"] = True  # put back by the suite's clean-up
+    fetch(client, url)
+    _, state, page = fetch(client, url)
+    assert state == "hit"
+    token = re.search(r'action="[^"]*/bewaren".*?name="csrf_token" value="([^"]+)"', page, re.S)
+    response = client.post(f"{url}/bewaren", data={"csrf_token": token.group(1)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Bookmark, (world.heumen_admin.id, item.id)) is not None
+    stranger = app.test_client()
+    login_page = stranger.get("/inloggen").get_data(as_text=True)
+    stranger.post("/inloggen", data={"email": world.utrecht_member.email, "password": PASSWORD,
+                                     "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                                                             login_page).group(1)})  # fmt: skip
+    refused = stranger.post(f"{url}/bewaren", data={"csrf_token": token.group(1)})
+    assert refused.status_code == 400  # another session cannot use the kept page's token
 
 
 def test_a_page_with_a_form_token_or_a_message_is_not_kept(app, client, world, monkeypatch):

@@ -1,4 +1,5 @@
-"""Form pieces every domain uses: Dutch messages and a helper to show service errors."""
+"""Form pieces every domain uses: the base form, Dutch messages and a helper to show service
+errors."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from uuid import uuid4
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _FlaskFormCSRF
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length
 
@@ -20,6 +22,36 @@ def required() -> DataRequired:
 
 def max_length(n: int) -> Length:
     return Length(max=n, message=_l("Dit veld mag hoogstens %(max)d tekens bevatten."))
+
+
+class _TokenWhenShown:
+    """A form's CSRF token, made when the form is shown (str()), not when the form is made."""
+
+    def __init__(self, make) -> None:
+        self._make, self._token = make, None
+
+    def __str__(self) -> str:
+        if self._token is None:
+            self._token = self._make()
+        return self._token
+
+
+class _CSRFWhenShown(_FlaskFormCSRF):
+    """Flask-WTF's CSRF, except that a form that is made but never shown (a member's buttons on
+    a page an anonymous visitor reads) writes no token to the visitor's session: such pages stay
+    the same for every visitor, so the page cache can keep them (portal/pagecache.py)."""
+
+    def generate_csrf_token(self, csrf_token_field):
+        return _TokenWhenShown(
+            lambda: super(_CSRFWhenShown, self).generate_csrf_token(csrf_token_field)
+        )
+
+
+class PortalForm(FlaskForm):
+    """Every form of the portal: Flask-WTF's, with its CSRF token made only when shown."""
+
+    class Meta:
+        csrf_class = _CSRFWhenShown
 
 
 FORM_TOKEN_RE = re.compile(r"[0-9a-f]{32}")
@@ -125,7 +157,7 @@ def choices(pairs) -> list:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(PortalForm):
     """A form with only a CSRF token and a button (verify, log out, request, leave)."""
 
 

@@ -149,6 +149,22 @@ def test_a_page_with_a_form_token_or_a_message_is_not_kept(app, client, world, m
     assert fetch(client, "/")[1] == "miss"  # the message was shown once; now the shared page
 
 
+def test_an_item_page_writes_no_token_for_an_anonymous_visitor(app, client, world, monkeypatch):
+    # The page makes its members' forms (bookmark, attachment, link) but shows none of them:
+    # no token may land in the visitor's session, or no visitor would ever get the kept page.
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    for kind, path in (("tender", "aanbestedingen"), ("question", "vragen")):
+        item = make_item(kind, world.utrecht) if kind != "question" else qa.ask_question(
+            qa.QuestionData(title="Wie koopt circulair meubilair?", body="Ervaringen?"),
+            actor=world.heumen_admin,
+        )  # fmt: skip
+        db.session.commit()
+        first = client.get(f"/{path}/{item.slug}")
+        assert first.status_code == 200 and "Set-Cookie" not in first.headers
+        assert first.headers["X-Page-Cache"] == "miss"
+        assert client.get(f"/{path}/{item.slug}").headers["X-Page-Cache"] == "hit"
+
+
 def test_the_language_switch_works_without_a_token(app, client, world, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     response = client.post("/taal", data={"taal": "en", "next": "/kennis"})

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import Email, EqualTo, Length
 
-from portal.forms import ConfirmForm, choices, max_length, required
+from portal.forms import ConfirmForm, PortalForm, choices, max_length, required
 
 __all__ = ["ConfirmForm"]
 
@@ -35,7 +34,7 @@ _NEW_PASSWORD = [
 ]
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(120)])
     email = EmailField(
         _l("E-mailadres"),
@@ -57,7 +56,7 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     email = EmailField(
         _l("E-mailadres"), validators=[required(), max_length(254)], filters=[_strip]
     )
@@ -66,11 +65,11 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = EmailField(_l("E-mailadres"), validators=_EMAIL, filters=[_strip])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     password = PasswordField(
         _l("Nieuw wachtwoord"), validators=_NEW_PASSWORD, description=_l("Minstens 12 tekens.")
     )
@@ -89,12 +88,12 @@ class ChangePasswordForm(ResetPasswordForm):
     )
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(PortalForm):
     email = EmailField(_l("Nieuw e-mailadres"), validators=_EMAIL, filters=[_strip])
     password = PasswordField(_l("Uw wachtwoord"), validators=[required(), max_length(128)])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(PortalForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(120)])
     job_role = SelectField(_l("Functie"), coerce=str)
     expertise = SelectMultipleField(
@@ -113,6 +112,6 @@ class ProfileForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(PortalForm):
     password = PasswordField(_l("Uw wachtwoord"), validators=[required(), max_length(128)])
     confirm = BooleanField(_l("Ja, verwijder mijn account"), validators=[required()])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from sqlalchemy import select
 from wtforms import (
@@ -20,7 +19,7 @@ from wtforms import TextAreaField as BaseTextAreaField
 from wtforms.validators import Optional
 
 from portal.extensions import db
-from portal.forms import FormTokenField, choices, max_length, required
+from portal.forms import FormTokenField, PortalForm, choices, max_length, required
 
 
 class TextAreaField(BaseTextAreaField):
@@ -50,7 +49,7 @@ VISIBILITY_CHOICES = [
 ]
 
 
-class ItemForm(FlaskForm):
+class ItemForm(PortalForm):
     title = StringField(_l("Titel"), validators=[required(), max_length(200)])
     summary = TextAreaField(
         _l("Korte samenvatting"),
@@ -159,11 +158,11 @@ SHARED_FIELDS = (
 )  # fmt: skip
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PortalForm):
     file = FileField(_l("Bestand (PDF, DOCX, ODT of XLSX)"), validators=[required()])
 
 
-class LinkForm(FlaskForm):
+class LinkForm(PortalForm):
     target = StringField(
         _l("Adres of slug van het item"),
         validators=[required(), max_length(300)],
@@ -171,7 +170,7 @@ class LinkForm(FlaskForm):
     )
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     reason = TextAreaField(_l("Wat klopt er niet?"), validators=[required(), max_length(2000)])
 
 

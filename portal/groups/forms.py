@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, StringField, TextAreaField
 
-from portal.forms import max_length, required
+from portal.forms import PortalForm, max_length, required
 
 
-class GroupForm(FlaskForm):
+class GroupForm(PortalForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(150)])
     description = TextAreaField(_l("Beschrijving"), validators=[max_length(2000)])
     is_closed = BooleanField(

@@ -6,14 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import TextAreaField
 
 from portal import permissions
 from portal.content.models import Item, Report
 from portal.extensions import db
-from portal.forms import button_action, handle_form, max_length, required
+from portal.forms import PortalForm, button_action, handle_form, max_length, required
 from portal.moderation import services
 from portal.moderation.models import ACTIONS, ModerationLog
 from portal.pagination import paginate
@@ -23,7 +22,7 @@ from portal.questions.views import answer_button, answer_url, load_answer
 bp = Blueprint("moderation", __name__)
 
 
-class FlagForm(FlaskForm):
+class FlagForm(PortalForm):
     reason = TextAreaField(
         _l("Waarom moet een moderator hiernaar kijken?"), validators=[required(), max_length(2000)]
     )

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import exists, func, select
 from wtforms import RadioField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -15,7 +14,7 @@ from portal import permissions
 from portal.common import is_safe_redirect, whole_number
 from portal.content.models import Item
 from portal.extensions import csrf, db
-from portal.forms import ConfirmForm, button_action, choices, handle_form, run_action
+from portal.forms import ConfirmForm, PortalForm, button_action, choices, handle_form, run_action
 from portal.notifications import services
 from portal.notifications.fanout import user_for_unsubscribe
 from portal.notifications.models import FOLLOW_TARGETS, Follow, Notification, follow_models
@@ -137,7 +136,7 @@ def toggle_follow():
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     frequency = RadioField(_l("Hoe wilt u meldingen per e-mail ontvangen?"), choices=[])
     vraagbaak = SelectMultipleField(
         _l("Vraagbaak voor"), coerce=int, widget=ListWidget(prefix_label=False),

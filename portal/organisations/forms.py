@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     IntegerField,
@@ -13,10 +12,10 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Optional
 
-from portal.forms import max_length, required
+from portal.forms import PortalForm, max_length, required
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PortalForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(150)])
     type = SelectField(_l("Soort organisatie"), coerce=str, validators=[required()])
     size_class = SelectField(

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from portal.forms import FormTokenField, choices, max_length, required
+from portal.forms import FormTokenField, PortalForm, choices, max_length, required
 
 VISIBILITY = [("public", _l("Iedereen")), ("members", _l("Alleen ingelogde leden"))]
 
 
-class AskForm(FlaskForm):
+class AskForm(PortalForm):
     title = StringField(
         _l("Uw vraag in één zin"),
         validators=[required(), max_length(200)],
@@ -53,7 +52,7 @@ class AskForm(FlaskForm):
     form_token = FormTokenField()  # a second submit of this form asks no second question
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     body = TextAreaField(_l("Uw antwoord"), validators=[required(), max_length(20000)])
     linked_items = StringField(
         _l("Koppel kennisitems (optioneel)"),
@@ -64,11 +63,11 @@ class AnswerForm(FlaskForm):
     )
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PortalForm):
     body = TextAreaField(_l("Reactie"), validators=[required(), max_length(2000)])
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(PortalForm):
     original = StringField(
         _l("Dubbel van (webadres of korte naam van de vraag)"),
         validators=[required(), max_length(300)],

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 
-from portal.forms import choices, max_length, required
+from portal.forms import PortalForm, choices, max_length, required
 
 
-class RegionForm(FlaskForm):
+class RegionForm(PortalForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(150)])
     kind = SelectField(
         _l("Soort"),

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange, Optional
 
-from portal.forms import choices, max_length, required
+from portal.forms import PortalForm, choices, max_length, required
 from portal.taxonomy.models import OrganisationType, Procedure, ProductGroup, Theme, Vocabulary
 
 
-class TermForm(FlaskForm):
+class TermForm(PortalForm):
     name = StringField(_l("Naam"), validators=[required(), max_length(150)])
     description = TextAreaField(_l("Beschrijving"), validators=[max_length(2000)])
     name_en = StringField(

@@ -14,7 +14,7 @@ VNU_JAR := $(VENV)/vnu/node_modules/vnu-jar/build/dist/vnu.jar
 
 .DEFAULT_GOAL := help
 PATH := $(PATH):/usr/sbin
-.PHONY: help install install-test translations prepare run serve nginx loadtest test test-sqlite test-postgres e2e lint format chromium vnu postgres clean bench
+.PHONY: help install install-test translations prepare run serve nginx servers loadtest test test-sqlite test-postgres e2e lint format chromium vnu postgres clean bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,7 +53,7 @@ nginx: ## Install Debian's nginx when missing (for make serve)
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx; }
 
-test: install-test translations lint chromium vnu nginx postgres ## Lint, then the whole suite on SQLite and on PostgreSQL
+test: install-test translations lint chromium vnu nginx servers postgres ## Lint, then the whole suite on SQLite and on PostgreSQL
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
@@ -73,6 +73,12 @@ lint: install-test ## ruff check + ruff format --check
 format: install-test ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+servers: ## Install redis-server and PostgreSQL's server programs when missing (tests run their own)
+	@command -v redis-server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; }
 
 chromium: ## Install Debian's Chromium for the browser tests when missing
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import PROJECT_ROOT, check_production, settings_from_env
+from portal.config import PROJECT_ROOT, check_production, connection_settings, settings_from_env
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,6 +19,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     settings = settings_from_env()
     settings.update(config or {})
+    connection_settings(settings)
     check_production(settings)
     app.config.from_mapping(settings)
     app.instance_path = str(app.config["INSTANCE_DIR"])

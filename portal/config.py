@@ -34,7 +34,12 @@ def settings_from_env() -> dict:
         "ENV_NAME": os.environ.get("PORTAL_ENV", "development"),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_dir),
+        # A connection the server dropped (restart, failover) is noticed at checkout and replaced.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Seconds to wait for PostgreSQL to accept a connection (libpq's minimum is 2).
+        "DATABASE_CONNECT_TIMEOUT": int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "2")),
+        # Seconds to wait for Redis to connect or answer: rate limits and /readyz.
+        "REDIS_TIMEOUT": float(os.environ.get("REDIS_TIMEOUT", "0.5")),
         "INSTANCE_DIR": instance_dir,
         "MAIL_DIR": Path(os.environ.get("MAIL_DIR", instance_dir / "mail")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
@@ -92,6 +97,11 @@ def settings_from_env() -> dict:
         "LANGUAGES": ("nl", "en"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        # When the store (Redis) cannot be reached, each worker counts in its own memory until it
+        # is back (Flask-Limiter checks now and then), and any other storage error lets the request
+        # through with a logged error: an outage of Redis is never a failed request.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
@@ -108,6 +118,26 @@ def settings_from_env() -> dict:
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_MB", "25")) * 1024 * 1024,
         "OUTDATED_AFTER_MONTHS": int(os.environ.get("OUTDATED_AFTER_MONTHS", "36")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(30 * 1024 * 1024))),
+    }
+
+
+def connection_settings(settings: dict) -> None:
+    """Fill in what depends on the servers chosen (after the caller's overrides): PostgreSQL's
+    connect timeout, and the rate-limit store's timeouts and wrapped errors."""
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
+        options["connect_args"] = {
+            "connect_timeout": settings["DATABASE_CONNECT_TIMEOUT"],
+            **options.get("connect_args", {}),
+        }
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    storage = {"wrap_exceptions": True}  # limits.errors.StorageError, whatever the store
+    if settings["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "redis+unix://")):
+        timeout = settings["REDIS_TIMEOUT"]
+        storage.update(socket_connect_timeout=timeout, socket_timeout=timeout)
+    settings["RATELIMIT_STORAGE_OPTIONS"] = {
+        **storage,
+        **settings.get("RATELIMIT_STORAGE_OPTIONS", {}),
     }
 
 

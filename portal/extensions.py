@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from flask import current_app, has_request_context, request, session
@@ -12,6 +13,10 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from limits import RateLimitItem
+from limits.errors import StorageError
+from limits.storage import MemoryStorage
+from limits.strategies import STRATEGIES, RateLimiter
 from sqlalchemy import Column, Integer, MetaData, any_, bindparam, event, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
@@ -37,6 +42,37 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+log = logging.getLogger(__name__)
+
+
+class _OwnCounts:
+    """This process's own counts, used while the shared rate-limit store cannot be reached."""
+
+    limits: RateLimiter | None = None
+    shared_failing = False
+
+
+def count_limit(limit: RateLimitItem, *keys: str, hit: bool = False) -> bool:
+    """Whether `keys` are still within `limit` (hit: count one more): in the shared store
+    (RATELIMIT_STORAGE_URI); while that (Redis) cannot be reached, in this process's memory, so
+    throttling degrades to per worker (one warning per outage), never off and never a 500."""
+    strategy = STRATEGIES[current_app.config.get("RATELIMIT_STRATEGY", "fixed-window")]
+    try:
+        shared = strategy(limiter.storage)
+        within = shared.hit(limit, *keys) if hit else shared.test(limit, *keys)
+    except StorageError as error:
+        if not _OwnCounts.shared_failing:
+            log.warning("Opslag van de limieten onbereikbaar; deze worker telt zelf tot ze terug "
+                        "is (%s)", error.storage_error)  # fmt: skip
+        _OwnCounts.shared_failing = True
+        if not isinstance(_OwnCounts.limits, strategy):
+            _OwnCounts.limits = strategy(MemoryStorage())
+        own = _OwnCounts.limits
+        return own.hit(limit, *keys) if hit else own.test(limit, *keys)
+    if _OwnCounts.shared_failing:
+        log.info("Opslag van de limieten weer bereikbaar")
+        _OwnCounts.shared_failing = False
+    return within
 
 
 def select_locale() -> str:

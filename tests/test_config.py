@@ -1,7 +1,7 @@
 import pytest
 
 from portal import create_app
-from portal.config import DEFAULT_SECRET_KEY, ConfigError, settings_from_env
+from portal.config import DEFAULT_SECRET_KEY, ConfigError, connection_settings, settings_from_env
 
 
 @pytest.mark.parametrize("key", [None, "", DEFAULT_SECRET_KEY, "te-kort"])
@@ -35,3 +35,28 @@ def test_embedded_default_is_sqlite_under_instance(monkeypatch, tmp_path):
 def test_database_url_selects_psycopg3(monkeypatch, url):
     monkeypatch.setenv("DATABASE_URL", url)
     assert settings_from_env()["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+
+
+def test_servers_that_do_not_answer_cost_seconds_not_minutes(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.example:5432/portal")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://cache.example:6379/1")
+    settings = settings_from_env()
+    connection_settings(settings)
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True,  # a connection the server dropped is replaced at checkout
+        "connect_args": {"connect_timeout": 2},
+    }
+    assert settings["RATELIMIT_STORAGE_OPTIONS"] == {
+        "wrap_exceptions": True,
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
+    assert settings["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"]
+
+    monkeypatch.setenv("DATABASE_CONNECT_TIMEOUT", "5")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    settings = settings_from_env()
+    connection_settings(settings)
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 5}
+    assert settings["RATELIMIT_STORAGE_OPTIONS"] == {"wrap_exceptions": True}

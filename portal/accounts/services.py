@@ -28,7 +28,7 @@ from portal.common import (
     utcnow,
 )
 from portal.config import PROJECT_ROOT
-from portal.extensions import db, limiter
+from portal.extensions import count_limit, db
 from portal.mail import absolute_url, mail_to
 from portal.permissions import (
     Actor,
@@ -294,18 +294,17 @@ def login_blocked(email: str, ip: str) -> bool:
     """True when this account or this IP address has had too many failed attempts."""
     if not current_app.config["RATELIMIT_ENABLED"]:
         return False
-    strategy = limiter.limiter
     return not (
-        strategy.test(parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]), "login-account", email)
-        and strategy.test(parse(current_app.config["LOGIN_LIMIT_PER_IP"]), "login-ip", ip)
+        count_limit(parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]), "login-account", email)
+        and count_limit(parse(current_app.config["LOGIN_LIMIT_PER_IP"]), "login-ip", ip)
     )
 
 
 def _record_failed_login(email: str, ip: str) -> None:
     if current_app.config["RATELIMIT_ENABLED"]:
-        strategy = limiter.limiter
-        strategy.hit(parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"]), "login-account", email)
-        strategy.hit(parse(current_app.config["LOGIN_LIMIT_PER_IP"]), "login-ip", ip)
+        account_limit = parse(current_app.config["LOGIN_LIMIT_PER_ACCOUNT"])
+        count_limit(account_limit, "login-account", email, hit=True)
+        count_limit(parse(current_app.config["LOGIN_LIMIT_PER_IP"]), "login-ip", ip, hit=True)
 
 
 @authorized_by(_anyone)

@@ -55,7 +55,11 @@ class PostgresEngine:
             session.execute(UPSERT, [{**d, "id": int(d["id"])} for d in documents])
 
     def available(self) -> bool:
-        return True  # the table is part of the schema
+        """The table is part of the schema, so it is there when the database answers (an
+        unreachable database raises, as it does for the checks that read it)."""
+        with self.engine.connect() as connection:
+            connection.execute(select(SearchDocument.item_id).limit(1))
+        return True
 
     @staticmethod
     def delete_except(session: Session, item_ids: set[int]) -> None:

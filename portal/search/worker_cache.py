@@ -33,6 +33,10 @@ _SEEN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> (che
 _LOCK = threading.Lock()
 
 
+class _Outage:
+    redis = False  # Redis could not be reached at the last attempt (warned once)
+
+
 @cache
 def _client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=0.2, socket_connect_timeout=0.2)
@@ -50,10 +54,16 @@ def shared_generation() -> int | None:
         return None
     client, key = shared
     try:
-        return int(client.get(key) or 0)
+        generation = int(client.get(key) or 0)
     except redis.RedisError as error:
-        log.warning("Redis onbereikbaar voor de cache (%s); kopieën verlopen vanzelf", error)
+        if not _Outage.redis:  # one warning per outage, not one per cached value
+            log.warning("Redis onbereikbaar voor de cache (%s); kopieën verlopen vanzelf", error)
+        _Outage.redis = True
         return None
+    if _Outage.redis:
+        log.info("Redis weer bereikbaar voor de cache")
+        _Outage.redis = False
+    return generation
 
 
 def _drop_if_forgotten_elsewhere(engine) -> None:
@@ -64,6 +74,10 @@ def _drop_if_forgotten_elsewhere(engine) -> None:
         return
     generation = shared_generation()
     if generation is None:
+        # No Redis, or it cannot be reached: ask again after CHECK_SECONDS, not at every value
+        # (a Redis that does not answer would cost its timeout each time); copies expire anyway.
+        with _LOCK:
+            _SEEN[engine] = (now, seen[1] if seen is not None else None)
         return
     with _LOCK:
         if seen is not None and generation != seen[1]:

@@ -118,8 +118,46 @@ def not_this_page() -> None:
 
 
 @cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=0.2, socket_connect_timeout=0.2)
+def _client(url: str, timeout: float) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+@dataclass
+class _Redis:
+    """A worker's view of Redis: after a failure it is not asked again for RETRY seconds (a Redis
+    that does not answer would cost its timeout on every page), and a move of the generation that
+    could not be written is written once Redis answers again."""
+
+    RETRY = 0.5
+    down_until: float = 0.0
+    move_owed: bool = False
+
+    @staticmethod
+    def of(app: Flask) -> _Redis:
+        return app.extensions.setdefault("page_cache_redis", _Redis())
+
+    def call(self, app: Flask, command: str) -> bytes | int | None:
+        """Run GET or INCR on the generation key; raise redis.RedisError when not now."""
+        if time.monotonic() < self.down_until:
+            raise redis.ConnectionError("kort geleden onbereikbaar")
+        client = _client(app.config["CACHE_REDIS_URL"], app.config["REDIS_TIMEOUT"])
+        key = app.config["PAGE_CACHE_REDIS_KEY"]
+        try:
+            if self.move_owed:
+                client.incr(key)
+                self.move_owed = False
+            result = client.get(key) if command == "get" else client.incr(key)
+        except redis.RedisError as error:
+            with _LOCK:
+                if self.down_until == 0.0:
+                    log.warning("Redis onbereikbaar: geen pagina's uit de cache (%s)", error)
+                self.down_until = time.monotonic() + self.RETRY
+                app.extensions.pop("page_cache", None)  # kept before the outage: maybe stale
+            raise
+        if self.down_until:
+            log.info("Redis weer bereikbaar voor de paginacache")
+            self.down_until = 0.0
+        return result
 
 
 def _file(app: Flask) -> Path:
@@ -128,17 +166,13 @@ def _file(app: Flask) -> Path:
 
 def generation() -> str | None:
     """The current page generation; None when it cannot be read (then nothing is kept or sent)."""
-    app = current_app
-    url = app.config.get("CACHE_REDIS_URL", "")
-    if url:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("CACHE_REDIS_URL", ""):
         try:
-            value = _client(url).get(app.config["PAGE_CACHE_REDIS_KEY"])
-        except redis.RedisError as error:
-            log.warning(
-                "Redis onbereikbaar: pagina's worden niet uit de cache gestuurd (%s)", error
-            )
+            value = _Redis.of(app).call(app, "get")
+        except redis.RedisError:
             return None
-        return value.decode() if value else "0"
+        return value.decode() if isinstance(value, bytes) else "0"
     try:
         return _file(app).read_text() or "0"
     except FileNotFoundError:
@@ -147,18 +181,16 @@ def generation() -> str | None:
 
 def move_generation() -> None:
     """Let every worker (and server) forget the pages it kept."""
-    app = current_app
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     with _LOCK:
         app.extensions.pop("page_cache", None)  # this worker's own pages at once
-    url = app.config.get("CACHE_REDIS_URL", "")
-    if url:
+    if app.config.get("CACHE_REDIS_URL", ""):
         try:
-            _client(url).incr(app.config["PAGE_CACHE_REDIS_KEY"])
-        except redis.RedisError as error:
-            # The other workers cannot be told: they stop sending kept pages when they cannot read
-            # the generation either; if they can, their pages expire after PAGE_CACHE_SECONDS.
-            log.error("Redis onbereikbaar: bewaarde pagina's verlopen pas na %s s (%s)",
-                      app.config["PAGE_CACHE_SECONDS"], error)  # fmt: skip
+            _Redis.of(app).call(app, "incr")
+        except redis.RedisError:
+            # Written when Redis answers again. Meanwhile no worker that asks Redis sends a kept
+            # page; one that has not asked since may send its pages until PAGE_CACHE_SECONDS.
+            _Redis.of(app).move_owed = True
         return
     path = _file(app)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -257,3 +257,22 @@ def test_an_unreachable_redis_sends_fresh_pages_and_no_error(app, client, world,
     for _ in range(2):
         status, state, page = fetch(client, "/lessen/")
         assert status == 200 and state is None and "Houtbouw in de praktijk" in page
+
+
+def test_a_move_redis_missed_is_written_when_it_answers_again(app, client, world, key, monkeypatch):
+    monkeypatch.setitem(app.config, "CACHE_REDIS_URL", REDIS)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_REDIS_KEY", key)
+    item = make_item("lesson", world.utrecht, title="Houtbouw in de praktijk")
+    fetch(client, "/lessen/")
+    assert fetch(client, "/lessen/")[1] == "hit"
+    before = int(redis.Redis.from_url(REDIS).get(key))
+    monkeypatch.setitem(app.config, "CACHE_REDIS_URL", "redis://127.0.0.1:1/0")  # Redis away
+    item.title = "Houtbouw: wat we leerden"
+    db.session.commit()  # the move cannot be written now
+    status, state, page = fetch(client, "/lessen/")
+    assert (status, state) == (200, None) and "Houtbouw: wat we leerden" in page
+    monkeypatch.setitem(app.config, "CACHE_REDIS_URL", REDIS)  # Redis back
+    time.sleep(0.6)
+    _, state, page = fetch(client, "/lessen/")
+    assert state == "miss" and "Houtbouw: wat we leerden" in page
+    assert int(redis.Redis.from_url(REDIS).get(key)) > before  # the owed move, written

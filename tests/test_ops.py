@@ -172,3 +172,15 @@ def test_errors_are_reported_to_sentry_only_when_configured(tmp_path):
         tmp_path,
     )
     assert off.stdout.split() == ["False"], off.stderr[-2000:]
+
+
+def test_metrics_count_the_page_caches_hits_and_misses(app, client):
+    def count(result: str) -> float:
+        body = client.get("/metrics").get_data(as_text=True)
+        found = re.search(rf'^portal_page_cache_total{{result="{result}"}} (\S+)$', body, re.M)
+        return float(found.group(1)) if found else 0.0
+
+    hits, misses = count("hit"), count("miss")
+    client.get("/kennis")
+    client.get("/kennis")
+    assert (count("hit"), count("miss")) == (hits + 1, misses + 1)

@@ -29,6 +29,10 @@ LATENCY = Histogram(
     "portal_request_duration_seconds", "Time to answer a request, per route.", ["route"],
     buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5, 10), registry=REGISTRY,
 )  # fmt: skip
+PAGE_CACHE = Counter(
+    "portal_page_cache_total", "Pages of cached blueprints: sent from the cache (hit), rendered "
+    "and kept (miss), rendered and not kept (skip).", ["result"], registry=REGISTRY,
+)  # fmt: skip
 
 
 class OutboxCollector:
@@ -88,4 +92,6 @@ def init_app(app: Flask) -> None:
             route = request.url_rule.rule if request.url_rule else "(geen route)"
             REQUESTS.labels(route, request.method, str(response.status_code)).inc()
             LATENCY.labels(route).observe(time.perf_counter() - g.request_started)
+        if state := response.headers.get("X-Page-Cache"):  # set by portal/pagecache.py
+            PAGE_CACHE.labels(state).inc()
         return response

@@ -97,6 +97,7 @@ def _clean(app):
     """Each test starts with empty tables, no mail, fresh rate-limit counters and no kept pages
     (tables are emptied and filled outside the session, which would move the page generation)."""
     with app.app_context():
+        app.extensions.pop("page_cache_redis", None)  # no Redis outage carried over from a test
         move_generation()
         yield
         db.session.rollback()

@@ -46,6 +46,10 @@ def store(request, tmp_path) -> FileStore:
     return s3_store(server, prefix)
 
 
+def test_a_reachable_store_answers_the_ping(store):
+    store.ping()
+
+
 def test_a_stored_file_reads_back_byte_for_byte(store):
     data = bytes(range(256)) * 40
     store.put(NAME, data)
@@ -127,6 +131,31 @@ def test_s3_failures_are_storage_errors_not_missing_files(s3_server):
     )  # fmt: skip
     with pytest.raises(StorageError, match="NoSuchBucket"):
         no_bucket.files()
+    with pytest.raises(StorageError, match="de bucket bestaat niet"):
+        no_bucket.ping()
+    with pytest.raises(StorageError, match=r"403|Forbidden"):
+        wrong_key.ping()
+
+
+def test_a_local_folder_that_cannot_be_made_fails_the_ping(tmp_path):
+    (tmp_path / "bestand").write_bytes(b"geen map")
+    with pytest.raises(StorageError, match="uploadmap"):
+        LocalStorage(tmp_path / "bestand" / "uploads").ping()
+
+
+def test_readyz_checks_the_s3_bucket(app, client, s3_backend):
+    response = client.get("/readyz")
+    assert response.json["checks"]["storage"]["ok"], response.json
+    assert f"S3-bucket {BUCKET}" in response.json["checks"]["storage"]["detail"]
+    bucket = app.config["S3_BUCKET"]
+    app.config["S3_BUCKET"] = "weg"
+    try:
+        response = client.get("/readyz")
+    finally:
+        app.config["S3_BUCKET"] = bucket
+    storage = response.json["checks"]["storage"]
+    assert response.status_code == 503 and not storage["ok"]
+    assert "S3-bucket weg" in storage["detail"] and "bestaat niet" in storage["detail"]
 
 
 def test_the_settings_choose_the_store(app, tmp_path, s3_server):

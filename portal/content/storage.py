@@ -78,6 +78,9 @@ class FileStore(Protocol):
     def files(self) -> list[StoredFile]:
         """Every stored file, by name."""
 
+    def ping(self) -> None:
+        """Raise StorageError unless files can be stored now (cheap: for /readyz)."""
+
 
 def check_name(name: str) -> str:
     if not _NAME.fullmatch(name) or ".." in name.split("/"):
@@ -136,6 +139,14 @@ class LocalStorage:
         except (FileNotFoundError, NotADirectoryError):
             return None
         return StoredFile(name, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
+
+    def ping(self) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError(f"{self.location}: {error.strerror}") from error
+        if not os.access(self.directory, os.W_OK | os.X_OK):
+            raise StorageError(f"{self.location}: niet schrijfbaar")
 
     def files(self) -> list[StoredFile]:
         """Every regular file under the directory (also in subfolders, which uploads never use)."""
@@ -256,6 +267,13 @@ class S3Storage:
         except FileNotFoundError:
             return None
         return StoredFile(name, head["ContentLength"], head["LastModified"].astimezone(UTC))
+
+    def ping(self) -> None:
+        try:
+            with self._answers():
+                self.client.head_bucket(Bucket=self.bucket)
+        except FileNotFoundError as error:
+            raise StorageError(f"{self.location}: de bucket bestaat niet") from error
 
     def files(self) -> list[StoredFile]:
         found = []

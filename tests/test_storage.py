@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -179,9 +182,6 @@ def test_an_unknown_backend_or_s3_without_a_bucket_stops_the_start():
 
 
 def test_the_local_default_does_not_load_boto3():
-    import subprocess
-    import sys
-
     code = (
         "import sys; from portal import create_app; app = create_app({'TESTING': True});"
         "from portal.content.storage import file_store;"
@@ -193,3 +193,18 @@ def test_the_local_default_does_not_load_boto3():
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_only_the_storage_module_touches_upload_dir_or_boto3():
+    portal = Path(__file__).resolve().parents[1] / "portal"
+
+    def mentioning(*words: str) -> set[str]:
+        return {
+            path.relative_to(portal).as_posix()
+            for path in portal.rglob("*.py")
+            if any(word in path.read_text(encoding="utf-8") for word in words)
+        }
+
+    # config.py reads the setting; bench.py gives its throw-away app a folder of its own.
+    assert mentioning("UPLOAD_DIR") == {"config.py", "content/storage.py", "bench.py"}
+    assert mentioning("boto3", "botocore") == {"content/storage.py"}

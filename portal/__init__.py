@@ -7,7 +7,13 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from portal.config import PROJECT_ROOT, check_production, connection_settings, settings_from_env
+from portal.config import (
+    PROJECT_ROOT,
+    check_production,
+    check_storage,
+    connection_settings,
+    settings_from_env,
+)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -21,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.update(config or {})
     connection_settings(settings)
     check_production(settings)
+    check_storage(settings)
     app.config.from_mapping(settings)
     app.instance_path = str(app.config["INSTANCE_DIR"])
     if app.config["PROXY_FIX_HOPS"]:

@@ -114,7 +114,15 @@ def settings_from_env() -> dict:
         # "whoosh" or "postgres"; empty: PostgreSQL search on PostgreSQL, Whoosh otherwise.
         "SEARCH_ENGINE": os.environ.get("SEARCH_ENGINE", ""),
         "SEARCH_INDEX_DIR": Path(os.environ.get("SEARCH_INDEX_DIR", instance_dir / "search-index")),
+        # Attachment files: "local" (UPLOAD_DIR) or "s3" (a bucket several servers share).
+        "STORAGE_BACKEND": os.environ.get("STORAGE_BACKEND", "local").strip().lower(),
         "UPLOAD_DIR": Path(os.environ.get("UPLOAD_DIR", instance_dir / "uploads")),
+        "S3_BUCKET": os.environ.get("S3_BUCKET", ""),
+        "S3_ENDPOINT_URL": os.environ.get("S3_ENDPOINT_URL", ""),
+        "S3_REGION": os.environ.get("S3_REGION", ""),
+        "S3_ACCESS_KEY_ID": os.environ.get("S3_ACCESS_KEY_ID", ""),
+        "S3_SECRET_ACCESS_KEY": os.environ.get("S3_SECRET_ACCESS_KEY", ""),
+        "S3_PREFIX": os.environ.get("S3_PREFIX", ""),
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_MB", "25")) * 1024 * 1024,
         "OUTDATED_AFTER_MONTHS": int(os.environ.get("OUTDATED_AFTER_MONTHS", "36")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(30 * 1024 * 1024))),
@@ -155,3 +163,12 @@ def check_production(settings: dict) -> None:
             "SECRET_KEY ontbreekt, is de standaardwaarde of is korter dan 32 tekens; "
             "de portal start niet in productie zonder een eigen geheime sleutel."
         )
+
+
+def check_storage(settings: dict) -> None:
+    """Refuse to start with an unknown STORAGE_BACKEND, or S3 without a bucket."""
+    backend = settings.get("STORAGE_BACKEND") or "local"
+    if backend not in ("local", "s3"):
+        raise ConfigError(f"STORAGE_BACKEND={backend!r} is onbekend; kies 'local' of 's3'.")
+    if backend == "s3" and not settings.get("S3_BUCKET"):
+        raise ConfigError("STORAGE_BACKEND=s3 heeft S3_BUCKET nodig (een bestaande bucket).")

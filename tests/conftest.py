@@ -7,6 +7,8 @@ import email.policy
 import os
 import re
 import shutil
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -18,10 +20,12 @@ from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db, limiter
+from portal.ops import schedule
 from portal.pagecache import move_generation
 from portal.search.worker_cache import forget
 from portal.seeding import Loader
 from tests import factories
+from tests.s3server import ACCESS_KEY_ID, BUCKET, SECRET_ACCESS_KEY, S3Server, start_s3_server
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -120,6 +124,37 @@ def _empty_tables(app) -> None:
     ]:
         leftover.unlink()
     forget()
+    schedule._DONE.clear()  # the schedule's runs this process saw claimed: their rows are gone
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory) -> Iterator[S3Server]:
+    """A real S3-compatible server (rclone serve s3) on a free 127.0.0.1 port, for this session;
+    stopped by its PID at the end."""
+    server = start_s3_server(tmp_path_factory.mktemp("s3"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_backend(app, s3_server) -> Iterator[str]:
+    """The app keeps attachments in the test server's bucket (STORAGE_BACKEND=s3), under a prefix
+    of its own for this test; yields the prefix. Afterwards: local again, the prefix emptied."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}/"
+    settings = {
+        "STORAGE_BACKEND": "s3",
+        "S3_BUCKET": BUCKET,
+        "S3_ENDPOINT_URL": s3_server.endpoint_url,
+        "S3_REGION": "us-east-1",
+        "S3_ACCESS_KEY_ID": ACCESS_KEY_ID,
+        "S3_SECRET_ACCESS_KEY": SECRET_ACCESS_KEY,
+        "S3_PREFIX": prefix,
+    }
+    before = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    yield prefix
+    app.config.update(before)
+    s3_server.empty(prefix)
 
 
 @pytest.fixture

@@ -60,3 +60,31 @@ def test_servers_that_do_not_answer_cost_seconds_not_minutes(monkeypatch, tmp_pa
     connection_settings(settings)
     assert settings["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 5}
     assert settings["RATELIMIT_STORAGE_OPTIONS"] == {"wrap_exceptions": True}
+
+
+def test_storage_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    for name in ("STORAGE_BACKEND", "S3_BUCKET", "S3_PREFIX", "UPLOAD_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    settings = settings_from_env()
+    assert settings["STORAGE_BACKEND"] == "local" and settings["UPLOAD_DIR"] == tmp_path / "uploads"
+    monkeypatch.setenv("STORAGE_BACKEND", " S3 ")
+    monkeypatch.setenv("S3_BUCKET", "mvi-bijlagen")
+    monkeypatch.setenv("S3_ENDPOINT_URL", "https://s3.example.nl")
+    monkeypatch.setenv("S3_REGION", "eu-west-1")
+    monkeypatch.setenv("S3_ACCESS_KEY_ID", "sleutel")
+    monkeypatch.setenv("S3_SECRET_ACCESS_KEY", "geheim")
+    monkeypatch.setenv("S3_PREFIX", "portal/")
+    settings = settings_from_env()
+    assert {key: settings[key] for key in settings if key.startswith(("S3_", "STORAGE_"))} == {
+        "STORAGE_BACKEND": "s3", "S3_BUCKET": "mvi-bijlagen",
+        "S3_ENDPOINT_URL": "https://s3.example.nl", "S3_REGION": "eu-west-1",
+        "S3_ACCESS_KEY_ID": "sleutel", "S3_SECRET_ACCESS_KEY": "geheim", "S3_PREFIX": "portal/",
+    }  # fmt: skip
+
+
+def test_an_unknown_storage_backend_stops_the_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("STORAGE_BACKEND", "ftp")
+    with pytest.raises(ConfigError, match="STORAGE_BACKEND"):
+        create_app()

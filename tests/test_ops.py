@@ -39,6 +39,7 @@ def test_readyz_is_green_when_everything_works(client, taxonomy):
         "migrations",
         "search_index",
         "outbox",
+        "storage",
     }
     assert all(check["ok"] for check in response.json["checks"].values())
 

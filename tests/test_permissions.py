@@ -62,7 +62,7 @@ def test_the_membership_steps_are_called_only_by_authorised_services():
 READ_HELPERS = {
     "hash_password", "password_matches", "check_password_strength", "clean_email",
     "find_user_by_email", "login_blocked", "clean_cpv_codes", "apply_fields", "normalise_tag",
-    "snapshot", "attachment_path",
+    "snapshot", "open_attachment",
     # Index maintenance after commits and from the CLI: writes no user-visible data.
     "engine", "engine_name", "update_index", "init_index_on_commit", "reindex", "check", "find",
     "fix", "rebuild_when_missing",

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from flask import current_app
 from sqlalchemy import func, insert, select
 
 from portal.accounts import services as accounts
@@ -17,6 +16,7 @@ from portal.accounts.models import User
 from portal.backup.services import MANIFEST, SKIPPED_TABLES, create_backup, restore_backup
 from portal.content import services as content
 from portal.content.models import CoOwnerInvitation, Item, SlugRedirect
+from portal.content.storage import file_store
 from portal.extensions import db
 from portal.moderation import services as moderation
 from portal.ops.schedule import run_due_jobs
@@ -43,8 +43,21 @@ def dump() -> dict[str, list[tuple]]:
 
 
 def upload_files() -> dict[str, bytes]:
-    root = Path(current_app.config["UPLOAD_DIR"])
-    return {p.name: p.read_bytes() for p in sorted(root.glob("*")) if p.is_file()}
+    """Every stored attachment file, from the store the app uses (a folder or the S3 bucket)."""
+    store = file_store()
+    files = {}
+    for stored in store.files():
+        with store.open(stored.name) as opened:
+            files[stored.name] = opened.stream.read()
+    return files
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request) -> str:
+    """Run the test with the attachments in the local folder, then in an S3 bucket."""
+    if request.param == "s3":
+        request.getfixturevalue("s3_backend")
+    return request.param
 
 
 def empty_site() -> None:
@@ -53,8 +66,9 @@ def empty_site() -> None:
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             connection.execute(table.delete())
-    for path in Path(current_app.config["UPLOAD_DIR"]).glob("*"):
-        path.unlink()
+    store = file_store()
+    for stored in store.files():
+        store.delete(stored.name)
 
 
 def rename(item: Item, title: str) -> None:
@@ -102,7 +116,7 @@ def invoke(app, *args: str):
     return app.test_cli_runner().invoke(args=list(args))
 
 
-def test_backup_and_restore_give_an_identical_site(app, tmp_path):
+def test_backup_and_restore_give_an_identical_site(app, tmp_path, backend):
     full_site()
     before, files = dump(), upload_files()
     empty = [name for name, rows in before.items() if not rows]
@@ -224,7 +238,7 @@ def test_restore_refuses_foreign_damaged_or_other_version_files(
     refused(app, broken, message)
 
 
-def test_a_restore_the_database_refuses_leaves_no_rows_and_no_files(app, tmp_path, world):
+def test_a_restore_the_database_refuses_leaves_no_rows_and_no_files(app, tmp_path, world, backend):
     item = make_item("tender", world.utrecht)
     content.add_attachment(item, "a.pdf", make_pdf(), actor=SYSTEM)
     db.session.commit()
@@ -249,16 +263,16 @@ def test_a_restore_the_database_refuses_leaves_no_rows_and_no_files(app, tmp_pat
     refused(app, broken, "De database weigerde de back-up")
 
 
-def test_restore_refuses_an_upload_directory_with_other_files(app, tmp_path, world):
+def test_restore_refuses_an_upload_directory_with_other_files(app, tmp_path, world, backend):
     path = tmp_path / "site.zip"
     create_backup(path, actor=SYSTEM)
     empty_site()
-    stray = Path(current_app.config["UPLOAD_DIR"]) / "0123456789abcdef0123456789abcdef"
-    stray.parent.mkdir(parents=True, exist_ok=True)
-    stray.write_bytes(b"half geschreven")
+    stray = "0123456789abcdef0123456789abcdef"
+    file_store().put(stray, b"half geschreven")
     result = invoke(app, "backup", "restore", str(path))
-    assert result.exit_code == 1 and "uploadmap" in result.output
-    assert stray.read_bytes() == b"half geschreven" and not any(dump().values())
+    where = "uploadmap" if backend == "local" else "S3-bucket"
+    assert result.exit_code == 1 and f"De {where}" in result.output and "niet leeg" in result.output
+    assert upload_files() == {stray: b"half geschreven"} and not any(dump().values())
 
 
 def test_backup_check_reports_a_good_file(app, tmp_path, world):

@@ -9,7 +9,8 @@ from pathlib import Path
 from flask import current_app
 
 from portal.content import services as content
-from portal.content.storage import check_files
+from portal.content.filecheck import check_files
+from portal.content.storage import file_store
 from portal.extensions import db
 from portal.permissions import SYSTEM
 from tests.factories import make_item
@@ -88,7 +89,7 @@ def test_downloading_an_attachment_whose_file_is_lost_says_so_without_a_500(clie
     url = f"/bijlagen/{added.id}/{added.original_name}"
     with client.get(url) as found:
         assert found.status_code == 200
-    content.attachment_path(added).unlink()  # lost on disk, e.g. a restore without the files
+    file_store().delete(added.stored_name)  # lost, e.g. a restore without the files
     response = client.get(url)
     assert response.status_code == 410
     assert "Dit bestand is niet meer beschikbaar" in response.get_data(as_text=True)

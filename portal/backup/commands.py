@@ -10,12 +10,13 @@ from flask.cli import AppGroup
 
 from portal.backup.services import BackupError, check_backup, create_backup, restore_backup
 from portal.common import CommandError
-from portal.content.storage import check_files, remove_orphans, upload_dir
+from portal.content.filecheck import check_files, remove_orphans
+from portal.content.storage import file_store
 from portal.permissions import SYSTEM
 from portal.search.services import reindex
 
 backup_cli = AppGroup("backup", help="Een back-up maken, controleren en terugzetten.")
-files_cli = AppGroup("files", help="Bijlagebestanden in de uploadmap controleren.")
+files_cli = AppGroup("files", help="Bijlagebestanden in de opslag controleren.")
 
 
 def _size(n: int) -> str:
@@ -42,7 +43,7 @@ def create_command(path: Path) -> None:
     )
     for name in report.missing_files:
         click.echo(
-            f"Let op: het bestand {name} van een bijlage ontbreekt in de uploadmap en zit dus niet "
+            f"Let op: het bestand {name} van een bijlage ontbreekt in de opslag en zit dus niet "
             "in de back-up (zie `flask files check`).",
             err=True,
         )
@@ -103,7 +104,7 @@ def files_check_command(fix: bool, grace_minutes: int) -> None:
     if fix:
         remove_orphans(report, grace=grace)
     click.echo(
-        f"Uploadmap {upload_dir()}: {len(report.orphans)} verweesde bestanden (zonder bijlage), "
+        f"Bijlagen in de {file_store().location}: {len(report.orphans)} verweesde bestanden (zonder bijlage), "
         f"{len(report.missing)} ontbrekende bestanden (bijlage zonder bestand)."
     )
     for orphan in report.orphans:

@@ -22,7 +22,7 @@ import os
 import re
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -48,8 +48,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import portal.outbox.models  # noqa: F401  (the outbox table belongs in the metadata, and so in the backup)
 from portal.common import as_utc, utcnow
-from portal.content import storage
 from portal.content.models import Attachment
+from portal.content.storage import FileStore, StorageError, file_store
 from portal.extensions import db
 from portal.permissions import Actor, authorized_by, can_administer_site
 
@@ -202,19 +202,24 @@ def _write_tables(
 def _write_files(
     archive: zipfile.ZipFile, stored_names: list[str], moment: datetime
 ) -> tuple[dict[str, dict], list[str]]:
-    root = storage.upload_dir()
+    store = file_store()
     files: dict[str, dict] = {}
     missing: list[str] = []
     for name in sorted(set(stored_names)):
-        source = root / name
-        if not _STORED_NAME.fullmatch(name) or not source.is_file():
+        try:
+            if not _STORED_NAME.fullmatch(name):
+                raise FileNotFoundError(name)
+            source = store.open(name)
+        except FileNotFoundError:
             missing.append(name)
             continue
+        except StorageError as error:
+            raise BackupError(f"De bijlagen zijn niet te lezen ({error}).") from error
         digest, size = hashlib.sha256(), 0
         # Attachments are compressed formats already: stored, not deflated again.
         entry = _zip_entry(f"files/{name}", moment, compress=False)
-        with source.open("rb") as src, archive.open(entry, "w", force_zip64=True) as out:
-            while chunk := src.read(_CHUNK):
+        with source as src, archive.open(entry, "w", force_zip64=True) as out:
+            while chunk := src.stream.read(_CHUNK):
                 digest.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
@@ -375,21 +380,25 @@ def _ensure_empty(connection: Connection) -> None:
             )
 
 
-def _sha256_file(path: Path) -> str:
+def _sha256_stored(store: FileStore, name: str) -> str | None:
+    """The stored file's sha256; None when it is not there."""
     digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(_CHUNK):
-            digest.update(chunk)
+    try:
+        with store.open(name) as source:
+            while chunk := source.stream.read(_CHUNK):
+                digest.update(chunk)
+    except FileNotFoundError:
+        return None
     return digest.hexdigest()
 
 
-def _ensure_no_other_files(root: Path, files: dict[str, dict]) -> None:
-    """The upload directory is empty, or holds only files identical to the backup's."""
-    for name in storage.stored_files(root):
-        entry = files.get(name)
-        if entry is None or _sha256_file(root / name) != entry["sha256"]:
+def _ensure_no_other_files(store: FileStore, files: dict[str, dict]) -> None:
+    """The store is empty, or holds only files identical to the backup's."""
+    for stored in store.files():
+        entry = files.get(stored.name)
+        if entry is None or _sha256_stored(store, stored.name) != entry["sha256"]:
             raise BackupError(
-                f"De uploadmap {root} is niet leeg ({name}). Zet een back-up alleen terug in een "
+                f"De {store.location} is niet leeg ({stored.name}). Zet een back-up alleen terug in een "
                 "lege installatie; verwijder de bestanden (bijvoorbeeld met "
                 "`flask files check --fix --grace-minutes 0` op de lege database)."
             )
@@ -429,17 +438,14 @@ def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
 
 
 def _restore_files(
-    archive: zipfile.ZipFile, files: dict[str, dict], root: Path, written: list[Path]
+    archive: zipfile.ZipFile, files: dict[str, dict], store: FileStore, written: list[str]
 ) -> None:
-    root.mkdir(parents=True, exist_ok=True)
     for name, entry in files.items():
-        target = root / name
-        if target.is_file() and _sha256_file(target) == entry["sha256"]:
+        if _sha256_stored(store, name) == entry["sha256"]:
             continue  # left by an earlier, interrupted restore
-        written.append(target)
-        with archive.open(f"files/{name}") as source, target.open("wb") as out:
-            while chunk := source.read(_CHUNK):
-                out.write(chunk)
+        written.append(name)
+        with archive.open(f"files/{name}") as source:
+            store.put(name, source)
 
 
 @authorized_by(can_administer_site)
@@ -448,8 +454,8 @@ def restore_backup(path: Path, *, actor: Actor) -> RestoreReport:
 
     The search index is not rebuilt here: the caller runs the reindex after this returns.
     """
-    root = storage.upload_dir()
-    written: list[Path] = []
+    store = file_store()
+    written: list[str] = []
     with _open_backup(path) as (archive, manifest):
         tables = _backup_tables()
         try:
@@ -462,16 +468,21 @@ def restore_backup(path: Path, *, actor: Actor) -> RestoreReport:
                         "die versie (en `flask db upgrade` tot die versie), en werk daarna bij."
                     )
                 _ensure_empty(connection)
-                _ensure_no_other_files(root, manifest["files"])
-                _restore_files(archive, manifest["files"], root, written)
+                _ensure_no_other_files(store, manifest["files"])
+                _restore_files(archive, manifest["files"], store, written)
                 for table in tables:
                     if table.name in manifest["tables"]:
                         for batch in _rows(archive, table):
                             connection.execute(table.insert(), batch)
                 _reset_sequences(connection, tables)
         except BaseException as error:
-            for target in written:
-                target.unlink(missing_ok=True)
+            for name in written:
+                with suppress(StorageError):  # the store's own failure: leave it to `files check`
+                    store.delete(name)
+            if isinstance(error, StorageError):
+                raise BackupError(
+                    f"De bijlagen konden niet worden teruggezet ({error}); er is niets teruggezet."
+                ) from error
             if isinstance(error, SQLAlchemyError):
                 reason = str(getattr(error, "orig", None) or error).splitlines()[0][:300]
                 raise BackupError(

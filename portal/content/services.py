@@ -4,10 +4,10 @@ attachments, bookmarks, 'nuttig' marks and reports. Per kind only `apply_fields`
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -35,6 +35,7 @@ from portal.content.models import (
     new_external_id,
 )
 from portal.content.signals import co_owner_invited, item_linked, item_published, item_revised
+from portal.content.storage import FileStore, OpenedFile, StorageError, file_store
 from portal.content.validation import iso_date
 from portal.extensions import db, lock_row, on_commit, on_rollback
 from portal.forms import FORM_TOKEN_RE
@@ -60,6 +61,8 @@ from portal.taxonomy.models import ProductGroup, Theme
 
 MAX_TAGS = 10
 MAX_NEW_ATTACHMENTS = 5  # files on a create form (more can be added on the item's page)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -582,12 +585,6 @@ def unlink_items(item: Item, link: ItemLink, *, actor: Actor) -> None:
     db.session.flush()
 
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 @authorized_by(can_edit_item)
 def add_attachment(item: Item, filename: str, data: bytes, *, actor: Actor) -> Attachment:
     """Check the file by its content, store it under a random name and keep its text for search."""
@@ -596,8 +593,16 @@ def add_attachment(item: Item, filename: str, data: bytes, *, actor: Actor) -> A
     )
     text, readable = files.extract_text(checked.kind, data)
     stored_name = files.random_storage_name()
-    target = _upload_dir() / stored_name
-    target.write_bytes(data)
+    store = file_store()
+    try:
+        store.put(stored_name, data)
+    except StorageError:
+        log.exception("Bijlage niet opgeslagen in %s", store.location)
+        raise ServiceError(
+            _("Het bestand kon nu niet worden opgeslagen. Probeer het later opnieuw."),
+            field="file",
+            status=503,
+        ) from None
     attachment = Attachment(
         item=item,
         original_name=checked.original_name,
@@ -610,7 +615,7 @@ def add_attachment(item: Item, filename: str, data: bytes, *, actor: Actor) -> A
     )
     db.session.add(attachment)
     # A rolled-back transaction must not leave an orphan file behind.
-    on_rollback(lambda: target.unlink(missing_ok=True))  # no file without its row
+    on_rollback(lambda: _delete_file(store, stored_name))  # no file without its row
     db.session.flush()
     return attachment
 
@@ -619,14 +624,24 @@ def add_attachment(item: Item, filename: str, data: bytes, *, actor: Actor) -> A
 def remove_attachment(item: Item, attachment: Attachment, *, actor: Actor) -> None:
     if attachment.item_id != item.id:
         raise ServiceError(_("Deze bijlage hoort niet bij dit item."), status=404)
-    path = _upload_dir() / attachment.stored_name
+    store, stored_name = file_store(), attachment.stored_name
     db.session.delete(attachment)
     db.session.flush()
-    on_commit(lambda: path.unlink(missing_ok=True))
+    on_commit(lambda: _delete_file(store, stored_name))
 
 
-def attachment_path(attachment: Attachment) -> Path:
-    return _upload_dir() / attachment.stored_name
+def _delete_file(store: FileStore, stored_name: str) -> None:
+    """Delete a file after commit or rollback; when the store fails, the file is left as an
+    orphan for `flask files check --fix` (the transaction's outcome stands either way)."""
+    try:
+        store.delete(stored_name)
+    except StorageError:
+        log.exception("Bestand %s niet verwijderd uit %s", stored_name, store.location)
+
+
+def open_attachment(attachment: Attachment) -> OpenedFile:
+    """Open the attachment's file for download; FileNotFoundError when it is lost."""
+    return file_store().open(attachment.stored_name)
 
 
 def _add_mark(model: type[Bookmark | UsefulMark], item: Item, actor: Actor) -> bool:

@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import desc, func, or_, select
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.routing import BaseConverter
 
 from portal import permissions
@@ -611,16 +612,25 @@ def download(attachment_id: int, name: str):
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None or not permissions.can_view_item(current_user, attachment.item):
         abort(404)
-    path = services.attachment_path(attachment)
-    if not path.is_file():  # lost on disk (`flask files check` reports it): say so, no 500
-        log.error("Bijlage %d ontbreekt op schijf: %s", attachment.id, path)
+    try:
+        opened = services.open_attachment(attachment)
+    except FileNotFoundError:  # lost (`flask files check` reports it): say so, no 500
+        log.error("Bijlage %d ontbreekt: %s", attachment.id, attachment.stored_name)
         return render_error(
             410, _("Dit bestand is niet meer beschikbaar. Meld het aan de eigenaar van het item.")
         )
-    return send_file(
-        path, mimetype=attachment.content_type, as_attachment=True,
-        download_name=attachment.original_name, max_age=0,
+    # Streamed from the store (a local file or an S3 object) with the headers a path would get.
+    response = send_file(
+        opened.stream, mimetype=attachment.content_type, as_attachment=True,
+        download_name=attachment.original_name, max_age=0, conditional=False,
+        last_modified=opened.modified_at, etag=opened.etag,
     )  # fmt: skip
+    response.content_length = opened.size
+    try:
+        return response.make_conditional(request, accept_ranges=True, complete_length=opened.size)
+    except RequestedRangeNotSatisfiable:
+        response.close()
+        raise
 
 
 @bp.route("/<kind:spec>/<slug>/bijlagen/<int:attachment_id>/verwijderen", methods=["POST"])

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from portal.config import PROJECT_ROOT
+from portal.content.storage import StorageError, file_store
 from portal.extensions import db
 from portal.outbox.queries import waiting
 from portal.search.services import engine, engine_name
@@ -150,12 +151,23 @@ def _redis() -> str:
     return f"{len(urls)} bereikbaar" if urls else "niet gebruikt"
 
 
+def _storage() -> str:
+    """The attachment store (a folder, or the S3 bucket) answers and takes files."""
+    store = file_store()
+    try:
+        store.ping()
+    except StorageError as error:
+        raise NotReadyError(str(error)) from error
+    return store.location
+
+
 CHECKS: tuple[tuple[str, Callable[[], str]], ...] = (
     ("database", _database),
     ("redis", _redis),
     ("migrations", _migrations),
     ("search_index", _search_index),
     ("outbox", _outbox),
+    ("storage", _storage),
 )
 
 

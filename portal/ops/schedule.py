@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.common import as_utc, utcnow
-from portal.content.storage import check_files
+from portal.content.filecheck import check_files
 from portal.extensions import db
 from portal.notifications.digest import send_digests
 from portal.ops.models import ScheduledRun

@@ -14,11 +14,14 @@ import pytest
 import redis
 
 from portal import create_app
+from portal.content import services
 from portal.content.models import Bookmark, Item
 from portal.extensions import db
 from portal.ops.models import ScheduledRun
 from portal.pagecache import generation
+from portal.permissions import SYSTEM
 from portal.questions import services as qa
+from portal.seeding import demo_pdf
 from tests.conftest import login
 from tests.factories import PASSWORD, make_item
 
@@ -276,3 +279,15 @@ def test_a_move_redis_missed_is_written_when_it_answers_again(app, client, world
     _, state, page = fetch(client, "/lessen/")
     assert state == "miss" and "Houtbouw: wat we leerden" in page
     assert int(redis.Redis.from_url(REDIS).get(key)) > before  # the owed move, written
+
+
+def test_a_download_is_streamed_and_never_kept(client, world):
+    item = make_item("tender", world.utrecht)
+    pdf = demo_pdf(["Bestek met social return"])
+    attachment = services.add_attachment(item, "bestek.pdf", pdf, actor=SYSTEM)
+    db.session.commit()
+    url = f"/bijlagen/{attachment.id}/bestek.pdf"
+    for _ in range(2):
+        with client.get(url) as response:
+            assert response.status_code == 200 and response.data == pdf
+            assert response.headers["X-Page-Cache"] == "skip"

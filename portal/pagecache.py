@@ -212,12 +212,21 @@ def _note_flush(session: Session, _context) -> None:
 
 
 @event.listens_for(Session, "do_orm_execute")
-def _note_statement(state: ORMExecuteState) -> None:
+def _note_statement(state: ORMExecuteState):
+    """An INSERT, or an UPDATE or DELETE that changed rows (the worker's claim of due outbox rows
+    runs every second and mostly changes none: that must not empty every cache)."""
     if not (state.is_insert or state.is_update or state.is_delete):
-        return
+        return None
     table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) not in UNSEEN_TABLES:
+    if getattr(table, "name", None) in UNSEEN_TABLES:
+        return None
+    if state.is_insert:
         state.session.info[STALE] = True
+        return None
+    result = state.invoke_statement()
+    if getattr(result, "rowcount", 1) != 0:
+        state.session.info[STALE] = True
+    return result
 
 
 @event.listens_for(Session, "after_commit")

@@ -18,6 +18,7 @@ from portal.content import services
 from portal.content.models import Bookmark, Item
 from portal.extensions import db
 from portal.ops.models import ScheduledRun
+from portal.outbox.models import OutboxMessage
 from portal.pagecache import generation
 from portal.permissions import SYSTEM
 from portal.questions import services as qa
@@ -291,3 +292,16 @@ def test_a_download_is_streamed_and_never_kept(client, world):
         with client.get(url) as response:
             assert response.status_code == 200 and response.data == pdf
             assert response.headers["X-Page-Cache"] == "skip"
+
+
+def test_an_idle_worker_round_keeps_the_pages_and_a_delivery_moves_them(app, world):
+    from portal.outbox.delivery import work_once
+
+    make_item("lesson", world.utrecht)  # its index update is delivered right after its commit
+    before = generation()
+    work_once(app)  # claims due rows (none), purges old ones (none): statements that change nothing
+    db.session.commit()
+    assert generation() == before
+    db.session.add(OutboxMessage(topic="index", payload={"item_ids": []}))
+    db.session.commit()
+    assert generation() != before

@@ -48,9 +48,10 @@ from werkzeug.wrappers import Response
 
 log = logging.getLogger(__name__)
 
-# Bookkeeping that no page shows: a write to only these tables leaves kept pages alone. (The
-# outbox is not one: marking an index update delivered follows the update, which pages show.)
-UNSEEN_TABLES = frozenset({"scheduled_runs"})
+# Bookkeeping that no page shows: a write to only these tables leaves kept pages alone. What the
+# outbox delivers moves the generation itself: notices are rows, and an index update calls
+# move_generation() (the Whoosh index is files); a mail sent or a retry planned changes no page.
+UNSEEN_TABLES = frozenset({"scheduled_runs", "outbox"})
 # Session values a visitor may carry and still get a kept page: the language and the member are
 # part of the key; the CSRF secret is part of a member's key, and an anonymous page with a token
 # is not kept. Anything else (a flash message, a basket) means a page of this request's own.

@@ -96,6 +96,8 @@ def update_index(ids: Iterable[int]) -> None:
     except IndexUnavailableError:
         log.warning("Zoekindex ontbreekt of is beschadigd: hij wordt herbouwd")
         reindex()
+        return
+    move_generation()  # kept search pages answered from the index as it was
 
 
 @handles("index")

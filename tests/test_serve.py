@@ -1,7 +1,7 @@
 """The production profile, driven as an operator would: `deploy/serve.sh` (what `make serve`
 runs) starts nginx, gunicorn and the outbox worker from the deploy/ files on free ports of
-127.0.0.1, against the test database. Pages, static files, a sign-in, the size limit, health and
-metrics work through nginx; stopping it stops all three."""
+127.0.0.1, against the test database. Pages, static files, search, a sign-in, an upload and its
+download, the size limit, health and metrics work through nginx; stopping it stops all three."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from portal.search.services import reindex
-from tests.factories import PASSWORD
+from portal.seeding import demo_pdf
+from tests.factories import PASSWORD, make_item
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,7 +91,13 @@ def stack(app, world, tmp_path):
         print(output[-3000:])
 
 
-def test_make_serve_runs_the_whole_stack_through_nginx(stack, world):
+@pytest.fixture
+def tender(world):
+    """An example tender made before the stack starts (its index entry is then in place)."""
+    return make_item("tender", world.utrecht, title="Groen beheer van bermen")
+
+
+def test_make_serve_runs_the_whole_stack_through_nginx(tender, stack, world):
     browser, process = stack
     status, headers, body = browser.open("/")
     assert status == 200 and "Leer van elkaars aanbestedingen" in body
@@ -109,6 +116,28 @@ def test_make_serve_runs_the_whole_stack_through_nginx(stack, world):
                                    "password": PASSWORD}).encode()  # fmt: skip
     status, _, page = browser.open("/inloggen", data)
     assert status == 200 and world.utrecht_member.name in page  # signed in, through nginx
+
+    # Search, and an upload streamed through nginx's buffer, downloaded again byte for byte.
+    status, _, found = browser.open("/zoeken?q=bermen")
+    assert status == 200 and "Groen beheer van bermen" in found
+    editor = Browser(browser.base)
+    _, _, form = editor.open("/inloggen")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    editor.open("/inloggen", urllib.parse.urlencode({"csrf_token": token, "password": PASSWORD,
+                "email": world.utrecht_editor.email}).encode())  # fmt: skip
+    _, _, item_page = editor.open(f"/aanbestedingen/{tender.slug}")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', item_page).group(1)
+    pdf = demo_pdf(["Bestek bermbeheer met ecologisch maaibeheer"])
+    boundary = "grens-van-de-test"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="bestek.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n").encode() + pdf + f"\r\n--{boundary}--\r\n".encode()  # fmt: skip
+    status, _, after = editor.open(f"/aanbestedingen/{tender.slug}/bijlagen", body,
+                                   {"Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+    link = re.search(r'href="(/bijlagen/\d+/bestek\.pdf)"', after)
+    assert status == 200 and link, after[-2000:]
+    with editor.opener.open(editor.base + link.group(1), timeout=30) as download:
+        assert download.status == 200 and download.read() == pdf
 
     too_big = b"x" * (33 * 1024 * 1024)  # above nginx's 32 MB: refused before the app
     status, _, _ = browser.open("/aanbestedingen/nieuw", too_big,

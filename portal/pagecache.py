@@ -58,7 +58,11 @@ UNSEEN_TABLES = frozenset({"scheduled_runs", "outbox"})
 KEEPABLE_SESSION_KEYS = frozenset(
     {"lang", "csrf_token", "_permanent", "_fresh", "_user_id", "_id", "_remember_seconds"}
 )
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "Location", "Last-Modified")
+# The view's own headers a kept page is sent with again (the rest are set for every response).
+KEPT_HEADERS = frozenset({
+    "Content-Type", "Content-Disposition", "Content-Language", "Cache-Control", "ETag",
+    "Last-Modified", "Link", "Location", "Vary",
+})  # fmt: skip
 STALE = "pages_stale"  # session.info flag: this transaction wrote rows a page may show
 
 

@@ -411,6 +411,10 @@ def test_an_event_as_an_ics_file(client, world):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert f"{event.slug}.ics" in response.headers["Content-Disposition"]
+    again = client.get(f"/bijeenkomsten/{event.slug}.ics")  # sent from the page cache
+    assert again.headers["X-Page-Cache"] == "hit" and again.data == response.data
+    assert again.headers["Content-Disposition"] == response.headers["Content-Disposition"]
+    assert again.headers["Content-Type"] == "text/calendar; charset=utf-8"
     lines = _lines(response.get_data())
     assert lines[0] == "BEGIN:VCALENDAR" and lines[-1] == "END:VCALENDAR"
     assert "VERSION:2.0" in lines and lines.count("BEGIN:VEVENT") == 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import click
+from flask import request
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -139,3 +140,16 @@ class CommandError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"Fout: {self.format_message()}", err=True)
+
+
+def same_site_request() -> bool:
+    """Whether a request came from this site's own pages, by what the browser says: the Fetch
+    Metadata header (`Sec-Fetch-Site`), else `Origin`. A request with neither (an old browser,
+    curl) is taken as the site's own; a browser always sends one of them on a cross-site post."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return origin == f"{request.scheme}://{request.host}"

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
-from cachetools import LRUCache
+from cachetools import TTLCache
 from flask import Blueprint, Flask, current_app, g, has_app_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -74,17 +74,29 @@ class Kept:
     headers: list[tuple[str, str]]
     body: bytes
     on_hit: list[tuple[Callable[..., None], tuple[Any, ...]]] = field(default_factory=list)
+    key_size: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + self.key_size + ENTRY_OVERHEAD
 
 
-_LOCK = threading.Lock()  # LRUCache is not thread-safe; gthread workers run several requests
+_LOCK = threading.Lock()  # the cache is not thread-safe; gthread workers run several requests
 
 
-def _pages(app: Flask) -> LRUCache:
+# What a kept page costs besides its body (its key, the Kept object, the LRU's own bookkeeping),
+# measured: without it, tiny pages under endless query strings would grow a worker without bound.
+ENTRY_OVERHEAD = 2048
+
+
+def _pages(app: Flask) -> TTLCache:
     with _LOCK:
         pages = app.extensions.get("page_cache")
         if pages is None:
-            limit = app.config["PAGE_CACHE_BYTES"]
-            pages = LRUCache(maxsize=limit, getsizeof=lambda kept: len(kept.body))
+            pages = TTLCache(
+                maxsize=app.config["PAGE_CACHE_BYTES"], ttl=app.config["PAGE_CACHE_SECONDS"],
+                timer=time.monotonic, getsizeof=lambda kept: kept.size,
+            )  # fmt: skip
             app.extensions["page_cache"] = pages
         return pages
 
@@ -97,7 +109,7 @@ def _get(key: tuple[str, ...]) -> Kept | None:
 
 def _put(key: tuple[str, ...], kept: Kept) -> None:
     pages = _pages(current_app._get_current_object())  # type: ignore[attr-defined]
-    if len(kept.body) > pages.maxsize // 20:
+    if kept.size > pages.maxsize // 20:
         return  # one huge page must not push out all the others
     with _LOCK:
         pages[key] = kept
@@ -142,16 +154,24 @@ class _Redis:
         return app.extensions.setdefault("page_cache_redis", _Redis())
 
     def call(self, app: Flask, command: str) -> bytes | int | None:
-        """Run GET or INCR on the generation key; raise redis.RedisError when not now."""
+        """Read ("get") or move ("move") the generation, a random value that never comes back
+        (a counter would: a Redis restarted without its data counts 1, 2, 3 … again); raise
+        redis.RedisError when Redis is not to be asked now."""
         if time.monotonic() < self.down_until:
             raise redis.ConnectionError("kort geleden onbereikbaar")
         client = _client(app.config["CACHE_REDIS_URL"], app.config["REDIS_TIMEOUT"])
         key = app.config["PAGE_CACHE_REDIS_KEY"]
         try:
             if self.move_owed:
-                client.incr(key)
+                client.set(key, uuid.uuid4().hex)
                 self.move_owed = False
-            result = client.get(key) if command == "get" else client.incr(key)
+            if command == "get":
+                result = client.get(key)
+                if result is None:  # a Redis that lost its data: a new value, never an old one
+                    client.set(key, uuid.uuid4().hex, nx=True)
+                    result = client.get(key)
+            else:
+                result = client.set(key, uuid.uuid4().hex)
         except redis.RedisError as error:
             with _LOCK:
                 if self.down_until == 0.0:
@@ -177,11 +197,27 @@ def generation() -> str | None:
             value = _Redis.of(app).call(app, "get")
         except redis.RedisError:
             return None
-        return value.decode() if isinstance(value, bytes) else "0"
+        return value.decode() if isinstance(value, bytes) else None
+    path = _file(app)
     try:
-        return _file(app).read_text() or "0"
+        return path.read_text() or None
     except FileNotFoundError:
-        return "0"
+        try:
+            _write_file(path)
+            return path.read_text() or None
+        except OSError as error:
+            log.error("Paginacache uit: %s niet te schrijven (%s)", path, error)
+            return None
+    except OSError as error:
+        log.error("Paginacache uit: %s niet te lezen (%s)", path, error)
+        return None
+
+
+def _write_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".page-generation-{uuid.uuid4().hex}")
+    temporary.write_text(uuid.uuid4().hex)
+    os.replace(temporary, path)  # readers see the old or the new value, never half of one
 
 
 def move_generation() -> None:
@@ -191,17 +227,18 @@ def move_generation() -> None:
         app.extensions.pop("page_cache", None)  # this worker's own pages at once
     if app.config.get("CACHE_REDIS_URL", ""):
         try:
-            _Redis.of(app).call(app, "incr")
+            _Redis.of(app).call(app, "move")
         except redis.RedisError:
             # Written when Redis answers again. Meanwhile no worker that asks Redis sends a kept
             # page; one that has not asked since may send its pages until PAGE_CACHE_SECONDS.
             _Redis.of(app).move_owed = True
         return
-    path = _file(app)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".page-generation-{uuid.uuid4().hex}")
-    temporary.write_text(uuid.uuid4().hex)
-    os.replace(temporary, path)  # readers see the old or the new number, never half of one
+    try:
+        _write_file(_file(app))
+    except OSError as error:
+        # Called after a commit: the data is saved, and the user must not be told otherwise.
+        # Readers then keep the old value; the TTL still ends what they kept.
+        log.error("Paginacache: generatie niet te verzetten in %s (%s)", _file(app), error)
 
 
 def _tables_of(objects) -> set[str]:
@@ -249,8 +286,10 @@ def _not_moved_on_rollback(session: Session, _previous) -> None:
 # --- Sending and keeping --------------------------------------------------------------------
 
 
-def _key() -> tuple[str, ...] | None:
-    """This request's key when it may get a kept page, else None."""
+def _shared_key() -> tuple[str, ...] | None:
+    """The key without the language when this request may get a kept page, else None. Reads the
+    session only: the user row is loaded after the generation is read (the language needs it),
+    so a page is never rendered from a user row older than its generation."""
     app = current_app
     if app.config["PAGE_CACHE_SECONDS"] <= 0 or request.method not in ("GET", "HEAD"):
         return None
@@ -260,27 +299,23 @@ def _key() -> tuple[str, ...] | None:
     if not member and request.cookies.get(app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
         return None  # signed in again from the remember-me cookie during this request
     secret = session.get(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), "") if member else ""
-    return (
-        member or "",
-        secret,
-        str(get_locale()),
-        request.scheme,
-        request.host,
-        request.full_path,
-    )
+    return (member or "", secret, request.scheme, request.host, request.full_path)
 
 
 def _send_kept() -> Response | None:
-    key = _key()
-    if key is None:
+    shared = _shared_key()
+    if shared is None:
         return None
     current = generation()
     if current is None:
         return None
+    key = (*shared, str(get_locale()))
     g.page_cache = (key, current)
     kept = _get(key)
     fresh_for = current_app.config["PAGE_CACHE_SECONDS"]
-    if kept is None or kept.generation != current or time.time() - kept.stored_at > fresh_for:
+    if kept is None or kept.generation != current or time.monotonic() - kept.stored_at > fresh_for:
+        return None
+    if not _reader_matches(key[0]):  # the session's member is no longer who the page was for
         return None
     g.page_cache_hit = True
     for callback, args in kept.on_hit:
@@ -320,7 +355,7 @@ def _keep(response: Response) -> Response:
         body = response.get_data()
         headers = [(name, value) for name, value in response.headers.items()
                    if name in KEPT_HEADERS]  # fmt: skip
-        kept = Kept(kept_generation, time.time(), response.status_code, headers, body,
-                    list(g.get("page_cache_on_hit", [])))  # fmt: skip
+        kept = Kept(kept_generation, time.monotonic(), response.status_code, headers, body,
+                    list(g.get("page_cache_on_hit", [])), len(request.full_path))  # fmt: skip
         _put(key, kept)
     return response

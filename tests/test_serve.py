@@ -103,6 +103,7 @@ def test_make_serve_runs_the_whole_stack_through_nginx(tender, stack, world):
     assert status == 200 and "Leer van elkaars aanbestedingen" in body
     assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])  # nginx's id, kept by the app
     assert "nginx/" not in headers.get("Server", "")  # no version shown
+    assert "X-Page-Cache" not in headers  # the app's own business, hidden by nginx
 
     status, headers, css = browser.open("/static/css/portal.css")
     assert status == 200 and ".filter-panel" in css and "X-Request-ID" not in headers  # nginx

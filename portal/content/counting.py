@@ -1,10 +1,13 @@
 """Item views, counted in memory and written in one transaction every few seconds.
 
 A view used to be an UPDATE and a commit inside the page's request; now the page only adds one to
-a counter in the worker, and the counts are written together at the end of a request once
-VIEW_COUNT_WRITE_SECONDS have passed (0: at the end of every request, as in tests) and when the
-worker stops. A page sent from the page cache counts its view the same way. Views are not entered
-by anyone: a worker killed outright loses at most those few seconds of counting."""
+a counter in the worker, and once VIEW_COUNT_WRITE_SECONDS have passed the end of a request hands
+the counts to a short-lived thread that writes them (so no reader waits for it, and a row lock an
+editor holds delays that thread only, at most LOCK_TIMEOUT on PostgreSQL, after which the counts
+wait for the next batch); 0 seconds writes them at the end of every request itself, as the tests
+do. The rest is written when the worker stops. A page sent from the page cache counts its view
+the same way. Views are not entered by anyone: a worker killed outright loses at most those few
+seconds of counting."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import time
 from collections import Counter
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.content.models import Item
@@ -23,6 +26,7 @@ from portal.extensions import db
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
+LOCK_TIMEOUT = "2s"
 
 
 class _Views:
@@ -52,6 +56,8 @@ def write_views(app: Flask) -> int:
         return 0
     try:
         with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
             for item_id, count in sorted(pending.items()):  # one order: no deadlock between workers
                 connection.execute(
                     update(Item.__table__)
@@ -72,9 +78,19 @@ def init_app(app: Flask) -> None:
     @app.teardown_request
     def _write_when_due(_error: BaseException | None) -> None:
         views = _views(app)
-        due = time.monotonic() - views.written_at >= app.config["VIEW_COUNT_WRITE_SECONDS"]
-        if views.pending and due:
+        every = app.config["VIEW_COUNT_WRITE_SECONDS"]
+        if not views.pending or time.monotonic() - views.written_at < every:
+            return
+        if every <= 0:
             write_views(app)
+            return
+        views.written_at = time.monotonic()  # one writer thread per period
+
+        def write() -> None:
+            with app.app_context():
+                write_views(app)
+
+        threading.Thread(target=write, name="item-views", daemon=True).start()
 
     def _write_at_exit() -> None:
         if _views(app).pending:

@@ -16,7 +16,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import permissions
-from portal.common import is_safe_redirect
+from portal.common import is_safe_redirect, same_site_request
 from portal.content.kinds import kinds
 from portal.content.queries import newest, published_items
 from portal.events.queries import upcoming_events
@@ -58,9 +58,13 @@ def home():
 @bp.route("/taal", methods=["POST"])
 @csrf.exempt
 def set_language():
-    """Switch the interface language. No CSRF token: another site making a visitor's browser
-    switch languages harms nothing, and without a token in every page's header the pages of
-    anonymous visitors are the same for all of them (portal/pagecache.py)."""
+    """Switch the interface language. No CSRF token in the form, so that the pages of anonymous
+    visitors are the same for all of them (portal/pagecache.py); instead a post another site made
+    is refused, by what browsers say of its origin: its session cookie does not come along
+    (SameSite=Lax), so answering it would replace a member's session with a new one (signed out,
+    basket gone)."""
+    if not same_site_request():
+        abort(403)
     language = request.form.get("taal", "")
     if language not in current_app.config["LANGUAGES"]:
         abort(400)

@@ -168,6 +168,8 @@ def feed():
         found = search(args, current_user)
     except BadSearchError:
         abort(404)
+    if found.unavailable:
+        not_this_page()
     page_url = url_for("search.index", **request.args.to_dict(flat=False), _external=True)
     title = found.query.text or _("alle kennis")
     return atom(title, [hit.result for hit in found.hits], page_url)

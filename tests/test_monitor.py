@@ -437,3 +437,32 @@ def test_the_population_counts_records_and_own_tenders_once(world):
     # Heumen: its record, its shared tender, its own tender with MVI.
     assert (heumen.tenders, heumen.with_mvi) == (3, 2)
     assert summarise_population(world.utrecht.id, 2019).share is None
+
+
+# --- Demo data ----------------------------------------------------------------------------------------
+
+
+def test_demo_records_are_the_same_every_run_and_load_once(world):
+    from portal.monitor.demo import demo_records
+
+    first, again = demo_records(world.heumen), demo_records(world.heumen)
+    assert first == again and 24 <= len(first) < 100
+    assert len(demo_records(world.utrecht)) >= 200  # a large municipality: a few hundred
+    assert {r.year for r in first} == set(range(2019, 2027))
+    added = services.load_demo_records(world.heumen, first, actor=SYSTEM)
+    db.session.commit()
+    assert added == len(first) == count_records()
+    assert services.load_demo_records(world.heumen, first, actor=SYSTEM) == 0
+    stored = db.session.scalars(select(MonitorRecord).order_by(MonitorRecord.reference)).all()
+    assert all(r.demo for r in stored)
+    by_reference = {r.reference: r for r in first}
+    for made in stored:
+        data = by_reference[made.reference]
+        assert (made.year, made.value_min, made.mvi_applied) == (
+            data.year, data.value_min, data.mvi_applied
+        )  # fmt: skip
+        assert sorted(row.theme.slug for row in made.mvi_rows) == sorted(
+            row["theme"] for row in data.mvi
+        )
+    with pytest.raises(PermissionDenied):
+        services.load_demo_records(world.utrecht, first, actor=world.utrecht_member)

@@ -9,11 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import (
-    func,
-    or_,
-    select,
-)
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, insert, or_, select
 
 from portal.common import ServiceError, utcnow
 from portal.content.kinds import kinds
@@ -75,14 +72,22 @@ class RecordData:
 # --- Cleaning --------------------------------------------------------------------------------
 
 
-def _term(model: type, value: Any, name: str, label: str) -> Any:
-    """A vocabulary term by slug or exact name (case-insensitive); unknown values are refused."""
+def _term(model: type, value: Any, name: str, label: str, known: dict | None = None) -> Any:
+    """A vocabulary term by slug or exact name (case-insensitive); unknown values are refused.
+
+    known: a lookup kept across calls (an upload or the demo data looks up the same terms)."""
     if value in (None, ""):
         return None
     raw = str(value).strip()
-    found = db.session.scalar(
-        select(model).where(or_(model.slug == raw, func.lower(model.name) == raw.lower()))
-    )
+    key = (model, raw.lower())
+    if known is not None and key in known:
+        found = known[key]
+    else:
+        found = db.session.scalar(
+            select(model).where(or_(model.slug == raw, func.lower(model.name) == raw.lower()))
+        )
+        if known is not None:
+            known[key] = found
     if found is None:
         raise ServiceError(
             _("Onbekende waarde '%(value)s' voor %(label)s.", value=raw[:60], label=label),
@@ -102,16 +107,20 @@ def _yes_no(value: Any, name: str, label: str) -> bool:
     raise ServiceError(_("Vul bij %(label)s 'ja' of 'nee' in.", label=label), field=name)
 
 
-def _mvi_rows(rows: list[dict[str, Any]]) -> list[tuple[Theme, Instrument | None, Any]]:
+def _mvi_rows(
+    rows: list[dict[str, Any]], known: dict | None
+) -> list[tuple[Theme, Instrument | None, Any]]:
     cleaned = []
     for row in rows:
         if all(row.get(k) in (None, "") for k in ("theme", "instrument", "ambition_level")):
             continue
-        theme = _term(Theme, row.get("theme"), "mvi", _("het thema"))
+        theme = _term(Theme, row.get("theme"), "mvi", _l("het thema"), known)
         if theme is None:
             raise ServiceError(_("Kies bij elke MVI-rij een thema."), field="mvi")
-        instrument = _term(Instrument, row.get("instrument"), "mvi", _("het instrument"))
-        level = _term(AmbitionLevel, row.get("ambition_level"), "mvi", _("het ambitieniveau"))
+        instrument = _term(Instrument, row.get("instrument"), "mvi", _l("het instrument"), known)
+        level = _term(
+            AmbitionLevel, row.get("ambition_level"), "mvi", _l("het ambitieniveau"), known
+        )
         cleaned.append((theme, instrument, level))
     if len(cleaned) > MAX_RECORD_MVI_ROWS:
         raise ServiceError(
@@ -120,23 +129,23 @@ def _mvi_rows(rows: list[dict[str, Any]]) -> list[tuple[Theme, Instrument | None
     return cleaned
 
 
-def clean_record(data: RecordData) -> dict[str, Any]:
+def clean_record(data: RecordData, known: dict | None = None) -> dict[str, Any]:
     """Validate data into column values (ServiceError naming the field on the first problem)."""
     fields = vars(data)
     values: dict[str, Any] = {
-        "reference": text(fields, "reference", _("de referentie"), 100, required=True),
-        "title": text(fields, "title", _("de titel"), 200, required=True),
+        "reference": text(fields, "reference", _l("de referentie"), 100, required=True),
+        "title": text(fields, "title", _l("de titel"), 200, required=True),
     }
     if "\n" in values["reference"] or "\n" in values["title"]:
         raise ServiceError(
             _("Gebruik één regel."), field="title" if "\n" in values["title"] else "reference"
         )
-    year = whole_number(fields, "year", _("het jaar"), low=FIRST_YEAR, high=LAST_YEAR)
+    year = whole_number(fields, "year", _l("het jaar"), low=FIRST_YEAR, high=LAST_YEAR)
     if year is None:
         raise ServiceError(_("Vul het jaar in."), field="year")
     values["year"] = year
-    low = whole_number(fields, "value_min", _("de waarde (vanaf)"), high=MAX_VALUE)
-    high = whole_number(fields, "value_max", _("de waarde (tot)"), high=MAX_VALUE)
+    low = whole_number(fields, "value_min", _l("de waarde (vanaf)"), high=MAX_VALUE)
+    high = whole_number(fields, "value_max", _l("de waarde (tot)"), high=MAX_VALUE)
     if low is None and high is not None:
         low = high
     if high is None and low is not None:
@@ -147,7 +156,7 @@ def clean_record(data: RecordData) -> dict[str, Any]:
         )
     values["value_min"], values["value_max"] = low, high
     values["product_group"] = _term(
-        ProductGroup, data.product_group, "product_group", _("de productgroep")
+        ProductGroup, data.product_group, "product_group", _l("de productgroep"), known
     )
     try:
         codes = clean_cpv_codes(str(data.cpv_code or ""))
@@ -156,17 +165,17 @@ def clean_record(data: RecordData) -> dict[str, Any]:
     if len(codes.split()) > 1:
         raise ServiceError(_("Vul één CPV-code in."), field="cpv_code")
     values["cpv_code"] = codes
-    values["procedure"] = _term(Procedure, data.procedure, "procedure", _("de procedure"))
+    values["procedure"] = _term(Procedure, data.procedure, "procedure", _l("de procedure"), known)
     values["award_method"] = _term(
-        AwardMethod, data.award_method, "award_method", _("de gunningsmethode")
+        AwardMethod, data.award_method, "award_method", _l("de gunningsmethode"), known
     )
-    rows = _mvi_rows(data.mvi or [])
-    values["mvi_applied"] = _yes_no(data.mvi_applied, "mvi_applied", _("MVI toegepast")) or bool(
+    rows = _mvi_rows(data.mvi or [], known)
+    values["mvi_applied"] = _yes_no(data.mvi_applied, "mvi_applied", _l("MVI toegepast")) or bool(
         rows
     )
     values["mvi_rows"] = rows
     values["realised_percent"] = whole_number(
-        fields, "realised_percent", _("het gerealiseerde deel"), high=100
+        fields, "realised_percent", _l("het gerealiseerde deel"), high=100
     )
     return values
 
@@ -388,6 +397,7 @@ def upload_records(
     problems: list[str] = []
     cleaned: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    known: dict = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(row):
             continue
@@ -407,7 +417,7 @@ def upload_records(
             realised_percent=cells.get("realisatie_procent"),
         )
         try:
-            values = clean_record(data)
+            values = clean_record(data, known)
         except ServiceError as error:
             problems.append(
                 _(
@@ -495,3 +505,86 @@ def promote_record(record: MonitorRecord, *, actor: Actor) -> Tender:
     record.updated_at = utcnow()
     db.session.flush()
     return tender  # type: ignore[return-value]
+
+
+# --- Demo data ------------------------------------------------------------------------------------
+
+
+@authorized_by(can_edit_monitor_records)
+def load_demo_records(
+    organisation: Organisation,
+    records: list[RecordData],
+    *,
+    actor: Actor,
+    known: dict | None = None,
+) -> int:
+    """Add generated demo records, each validated like a form or upload row, in two bulk inserts;
+    an organisation that has demo records already gets none (the seed runs again and again).
+
+    Return how many were added."""
+    has_demo = db.session.scalar(
+        select(MonitorRecord.id)
+        .where(MonitorRecord.organisation_id == organisation.id, MonitorRecord.demo.is_(True))
+        .limit(1)
+    )
+    if has_demo is not None or not records:
+        return 0
+    known = {} if known is None else known
+    cleaned = [clean_record(data, known) for data in records]
+    references = [values["reference"] for values in cleaned]
+    if len(set(references)) != len(references) or db.session.scalar(
+        select(MonitorRecord.id)
+        .where(
+            MonitorRecord.organisation_id == organisation.id,
+            MonitorRecord.reference.in_(references),
+        )
+        .limit(1)
+    ):
+        raise ServiceError(_("Er is al een registratie met deze referentie."), field="reference")
+    now = utcnow()
+    # Core inserts (not the ORM's bulk path, several times slower here); the ids come back by
+    # reference, which is unique per organisation.
+    db.session.execute(
+        insert(MonitorRecord.__table__),
+        [
+            {
+                "organisation_id": organisation.id,
+                "reference": values["reference"],
+                "title": values["title"],
+                "year": values["year"],
+                "value_min": values["value_min"],
+                "value_max": values["value_max"],
+                "product_group_id": values["product_group"].id if values["product_group"] else None,
+                "cpv_code": values["cpv_code"],
+                "procedure_id": values["procedure"].id if values["procedure"] else None,
+                "award_method_id": values["award_method"].id if values["award_method"] else None,
+                "mvi_applied": values["mvi_applied"],
+                "realised_percent": values["realised_percent"],
+                "demo": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for values in cleaned
+        ],
+    )
+    id_of = dict(
+        db.session.execute(
+            select(MonitorRecord.reference, MonitorRecord.id).where(
+                MonitorRecord.organisation_id == organisation.id, MonitorRecord.demo.is_(True)
+            )
+        ).all()
+    )
+    ids = [id_of[values["reference"]] for values in cleaned]
+    mvi_rows = [
+        {
+            "record_id": record_id,
+            "theme_id": theme.id,
+            "instrument_id": instrument.id if instrument else None,
+            "ambition_level_id": level.id if level else None,
+        }
+        for record_id, values in zip(ids, cleaned, strict=True)
+        for theme, instrument, level in values["mvi_rows"]
+    ]
+    if mvi_rows:
+        db.session.execute(insert(MonitorRecordMvi.__table__), mvi_rows)
+    return len(ids)

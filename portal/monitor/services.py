@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select
 
 from portal.common import ServiceError, utcnow
+from portal.content.files import check_upload
 from portal.content.kinds import kinds
 from portal.content.services import ItemData, create_item
 from portal.content.validation import text, whole_number
@@ -45,6 +46,7 @@ from portal.tenders.models import Tender
 from portal.tenders.services import MAX_VALUE
 
 MAX_UPLOAD_ROWS = 5000
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_ERRORS = 50
 YES = frozenset({"ja", "j", "yes", "y", "1", "true", "waar", "x"})
 NO = frozenset({"nee", "n", "no", "0", "false", "onwaar", ""})
@@ -330,8 +332,17 @@ def _cell(value: Any) -> str:
 def _read_rows(filename: str, content: bytes) -> list[list[str]]:
     """The sheet's rows as text cells; the first is the header row."""
     name = filename.lower()
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise UploadError([_("Het bestand is groter dan 10 MB.")])
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
+
+        try:  # the attachments' checks first: a real XLSX by its content, no zip bomb
+            checked = check_upload(filename, content, max_bytes=MAX_UPLOAD_BYTES)
+        except ServiceError:
+            checked = None
+        if checked is None or checked.kind != "xlsx":
+            raise UploadError([_("Dit XLSX-bestand kan niet worden gelezen.")])
 
         try:
             book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)

@@ -8,6 +8,7 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal import permissions
 from portal.accounts.models import User
@@ -17,7 +18,7 @@ from portal.extensions import db
 from portal.forms import ConfirmForm, button_action, choices, handle_form
 from portal.monitor import bp, services
 from portal.monitor.forms import EMPTY_MVI_ROWS, MIN_MVI_ROWS, RecordForm, UploadForm
-from portal.monitor.models import MonitorRecord
+from portal.monitor.models import MonitorRecord, MonitorRecordMvi
 from portal.monitor.queries import record_years, summarise_population
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
@@ -94,6 +95,10 @@ def index(slug: str):
     query = select(MonitorRecord).where(MonitorRecord.organisation_id == organisation.id)
     if year is not None:
         query = query.where(MonitorRecord.year == year)
+    query = query.options(
+        selectinload(MonitorRecord.mvi_rows).joinedload(MonitorRecordMvi.theme),
+        selectinload(MonitorRecord.tender),
+    )
     page = paginate(query.order_by(MonitorRecord.year.desc(), MonitorRecord.reference), per_page=50)
     return render_template(
         "monitor/index.html",

@@ -543,14 +543,13 @@ def load_demo_records(
     known = {} if known is None else known
     cleaned = [clean_record(data, known) for data in records]
     references = [values["reference"] for values in cleaned]
-    if len(set(references)) != len(references) or db.session.scalar(
-        select(MonitorRecord.id)
-        .where(
-            MonitorRecord.organisation_id == organisation.id,
-            MonitorRecord.reference.in_(references),
+    # The organisation's references, not an IN list: that has a parameter per reference.
+    taken = set(
+        db.session.scalars(
+            select(MonitorRecord.reference).where(MonitorRecord.organisation_id == organisation.id)
         )
-        .limit(1)
-    ):
+    )
+    if len(set(references)) != len(references) or taken.intersection(references):
         raise ServiceError(_("Er is al een registratie met deze referentie."), field="reference")
     now = utcnow()
     # Core inserts (not the ORM's bulk path, several times slower here); the ids come back by

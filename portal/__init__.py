@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.groups import bp as groups
     from portal.main.views import bp as main
     from portal.moderation.views import bp as moderation
+    from portal.monitor import bp as monitor
     from portal.notifications import fanout  # noqa: F401 - subscribes to the items' signals
     from portal.notifications.views import bp as notifications
     from portal.ops.views import bp as ops
@@ -144,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
         criteria,
         notifications,
         moderation,
+        monitor,
         content,
         search,
         ops,

@@ -260,6 +260,10 @@ def seed_command(with_demo_users: bool) -> None:
             click.echo(f"  events.yaml bijeenkomst {number}: {reason}", err=True)
     if loader.community_added:
         click.echo(f"Community: {loader.community_added} demovragen met antwoorden toegevoegd.")
+    if loader.monitor_added:
+        click.echo(
+            f"Monitor: {loader.monitor_added} demoregistraties (verzonnen cijfers) toegevoegd."
+        )
     if with_demo_users:
         click.echo("\nDemo-logins (wachtwoord voor allemaal: " + password + "):")
         for role, email, name in demo_logins():

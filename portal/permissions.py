@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from portal.content.models import CoOwnerInvitation, Item
     from portal.events.models import Event
     from portal.groups.models import GroupMembership, WorkingGroup
+    from portal.monitor.models import MonitorRecord
     from portal.notifications.models import Notification
     from portal.organisations.models import Membership, Organisation
     from portal.questions.models import Answer, Question
@@ -511,6 +512,42 @@ def can_resolve_report(user: Actor, report: Any) -> bool:
 def can_view_profiles(user: Actor) -> bool:
     """Member profiles (names, functions, answers) are for verified members only."""
     return user is SYSTEM or is_verified_member(user)
+
+
+# --- Monitor records --------------------------------------------------------------------------
+# Records are an organisation's own bookkeeping: its members read them, its editors and admins
+# write them, and nobody else learns they exist (views answer 404, not 403, to strangers).
+
+
+def can_view_monitor_records(user: Actor, organisation: Organisation) -> bool:
+    """Approved members (any role) of organisation with a verified e-mail address."""
+    if user is SYSTEM:
+        return True
+    return is_verified_member(user) and organisation_role(user, organisation) is not None
+
+
+def can_edit_monitor_records(user: Actor, organisation: Organisation) -> bool:
+    """Editors and admins of organisation create, edit, delete, upload and promote its records."""
+    if user is SYSTEM:
+        return True
+    return is_verified_member(user) and organisation_role(user, organisation) in EDITING_ROLES
+
+
+def can_view_monitor_record(user: Actor, record: MonitorRecord) -> bool:
+    return can_view_monitor_records(user, record.organisation)
+
+
+def can_edit_monitor_record(user: Actor, record: MonitorRecord) -> bool:
+    return can_edit_monitor_records(user, record.organisation)
+
+
+def can_promote_monitor_record(user: Actor, record: MonitorRecord) -> bool:
+    """Its organisation's editors make a draft example tender of a record not yet promoted."""
+    return (
+        record.tender_id is None
+        and can_edit_monitor_record(user, record)
+        and can_create_item(user, record.organisation)
+    )
 
 
 # --- Follows and notifications -------------------------------------------------------------

@@ -26,6 +26,8 @@ from portal.extensions import db
 from portal.groups import services as groups
 from portal.groups.models import WorkingGroup
 from portal.lookups import by_slug
+from portal.monitor import services as monitor
+from portal.monitor.demo import demo_records
 from portal.notifications import services as notify
 from portal.organisations import services as organisations
 from portal.organisations.models import Organisation
@@ -96,6 +98,7 @@ class Loader:
         self.events_report = None
         self.registrations_added = 0
         self.community_added = 0
+        self.monitor_added = 0
 
     def count_changes(self, session, flush_context, instances) -> None:
         """before_flush hook: count new and really changed rows per table."""
@@ -312,6 +315,14 @@ class Loader:
                 actor=SYSTEM,
             )
 
+    def monitor(self) -> None:
+        """Demo monitor records for every organisation (made up; only with the demo accounts)."""
+        known: dict = {}  # the vocabulary terms, looked up once for all organisations
+        for organisation in db.session.scalars(select(Organisation).order_by(Organisation.slug)):
+            self.monitor_added += monitor.load_demo_records(
+                organisation, demo_records(organisation), actor=SYSTEM, known=known
+            )
+
     def community(self) -> None:
         """Demo questions, answers, votes, follows and "vraagbaak" opt-ins from seeds/community.yaml,
         made through the real services (so notices are made too). A question that exists is left
@@ -511,6 +522,7 @@ def seed(*, demo_password: str | None) -> Loader:
     loader.events()
     if demo_password:
         loader.community()
+        loader.monitor()
     return loader
 
 

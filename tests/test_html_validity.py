@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from portal.extensions import db
+from portal.monitor import services as monitor
+from portal.permissions import SYSTEM
 from tests.conftest import login
 from tests.factories import make_item
 from tests.test_a11y import BIDS, CONTRACT, MVI
@@ -74,6 +77,17 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
     assert login(client, world.utrecht_admin.email).status_code == 302
     app.config["WTF_CSRF_ENABLED"] = True
     get("members", f"/organisaties/{world.utrecht.slug}/leden")
+    records = f"/organisaties/{world.utrecht.slug}/monitor/registraties"
+    monitor.create_record(
+        world.utrecht,
+        monitor.RecordData(reference="R-1", title="Verlichting", year=2024, value_min=1000,
+                           mvi=[{"theme": "circulair", "instrument": "voorschrijven"}]),
+        actor=SYSTEM,
+    )  # fmt: skip
+    db.session.commit()
+    for name, url in [("monitor-index", records), ("monitor-new", f"{records}/nieuw"),
+                      ("monitor-upload", f"{records}/uploaden")]:  # fmt: skip
+        get(name, url)
 
     files = []
     for n, (name, html) in enumerate(pages.items()):

@@ -70,6 +70,8 @@ READ_HELPERS = {
     "record", "handles", "on_sweep", "deliver_after_commit_with",
     # A step of an authorised write (a kind's own service keeps the revision of its item).
     "record_revision",
+    # Monitor records: validation and the upload template.
+    "clean_record", "example_row", "template_csv", "template_xlsx",
 }  # fmt: skip
 
 

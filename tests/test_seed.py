@@ -76,6 +76,43 @@ def test_seed_is_complete_and_idempotent(app):
     registrations = db.session.scalar(select(func.count(EventRegistration.id)))
     assert registrations == first.registrations_added
 
+    # Demo monitor records: every organisation, 2019-2026, dozens for a small municipality and a
+    # few hundred for a large one, with MVI shares like the sources' (61 %, social return 41 %).
+    from portal.monitor.models import MonitorRecord, MonitorRecordMvi
+
+    records = db.session.scalar(select(func.count(MonitorRecord.id)))
+    assert records == first.monitor_added > 5000
+    assert db.session.scalar(select(func.count(MonitorRecord.id)).where(~MonitorRecord.demo)) == 0
+    per_org = dict(
+        db.session.execute(
+            select(Organisation.slug, func.count(MonitorRecord.id))
+            .join(MonitorRecord, MonitorRecord.organisation_id == Organisation.id)
+            .group_by(Organisation.slug)
+        ).all()
+    )
+    assert len(per_org) == db.session.scalar(select(func.count(Organisation.id)))
+    assert 24 <= per_org["gemeente-heumen"] < 100 and per_org["gemeente-utrecht"] >= 200
+    years = db.session.execute(select(func.min(MonitorRecord.year), func.max(MonitorRecord.year)))
+    assert tuple(years.one()) == (2019, 2026)
+    with_mvi = db.session.scalar(
+        select(func.count(MonitorRecord.id)).where(MonitorRecord.mvi_applied)
+    )
+    social = db.session.scalar(
+        select(func.count(func.distinct(MonitorRecordMvi.record_id))).where(
+            MonitorRecordMvi.theme.has(slug="social-return")
+        )
+    )
+    assert 55 <= round(100 * with_mvi / records) <= 67 and 35 <= round(100 * social / records) <= 47
+    mvi_ids = select(MonitorRecordMvi.record_id)
+    assert (
+        db.session.scalar(
+            select(func.count(MonitorRecord.id)).where(
+                MonitorRecord.mvi_applied, MonitorRecord.id.not_in(mvi_ids)
+            )
+        )
+        == 0
+    )
+
     revisions = db.session.scalar(select(func.count(Revision.id)))
     second = seed(demo_password="demo-MVI-2026")
     db.session.commit()
@@ -87,6 +124,8 @@ def test_seed_is_complete_and_idempotent(app):
     assert second.community_added == 0
     assert second.events_report.unchanged == first.events_report.created
     assert second.registrations_added == 0
+    assert second.monitor_added == 0
+    assert db.session.scalar(select(func.count(MonitorRecord.id))) == records
     assert db.session.scalar(select(func.count(EventRegistration.id))) == registrations
     assert len(db.session.scalars(select(Answer)).all()) == len(answers)
     assert db.session.scalar(select(func.count(Revision.id))) == revisions
@@ -107,3 +146,4 @@ def test_seed_command_prints_demo_logins(app):
     result = app.test_cli_runner().invoke(args=["seed", "--with-demo-users"])
     assert result.exit_code == 0, result.output
     assert "beheer@mvi-portaal.example" in result.output and "demo-MVI-2026" in result.output
+    assert "demoregistraties (verzonnen cijfers)" in result.output

@@ -19,6 +19,7 @@ from portal.content.models import CoOwnerInvitation, Item, SlugRedirect
 from portal.content.storage import file_store
 from portal.extensions import db
 from portal.moderation import services as moderation
+from portal.monitor import services as monitor
 from portal.ops.schedule import run_due_jobs
 from portal.organisations.models import Organisation
 from portal.outbox.models import OutboxMessage
@@ -108,6 +109,14 @@ def full_site() -> None:
             available_at=datetime(2026, 3, 29, 1, 30, 15, 123456, tzinfo=UTC),
         )
     )
+    registered = monitor.create_record(
+        tender.organisation,
+        monitor.RecordData(reference="Zaak 2025/ü", title="Registratie — €", year=2025,
+                           value_min=1000, value_max=3000, mvi_applied=True,
+                           mvi=[{"theme": "social-return", "instrument": "voorschrijven"}]),
+        actor=SYSTEM,
+    )  # fmt: skip
+    monitor.promote_record(registered, actor=SYSTEM)
     run_due_jobs(datetime(2026, 3, 30, 4, 0, tzinfo=UTC))  # the schedule's housekeeping runs
     db.session.commit()
 

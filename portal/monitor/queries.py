@@ -22,20 +22,24 @@ from sqlalchemy import (
 )
 
 from portal.content.models import Item, item_co_owners
+from portal.content.queries import visible_to
 from portal.extensions import db
 from portal.monitor.models import MonitorRecord
+from portal.permissions import Actor
 from portal.tenders.models import Tender
 
 COUNTED_TENDER_STATUSES = ("published", "archived")
 
 
-def population(organisation_id: int) -> Subquery:
+def population(organisation_id: int, viewer: Actor | None = None) -> Subquery:
     """The organisation's monitor population as uniform rows, in SQL.
 
     Columns: source ('record' or 'tender'), record_id, tender_id, year, value (the middle of the
     value range, whole euros, NULL when unknown), mvi_applied (1 or 0). Rows: every record of the
     organisation, plus every published or archived example tender it owns or co-owns that is
-    not hidden and no record of it was promoted to (that record already counts it)."""
+    not hidden and no record of it was promoted to (that record already counts it). With a
+    viewer, only the tenders the viewer finds in lists count (members-only and group-only
+    tenders count only for those who may see them: the one visibility rule, `visible_to`)."""
     records = select(
         literal("record", String).label("source"),
         MonitorRecord.id.label("record_id"),
@@ -67,6 +71,7 @@ def population(organisation_id: int) -> Subquery:
             Item.status.in_(COUNTED_TENDER_STATUSES),
             Item.hidden_at.is_(None),
             Tender.id.not_in(promoted),
+            *(visible_to(viewer) if viewer is not None else ()),
         )
     )
     return union_all(records, tenders).subquery("population")
@@ -90,9 +95,11 @@ class PopulationSummary:
         return round(100 * self.value_with_mvi / self.value) if self.value else None
 
 
-def summarise_population(organisation_id: int, year: int | None = None) -> PopulationSummary:
-    """Count the population (optionally of one year) in one SQL query."""
-    rows = population(organisation_id)
+def summarise_population(
+    organisation_id: int, year: int | None = None, viewer: Actor | None = None
+) -> PopulationSummary:
+    """Count the population (optionally of one year; as viewer may see it) in one SQL query."""
+    rows = population(organisation_id, viewer)
     query: Select = select(
         func.count(),
         func.coalesce(func.sum(rows.c.mvi_applied), 0),
@@ -103,6 +110,29 @@ def summarise_population(organisation_id: int, year: int | None = None) -> Popul
         query = query.where(rows.c.year == year)
     count, with_mvi, value, value_with_mvi = db.session.execute(query).one()
     return PopulationSummary(int(count), int(with_mvi), int(value), int(value_with_mvi))
+
+
+def summary_per_year(organisation_id: int, viewer: Actor) -> list[tuple[int, PopulationSummary]]:
+    """The population counted per year (oldest first) in one SQL query, as viewer may see it;
+    rows without a year are left out."""
+    rows = population(organisation_id, viewer)
+    query = (
+        select(
+            rows.c.year,
+            func.count(),
+            func.coalesce(func.sum(rows.c.mvi_applied), 0),
+            func.coalesce(func.sum(rows.c.value), 0),
+            func.coalesce(func.sum(case((rows.c.mvi_applied == 1, rows.c.value), else_=0)), 0),
+        )
+        .select_from(rows)
+        .where(rows.c.year.is_not(None))
+        .group_by(rows.c.year)
+        .order_by(rows.c.year)
+    )
+    return [
+        (int(year), PopulationSummary(int(count), int(mvi), int(value), int(value_mvi)))
+        for year, count, mvi, value, value_mvi in db.session.execute(query)
+    ]
 
 
 def record_years(organisation_id: int) -> list[int]:

@@ -19,7 +19,7 @@ from portal.forms import ConfirmForm, button_action, choices, handle_form
 from portal.monitor import bp, services
 from portal.monitor.forms import EMPTY_MVI_ROWS, MIN_MVI_ROWS, RecordForm, UploadForm
 from portal.monitor.models import MonitorRecord, MonitorRecordMvi
-from portal.monitor.queries import record_years, summarise_population
+from portal.monitor.queries import record_years, summarise_population, summary_per_year
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
 from portal.sections import add_section
@@ -106,9 +106,26 @@ def index(slug: str):
         page=page,
         years=years,
         year=year,
-        summary=summarise_population(organisation.id, year),
+        summary=summarise_population(organisation.id, year, current_user),
         can_edit=permissions.can_edit_monitor_records(current_user, organisation),
         confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/organisaties/<slug>/monitor")
+@login_required
+def overview(slug: str):
+    """The organisation's MVI practice in numbers: per year the share of its tenders with MVI,
+    by count and by value, each year linked to the records behind it."""
+    organisation = _organisation(slug)
+    per_year = summary_per_year(organisation.id, current_user)
+    return render_template(
+        "monitor/overview.html",
+        organisation=organisation,
+        per_year=per_year,
+        count_bars=[(str(year), figures.share) for year, figures in per_year],
+        value_bars=[(str(year), figures.value_share) for year, figures in per_year],
+        total=summarise_population(organisation.id, viewer=current_user),
     )
 
 

@@ -1,4 +1,5 @@
-"""In a real browser: an editor's monitor records pages, with a failed upload, pass axe."""
+"""In a real browser: an editor's monitor records pages, with a failed upload, and the monitor's
+chart page pass axe."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def test_monitor_record_pages_pass_axe(live_server, page, world, axe, tmp_path):
         in page.get_by_role("region", name="Problemen in het bestand").inner_text()
     )
     axe.check(page, "monitor-upload-failed")
+    page.goto(f"{live_server}/organisaties/gemeente-utrecht")
+    page.get_by_role("link", name="Het aandeel MVI per jaar").click()
+    assert page.locator("h1").inner_text() == "MVI-monitor van Gemeente Utrecht"
+    assert page.get_by_role("img", name="Aandeel aanbestedingen met MVI, naar aantal").is_visible()
+    axe.check(page, "monitor-overview")
     page.goto(base + "/nieuw")
     page.get_by_role("button", name="Opslaan").click()
     assert page.locator(".error-summary").is_visible()

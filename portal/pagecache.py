@@ -58,7 +58,9 @@ UNSEEN_TABLES = frozenset({"scheduled_runs", "outbox"})
 KEEPABLE_SESSION_KEYS = frozenset(
     {"lang", "csrf_token", "_permanent", "_fresh", "_user_id", "_id", "_remember_seconds"}
 )
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "Location", "Last-Modified")
+KEPT_HEADERS = (
+    "Content-Type", "Content-Language", "Content-Disposition", "Link", "Location", "Last-Modified",
+)  # fmt: skip
 STALE = "pages_stale"  # session.info flag: this transaction wrote rows a page may show
 
 

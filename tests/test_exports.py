@@ -9,6 +9,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
+from portal.content.kinds import kinds
 from portal.exports import DATE, DECIMAL, INT, TEXT, URL, Column, to_csv, to_xlsx
 from portal.extensions import db
 from tests.factories import make_item
@@ -320,3 +321,18 @@ def test_list_downloads_in_english_have_english_headings_and_names(client, world
     assert row["Status"] == "Completed"
     sheet = read_xlsx(client.get("/aanbestedingen.xlsx"))
     assert sheet[0] == rows[0]
+
+
+def test_every_kind_list_downloads_in_both_formats(client, world):
+    make_item("consultation", world.utrecht, title="Een marktconsultatie")
+    for spec in kinds().values():
+        page = client.get(f"/{spec.url}/")
+        assert page.status_code == 200
+        rows = read_csv(client.get(f"/{spec.url}.csv"))
+        assert rows[0][:2] == ["Titel", "Organisatie"], spec.key
+        sheet = read_xlsx(client.get(f"/{spec.url}.xlsx"))
+        assert sheet[0] == rows[0] and len(sheet) == len(rows), spec.key
+        assert client.get(f"/{spec.url}.csv?sorteer=onbekend").status_code == 400
+    assert column(read_csv(client.get("/marktconsultaties.csv")), "Titel") == [
+        "Een marktconsultatie"
+    ]

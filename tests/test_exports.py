@@ -12,6 +12,8 @@ import pytest
 from portal.content.kinds import kinds
 from portal.exports import DATE, DECIMAL, INT, TEXT, URL, Column, to_csv, to_xlsx
 from portal.extensions import db
+from portal.search import searching
+from portal.search.services import Hits
 from tests.factories import make_item
 from tests.test_english import english
 
@@ -336,3 +338,13 @@ def test_every_kind_list_downloads_in_both_formats(client, world):
     assert column(read_csv(client.get("/marktconsultaties.csv")), "Titel") == [
         "Een marktconsultatie"
     ]
+
+
+def test_a_search_download_while_the_index_is_rebuilt_is_a_503_not_an_empty_file(
+    client, world, monkeypatch
+):
+    make_item("tender", world.utrecht, title="Asfalt Utrecht")
+    monkeypatch.setattr(searching, "find", lambda query, limit: Hits({}, unavailable=True))
+    response = client.get("/zoeken.csv", query_string={"q": "asfalt"})
+    assert response.status_code == 503 and "Content-Disposition" not in response.headers
+    assert "De zoekindex wordt opnieuw opgebouwd." in response.get_data(as_text=True)

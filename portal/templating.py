@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, get_flashed_messages, request
+from flask import Flask, current_app, get_flashed_messages, request, url_for
 from flask_babel import get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -51,6 +51,13 @@ def _url_without(*names: str) -> str:
     return request.path + ("?" + urlencode(kept) if kept else "")
 
 
+def _download_url(endpoint: str, file_format: str, **values) -> str:
+    """The download (CSV or XLSX) of this page's table: its query parameters, every page."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "pagina"]
+    url = url_for(endpoint, file_format=file_format, **values)
+    return url + ("?" + urlencode(kept) if kept else "")
+
+
 @pass_context
 def page_has_errors(context: Context) -> bool:
     """Whether the page shows an error: a form of the page with errors, or a flashed error.
@@ -84,6 +91,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["zip"] = lambda first, second: list(zip(first, second, strict=False))
     app.jinja_env.globals["sections_for"] = sections_for  # e.g. what packages add to the header
     app.jinja_env.globals["url_without"] = _url_without
+    app.jinja_env.globals["download_url"] = _download_url
     app.jinja_env.globals["form_has_errors"] = form_has_errors
     app.jinja_env.globals["page_has_errors"] = page_has_errors
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")

@@ -70,6 +70,10 @@ class KindSpec:
     field_labels: dict[str, Any] = field(default_factory=dict)
     field_terms: dict[str, type] = field(default_factory=dict)
     reference_fields: tuple[str, ...] = ()
+    # The list's CSV/XLSX download: columns of the kind's own after the shared ones
+    # (portal.exports.Column, read from an item), and loader options that fetch what they read.
+    export_columns: Callable[[], tuple[Any, ...]] | None = None
+    export_options: Callable[[], tuple[Any, ...]] | None = None
 
     def relation_to(self, target: KindSpec) -> str | None:
         return self.links.get(target.key) or self.links.get("*")

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, Select, and_, desc, false, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from portal import permissions
-from portal.content.kinds import kinds
+from portal.common import whole_number
+from portal.content.kinds import KindSpec, kinds
 from portal.content.models import Item
 from portal.extensions import db
 from portal.groups.models import GroupMembership
 from portal.organisations.models import Organisation
 from portal.permissions import LISTED_STATUSES, READERS, Readers
+from portal.regions.models import Region
+from portal.taxonomy.models import OrganisationType, ProductGroup, Theme
+
+SORTS = {
+    "nieuw": desc(Item.published_at),
+    "nuttig": desc(Item.useful_count),
+    "bekeken": desc(Item.view_count),
+}
 
 
 def visible_to(user) -> list[ColumnElement[bool]]:
@@ -126,3 +136,71 @@ def organisations_sharing(user) -> int:
             Item.kind.in_(knowledge), *visible_to(user)
         )
     )
+
+
+class BadListError(ValueError):
+    """List arguments that name nothing that exists (an export answers 400 with this message)."""
+
+
+def _known(model, value: str) -> bool:
+    return db.session.scalar(select(model.id).where(model.slug == value)) is not None
+
+
+def _check_list_args(spec: KindSpec, args) -> None:
+    """Refuse unknown filter values, years, sorts and pages with a Dutch message."""
+    named = {"thema": (Theme, _("Thema")), "productgroep": (ProductGroup, _("Productgroep")),
+             "organisatietype": (OrganisationType, _("Soort organisatie")),
+             "regio": (Region, _("Regio"))}  # fmt: skip
+    for arg, (model, label) in named.items():
+        value = args.get(arg)
+        if value and not _known(model, value):
+            raise BadListError(_("Onbekende waarde voor %(filter)s: ‘%(value)s’.", filter=label, value=value[:100]))  # fmt: skip
+    if args.get("jaar") and whole_number(args["jaar"], 1, 9999) is None:
+        raise BadListError(_("Het jaar moet een getal van 1 tot 9999 zijn."))
+    for list_filter in spec.list_filters:
+        value = args.get(list_filter.arg)
+        if value and value not in {option for option, _label in list_filter.options()}:
+            raise BadListError(_("Onbekende waarde voor %(filter)s: ‘%(value)s’.", filter=list_filter.label, value=value[:100]))  # fmt: skip
+    sorts = (["datum"] if spec.list_order else []) + list(SORTS)
+    if args.get("sorteer", sorts[0]) not in sorts:
+        raise BadListError(_("Onbekende sortering ‘%(value)s’. Kies uit: %(choices)s.", value=args["sorteer"][:100], choices=", ".join(sorts)))  # fmt: skip
+    if whole_number(args.get("pagina", "1"), 1, 10_000) is None:
+        raise BadListError(_("Het paginanummer moet een getal van 1 tot 10.000 zijn."))
+
+
+def list_query(spec: KindSpec, args, user, *, strict: bool = False) -> tuple[Select, str]:
+    """The items of a kind's list page for these URL arguments, in the chosen order, and that
+    order's name. The page ignores what it does not know; strict (exports) raises BadListError,
+    so a download never silently holds something other than what was asked."""
+    if strict:
+        _check_list_args(spec, args)
+    model = spec.model
+    query = published_items(user, model)
+    if args.get("thema"):
+        query = query.where(model.themes.any(Theme.slug == args["thema"]))
+    if args.get("productgroep"):
+        query = query.where(model.product_groups.any(ProductGroup.slug == args["productgroep"]))
+    if args.get("organisatietype"):
+        query = query.where(
+            model.organisation.has(
+                Organisation.type.has(OrganisationType.slug == args["organisatietype"])
+            )
+        )
+    if args.get("regio"):
+        query = query.where(
+            model.organisation.has(Organisation.regions.any(Region.slug == args["regio"]))
+        )
+    year = whole_number(args.get("jaar"), 1, 9999)
+    if year is not None:
+        query = query.where(model.year == year)
+    for list_filter in spec.list_filters:
+        value = args.get(list_filter.arg)
+        condition = list_filter.where(value) if value else None
+        if condition is not None:
+            query = query.where(condition)
+    sort = args.get("sorteer", "datum" if spec.list_order else "nieuw")
+    if sort == "datum" and spec.list_order:
+        query = query.order_by(*spec.list_order(), Item.id.desc())
+    else:
+        query = query.order_by(SORTS.get(sort, SORTS["nieuw"]), Item.id.desc())
+    return query, sort

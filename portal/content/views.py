@@ -19,15 +19,16 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import desc, func, or_, select
+from sqlalchemy import func, or_, select
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.routing import BaseConverter
 
 from portal import permissions
 from portal.accounts.forms import ConfirmForm
 from portal.accounts.models import User
-from portal.common import utcnow, whole_number
+from portal.common import utcnow
 from portal.content import counting, services
+from portal.content.export_columns import columns_for, loader_options
 from portal.content.feeds import public_feed
 from portal.content.forms import (
     SHARED_FIELDS,
@@ -52,8 +53,16 @@ from portal.content.models import (
     UsefulMark,
     item_tags,
 )
-from portal.content.queries import dossier, knowledge_overview, published_items, visible_to
+from portal.content.queries import (
+    BadListError,
+    dossier,
+    knowledge_overview,
+    list_query,
+    published_items,
+    visible_to,
+)
 from portal.errors import render_error
+from portal.exports import dated_name, export_response
 from portal.extensions import db
 from portal.forms import button_action, choices, handle_form, run_action
 from portal.groups.models import GroupMembership, WorkingGroup
@@ -68,12 +77,6 @@ from portal.taxonomy.models import OrganisationType, ProductGroup, Theme
 bp = Blueprint("content", __name__)
 cache_pages(bp)  # anonymous visitors' pages: portal/pagecache.py
 bp.add_app_template_global(lambda key: kinds()[key], "kind_spec")
-
-SORTS = {
-    "nieuw": desc(Item.published_at),
-    "nuttig": desc(Item.useful_count),
-    "bekeken": desc(Item.view_count),
-}
 
 log = logging.getLogger(__name__)
 
@@ -134,36 +137,8 @@ def overview():
 
 @bp.route("/<kind:spec>/")
 def index(spec: KindSpec):
-    model = spec.model
-    query = published_items(current_user, model)
+    query, sort = list_query(spec, request.args, current_user)
     args = request.args
-    if args.get("thema"):
-        query = query.where(model.themes.any(Theme.slug == args["thema"]))
-    if args.get("productgroep"):
-        query = query.where(model.product_groups.any(ProductGroup.slug == args["productgroep"]))
-    if args.get("organisatietype"):
-        query = query.where(
-            model.organisation.has(
-                Organisation.type.has(OrganisationType.slug == args["organisatietype"])
-            )
-        )
-    if args.get("regio"):
-        query = query.where(
-            model.organisation.has(Organisation.regions.any(Region.slug == args["regio"]))
-        )
-    year = whole_number(args.get("jaar"), 1, 9999)
-    if year is not None:
-        query = query.where(model.year == year)
-    for list_filter in spec.list_filters:
-        value = args.get(list_filter.arg)
-        condition = list_filter.where(value) if value else None
-        if condition is not None:
-            query = query.where(condition)
-    sort = args.get("sorteer", "datum" if spec.list_order else "nieuw")
-    if sort == "datum" and spec.list_order:
-        query = query.order_by(*spec.list_order(), Item.id.desc())
-    else:
-        query = query.order_by(SORTS.get(sort, SORTS["nieuw"]), Item.id.desc())
     page = paginate(query, per_page=20)
     years = db.session.scalars(
         select(Item.year)
@@ -177,6 +152,23 @@ def index(spec: KindSpec):
         org_types=active_terms(OrganisationType),
         regions=db.session.scalars(select(Region).order_by(Region.name)).all(),
     )  # fmt: skip
+
+
+# A download holds at most this many items (the newest, or first in the chosen order).
+EXPORT_LIMIT = 10_000
+
+
+@bp.route("/<kind:spec>.<any(csv, xlsx):file_format>")
+def export(spec: KindSpec, file_format: str):
+    """The list page's items (its filters and order, every page) as CSV or XLSX."""
+    try:
+        query, _sort = list_query(spec, request.args, current_user, strict=True)
+    except BadListError as error:
+        return render_error(400, str(error))
+    items = db.session.scalars(query.options(*loader_options(spec)).limit(EXPORT_LIMIT)).all()
+    return export_response(
+        file_format, items, columns_for(spec), dated_name(spec.url), title=str(spec.plural)
+    )
 
 
 def _links(item: Item) -> tuple[list[ItemLink], list[ItemLink]]:

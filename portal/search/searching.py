@@ -20,7 +20,8 @@ from portal.content.models import Attachment, Item
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.permissions import Actor
-from portal.search.facets import Match, narrow, selection, visible_matches
+from portal.search.display_names import names
+from portal.search.facets import FACET_LABELS, Match, narrow, selection, visible_matches
 from portal.search.facets import counts as facet_counts
 from portal.search.query import ParsedQuery, parse
 from portal.search.services import MAX_HITS, MAX_HITS_FILTERED, Hits, find
@@ -192,20 +193,19 @@ def matching(args, user: Actor) -> tuple[ParsedQuery, list[Match], list[Match], 
     return query, matches, narrow(matches, selected), hits, limit
 
 
-def search(args, user: Actor, *, with_facets: bool = True) -> SearchResult:
-    """The whole search for these URL arguments and this reader; BadSearchError for arguments
-    that cannot be answered at all."""
-    selected = selection(args)
+def _checked(args) -> tuple[int, str]:
+    """The page number and sort asked for; BadSearchError when either is not one."""
     page_number = whole_number(args.get("pagina", "1"), 1, 10_000)
     if page_number is None:
         raise BadSearchError(_("Het paginanummer moet een getal van 1 tot 10.000 zijn."))
     sort = args.get("sorteer", "relevantie")
     if sort not in ("relevantie", "datum"):
         raise BadSearchError(_("Sorteer op relevantie of datum."))
-    query, matches, found, hits, limit = matching(args, user)
-    if query.is_empty and not any(selected.values()):
-        # The overview: what every visible item offers to browse, without listing any.
-        matches = visible_matches(None, user) if with_facets else []
+    return page_number, sort
+
+
+def _ranked(found: list[Match], hits: Hits, query: ParsedQuery, sort: str) -> dict[int, float]:
+    """Sort found in the page's order (in place) and give each its boosted score."""
     scores = {
         m.id: hits.scores[m.id] * boost(m.reviewed_at, m.answered, *m.values["soort"])
         for m in found
@@ -214,6 +214,19 @@ def search(args, user: Actor, *, with_facets: bool = True) -> SearchResult:
         found.sort(key=lambda m: (m.published_at is not None, m.published_at, m.id), reverse=True)
     else:
         found.sort(key=lambda m: (scores[m.id], m.id), reverse=True)
+    return scores
+
+
+def search(args, user: Actor, *, with_facets: bool = True) -> SearchResult:
+    """The whole search for these URL arguments and this reader; BadSearchError for arguments
+    that cannot be answered at all."""
+    selected = selection(args)
+    page_number, sort = _checked(args)
+    query, matches, found, hits, limit = matching(args, user)
+    if query.is_empty and not any(selected.values()):
+        # The overview: what every visible item offers to browse, without listing any.
+        matches = visible_matches(None, user) if with_facets else []
+    scores = _ranked(found, hits, query, sort)
     total = len(found)
     start = (page_number - 1) * PER_PAGE
     terms = query.highlight_terms
@@ -227,6 +240,58 @@ def search(args, user: Actor, *, with_facets: bool = True) -> SearchResult:
         counts=facet_counts(matches, selected) if with_facets and (hits.scores or matches) else {},
         unavailable=hits.unavailable, capped=bool(limit) and len(hits.scores) >= limit,
         suggestion=spelling_hint(query.text) if query.text and total < 3 else None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class WholeResult:
+    """Every result of a search in the page's order, as (item id, score): for downloads."""
+
+    query: ParsedQuery
+    selected: dict[str, list[str]]
+    sort: str
+    ranked: list[tuple[int, float]]
+    total: int  # visible matches after the facets (more than ranked when cut at `most`)
+    unavailable: bool
+    capped: bool  # the engine's hit limit was reached
+
+    @property
+    def is_overview(self) -> bool:
+        return self.query.is_empty and not any(self.selected.values())
+
+
+def check_facets(selected: dict[str, list[str]]) -> None:
+    """BadSearchError naming the first chosen facet value that does not exist (the page simply
+    finds nothing for it; a download must not be an empty file that looks like an answer)."""
+    known = names()
+    for facet, values in selected.items():
+        for value in values:
+            if facet == "soort":
+                exists = value in kinds()
+            elif facet == "jaar":
+                exists = whole_number(value, 1, 9999) is not None
+            else:
+                exists = value in known.get(facet, {})
+            if not exists:
+                raise BadSearchError(
+                    _("Onbekende waarde voor %(filter)s: ‘%(value)s’.",
+                      filter=FACET_LABELS[facet], value=value)
+                )  # fmt: skip
+
+
+def search_all(args, user: Actor, *, most: int) -> WholeResult:
+    """Every result (at most `most`) of the search these URL arguments describe, for this
+    reader, in the page's order; BadSearchError also for unknown facet values. The page number
+    is checked like the page's, but a download holds every page."""
+    selected = selection(args)
+    _page, sort = _checked(args)
+    check_facets(selected)
+    query, _matches, found, hits, limit = matching(args, user)
+    scores = _ranked(found, hits, query, sort)
+    return WholeResult(
+        query=query, selected=selected, sort=sort,
+        ranked=[(m.id, scores[m.id]) for m in found[:most]], total=len(found),
+        unavailable=hits.unavailable, capped=bool(limit) and len(hits.scores) >= limit,
     )  # fmt: skip
 
 

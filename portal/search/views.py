@@ -14,10 +14,12 @@ from portal.content.feeds import atom
 from portal.content.models import Item
 from portal.content.queries import visible_to
 from portal.errors import render_error
+from portal.exports import dated_name, export_response
 from portal.extensions import db
 from portal.forms import button_action
 from portal.pagecache import cache_pages, not_this_page
 from portal.search.display_names import names
+from portal.search.downloads import result_table
 from portal.search.facets import FACET_LABELS
 from portal.search.models import SavedSearch
 from portal.search.saved import delete_saved_search, new_match_count, save_search
@@ -98,6 +100,22 @@ def index():
         toggle_url=links.toggle, page_url=links.page,
         facet_labels={name: str(label) for name, label in FACET_LABELS.items()},
     )  # fmt: skip
+
+
+@bp.route("/zoeken.<any(csv, xlsx):file_format>")
+def export(file_format: str):
+    """Every result of this search the reader may see (not one page) as CSV or XLSX."""
+    try:
+        whole, rows, columns = result_table(request.args, current_user)
+    except BadSearchError as error:
+        return render_error(400, str(error))
+    if whole.unavailable:
+        return render_error(503, _("De zoekindex wordt opnieuw opgebouwd. Probeer het over een paar minuten opnieuw."))  # fmt: skip
+    if whole.is_overview:
+        return render_error(400, _("Typ een zoekvraag of kies een filter; daarna kunt u de resultaten downloaden."))  # fmt: skip
+    return export_response(
+        file_format, rows, columns, dated_name("zoekresultaten"), title=_("Zoekresultaten")
+    )
 
 
 @bp.route("/api/search")

@@ -6,11 +6,13 @@ from collections import defaultdict
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.content.forms import active_terms
 from portal.content.kinds import KindSpec, ListFilter
+from portal.exports import DATE, INT, Column
 from portal.extensions import db, id_among
-from portal.taxonomy.models import AmbitionLevel, AwardMethod, Procedure
+from portal.taxonomy.models import AmbitionLevel, AwardMethod, Procedure, Theme
 from portal.tenders.forms import TenderForm
 from portal.tenders.models import Tender
 from portal.tenders.services import apply_fields
@@ -40,6 +42,29 @@ def facet_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
         values["instrument"].update(row.instruments.split())
         values["ambitie"].update(row.ambition_levels.split())
     return {i: {name: frozenset(v) for name, v in vs.items() if v} for i, vs in found.items()}
+
+
+def export_columns() -> tuple[Column, ...]:
+    """A tender list's own columns in its download (after the shared ones)."""
+    statuses = dict(STATUS_CHOICES)
+    theme_names = {theme.slug: theme.label for theme in db.session.scalars(select(Theme))}
+
+    def mvi_themes(tender: Tender) -> list[str]:
+        slugs = dict.fromkeys(row.get("theme") for row in tender.mvi if row.get("theme"))
+        return [theme_names.get(slug, slug) for slug in slugs]
+
+    return (
+        Column(_l("Status"), lambda t: statuses.get(t.tender_status, t.tender_status)),
+        Column(_l("Procedure"), lambda t: t.procedure.label if t.procedure else ""),
+        Column(_l("Gunningsmethode"), lambda t: t.award_method.label if t.award_method else ""),
+        Column(_l("Waarde vanaf (EUR)"), lambda t: t.value_min, INT),
+        Column(_l("Waarde tot en met (EUR)"), lambda t: t.value_max, INT),
+        Column(_l("MVI-thema's"), mvi_themes),
+        Column(_l("Aantal inschrijvingen"), lambda t: t.number_of_bids, INT),
+        Column(_l("Publicatiedatum"), lambda t: t.publication_date, DATE),
+        Column(_l("Gunningsdatum"), lambda t: t.award_date, DATE),
+        Column(_l("MKI-winst winnaar (EUR)"), lambda t: (t.mki_gain or {}).get("eur"), INT),
+    )
 
 
 SPEC = KindSpec(
@@ -83,4 +108,6 @@ SPEC = KindSpec(
     text_fields=("results_md",),
     term_fields=("procedure", "award_method"),
     facet_values=facet_values,
+    export_columns=export_columns,
+    export_options=lambda: (selectinload(Tender.procedure), selectinload(Tender.award_method)),
 )

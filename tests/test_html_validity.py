@@ -86,6 +86,7 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
     )  # fmt: skip
     db.session.commit()
     for name, url in [("monitor-index", records), ("monitor-new", f"{records}/nieuw"),
+                      ("monitor-overview", f"/organisaties/{world.utrecht.slug}/monitor"),
                       ("monitor-upload", f"{records}/uploaden")]:  # fmt: skip
         get(name, url)
 

@@ -116,7 +116,8 @@ def _put(key: tuple[str, ...], kept: Kept) -> None:
 
 
 def cache_pages(blueprint: Blueprint) -> None:
-    """Let anonymous visitors' GET pages of blueprint be kept (see the module's rules)."""
+    """Let blueprint's GET pages be kept: shared by anonymous visitors, per session for members
+    (see the module's rules)."""
     blueprint.before_request(_send_kept)
     blueprint.after_request(_keep)
 

@@ -43,7 +43,7 @@ from portal.taxonomy.models import (
 )
 from portal.taxonomy.services import clean_cpv_codes
 from portal.tenders.models import Tender
-from portal.tenders.services import MAX_VALUE
+from portal.tenders.services import value_range
 
 MAX_UPLOAD_ROWS = 5000
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -146,17 +146,9 @@ def clean_record(data: RecordData, known: dict | None = None) -> dict[str, Any]:
     if year is None:
         raise ServiceError(_("Vul het jaar in."), field="year")
     values["year"] = year
-    low = whole_number(fields, "value_min", _l("de waarde (vanaf)"), high=MAX_VALUE)
-    high = whole_number(fields, "value_max", _l("de waarde (tot)"), high=MAX_VALUE)
-    if low is None and high is not None:
-        low = high
-    if high is None and low is not None:
-        high = low
-    if low is not None and high is not None and high < low:
-        raise ServiceError(
-            _("De bovengrens van de waarde is lager dan de ondergrens."), field="value_max"
-        )
-    values["value_min"], values["value_max"] = low, high
+    values["value_min"], values["value_max"] = value_range(
+        fields, _l("de waarde (vanaf)"), _l("de waarde (tot)")
+    )
     values["product_group"] = _term(
         ProductGroup, data.product_group, "product_group", _l("de productgroep"), known
     )

@@ -22,6 +22,22 @@ from portal.tenders.models import (
 MAX_VALUE = 50_000_000_000  # EUR; larger is a typing error, not a tender
 
 
+def value_range(fields: dict, low_label: str, high_label: str) -> tuple[int | None, int | None]:
+    """A value range in whole euros from fields' value_min/value_max: one end given stands for
+    both; a high end below the low end is refused."""
+    low = whole_number(fields, "value_min", low_label, high=MAX_VALUE)
+    high = whole_number(fields, "value_max", high_label, high=MAX_VALUE)
+    if low is not None and high is None:
+        high = low
+    if high is not None and low is None:
+        low = high
+    if low is not None and high is not None and high < low:
+        raise ServiceError(
+            _("De bovengrens van de waarde is lager dan de ondergrens."), field="value_max"
+        )
+    return low, high
+
+
 def _blank(value: Any) -> bool:
     return value is None or value is False or (isinstance(value, str) and not value.strip())
 
@@ -120,17 +136,9 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
     item.cpv_codes = clean_cpv_codes(" ".join(codes) if isinstance(codes, list) else str(codes))
     item.procedure = term(fields, "procedure", Procedure, _("procedure"))
     item.award_method = term(fields, "award_method", AwardMethod, _("gunningsmethode"))
-    low = whole_number(fields, "value_min", _("de geraamde waarde (vanaf)"), high=MAX_VALUE)
-    high = whole_number(fields, "value_max", _("de geraamde waarde (tot)"), high=MAX_VALUE)
-    if low is not None and high is None:
-        high = low
-    if high is not None and low is None:
-        low = high
-    if low is not None and high is not None and high < low:
-        raise ServiceError(
-            _("De bovengrens van de waarde is lager dan de ondergrens."), field="value_max"
-        )
-    item.value_min, item.value_max = low, high
+    item.value_min, item.value_max = value_range(
+        fields, _("de geraamde waarde (vanaf)"), _("de geraamde waarde (tot)")
+    )
     item.duration_months = whole_number(
         fields, "duration_months", _("de looptijd in maanden"), high=600
     )

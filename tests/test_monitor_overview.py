@@ -4,7 +4,11 @@ only; tenders count only for a viewer who may see them."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+
+import openpyxl
 
 from portal.extensions import db
 from tests.conftest import login
@@ -77,3 +81,24 @@ def test_an_organisation_without_records_is_told_how_to_start(client, world, as_
     as_user(world.utrecht_member)
     page = client.get(URL).get_data(as_text=True)
     assert "Nog geen aanbestedingen geregistreerd." in page and 'role="img"' not in page
+
+
+def test_the_monitor_table_downloads_as_csv_and_xlsx_for_members_only(app, client, world, as_user):
+    known_data(world)
+    assert client.get(f"{URL}.csv").status_code == 302  # anonymous: to the sign-in page
+    as_user(world.utrecht_member)
+    page = client.get(URL).get_data(as_text=True)
+    assert f'href="{URL}.csv"' in page and f'href="{URL}.xlsx"' in page
+    response = client.get(f"{URL}.csv")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")),
+                            delimiter=";"))  # fmt: skip
+    assert lines[0][:4] == ["Jaar", "Aanbestedingen", "Met MVI", "Aandeel met MVI (aantal, %)"]
+    assert lines[1:] == [["2023", "2", "1", "50", "200", "200", "100"],
+                         ["2024", "1", "1", "100", "1000", "1000", "100"]]  # fmt: skip
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"{URL}.xlsx").data)).active
+    assert [cell.value for cell in sheet[2]] == [2023, 2, 1, 50, 200, 200, 100]
+    stranger = app.test_client()
+    login(stranger, world.heumen_admin.email)
+    assert stranger.get(f"{URL}.xlsx").status_code == 404
+    assert client.get(f"{URL}.pdf").status_code == 404

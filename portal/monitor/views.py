@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -14,6 +15,7 @@ from portal import permissions
 from portal.accounts.models import User
 from portal.common import ServiceError, whole_number
 from portal.content.forms import offered_terms
+from portal.exports import INT, Column, dated_name, export_response
 from portal.extensions import db
 from portal.forms import ConfirmForm, button_action, choices, handle_form
 from portal.monitor import bp, services
@@ -127,6 +129,31 @@ def overview(slug: str):
         value_bars=[(str(year), figures.value_share) for year, figures in per_year],
         total=summarise_population(organisation.id, viewer=current_user),
     )
+
+
+# The monitor table's columns in a download (portal/exports.py): rows are (year, summary) pairs.
+PER_YEAR_COLUMNS = (
+    Column(_l("Jaar"), lambda row: row[0], INT),
+    Column(_l("Aanbestedingen"), lambda row: row[1].tenders, INT),
+    Column(_l("Met MVI"), lambda row: row[1].with_mvi, INT),
+    Column(_l("Aandeel met MVI (aantal, %)"), lambda row: row[1].share, INT),
+    Column(_l("Waarde (euro)"), lambda row: row[1].value, INT),
+    Column(_l("Waarde met MVI (euro)"), lambda row: row[1].value_with_mvi, INT),
+    Column(_l("Aandeel met MVI (waarde, %)"), lambda row: row[1].value_share, INT),
+)
+
+
+@bp.route("/organisaties/<slug>/monitor.<any(csv, xlsx):file_format>")
+@login_required
+def overview_export(slug: str, file_format: str):
+    """The monitor's table per year as CSV or XLSX: the same figures as the page, for the same
+    members."""
+    organisation = _organisation(slug)
+    rows = summary_per_year(organisation.id, current_user)
+    return export_response(
+        file_format, rows, PER_YEAR_COLUMNS, dated_name(f"mvi-monitor-{organisation.slug}"),
+        title=_("MVI per jaar"),
+    )  # fmt: skip
 
 
 @bp.route(f"{BASE}/nieuw", methods=["GET", "POST"])

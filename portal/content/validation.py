@@ -93,3 +93,21 @@ def term(fields: dict, name: str, model: type, label: str) -> Any:
             field=name,
         )
     return found
+
+
+def value_range(
+    fields: dict, low_label: str, high_label: str, *, high: int
+) -> tuple[int | None, int | None]:
+    """A range of whole euros from fields' value_min and value_max (each at most high): one end
+    given stands for both; a high end below the low end is refused."""
+    low_end = whole_number(fields, "value_min", low_label, high=high)
+    high_end = whole_number(fields, "value_max", high_label, high=high)
+    if low_end is not None and high_end is None:
+        high_end = low_end
+    if high_end is not None and low_end is None:
+        low_end = high_end
+    if low_end is not None and high_end is not None and high_end < low_end:
+        raise ServiceError(
+            _("De bovengrens van de waarde is lager dan de ondergrens."), field="value_max"
+        )
+    return low_end, high_end

@@ -16,7 +16,7 @@ from portal.common import ServiceError, utcnow
 from portal.content.files import check_upload
 from portal.content.kinds import kinds
 from portal.content.services import ItemData, create_item
-from portal.content.validation import text, whole_number
+from portal.content.validation import text, value_range, whole_number
 from portal.extensions import db
 from portal.monitor.models import (
     FIRST_YEAR,
@@ -43,7 +43,7 @@ from portal.taxonomy.models import (
 )
 from portal.taxonomy.services import clean_cpv_codes
 from portal.tenders.models import Tender
-from portal.tenders.services import value_range
+from portal.tenders.services import MAX_VALUE
 
 MAX_UPLOAD_ROWS = 5000
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -147,7 +147,7 @@ def clean_record(data: RecordData, known: dict | None = None) -> dict[str, Any]:
         raise ServiceError(_("Vul het jaar in."), field="year")
     values["year"] = year
     values["value_min"], values["value_max"] = value_range(
-        fields, _l("de waarde (vanaf)"), _l("de waarde (tot)")
+        fields, _l("de waarde (vanaf)"), _l("de waarde (tot)"), high=MAX_VALUE
     )
     values["product_group"] = _term(
         ProductGroup, data.product_group, "product_group", _l("de productgroep"), known

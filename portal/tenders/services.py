@@ -8,7 +8,15 @@ from typing import Any
 from flask_babel import gettext as _
 
 from portal.common import ServiceError, clean_url
-from portal.content.validation import choice, iso_date, markdown, term, text, whole_number
+from portal.content.validation import (
+    choice,
+    iso_date,
+    markdown,
+    term,
+    text,
+    value_range,
+    whole_number,
+)
 from portal.taxonomy.models import AmbitionLevel, AwardMethod, Instrument, Procedure, Theme
 from portal.taxonomy.services import clean_cpv_codes
 from portal.tenders.models import (
@@ -20,22 +28,6 @@ from portal.tenders.models import (
 )
 
 MAX_VALUE = 50_000_000_000  # EUR; larger is a typing error, not a tender
-
-
-def value_range(fields: dict, low_label: str, high_label: str) -> tuple[int | None, int | None]:
-    """A value range in whole euros from fields' value_min/value_max: one end given stands for
-    both; a high end below the low end is refused."""
-    low = whole_number(fields, "value_min", low_label, high=MAX_VALUE)
-    high = whole_number(fields, "value_max", high_label, high=MAX_VALUE)
-    if low is not None and high is None:
-        high = low
-    if high is not None and low is None:
-        low = high
-    if low is not None and high is not None and high < low:
-        raise ServiceError(
-            _("De bovengrens van de waarde is lager dan de ondergrens."), field="value_max"
-        )
-    return low, high
 
 
 def _blank(value: Any) -> bool:
@@ -137,7 +129,7 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
     item.procedure = term(fields, "procedure", Procedure, _("procedure"))
     item.award_method = term(fields, "award_method", AwardMethod, _("gunningsmethode"))
     item.value_min, item.value_max = value_range(
-        fields, _("de geraamde waarde (vanaf)"), _("de geraamde waarde (tot)")
+        fields, _("de geraamde waarde (vanaf)"), _("de geraamde waarde (tot)"), high=MAX_VALUE
     )
     item.duration_months = whole_number(
         fields, "duration_months", _("de looptijd in maanden"), high=600

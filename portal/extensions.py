@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import cache
 
+import redis
 from flask import current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -169,3 +171,10 @@ def _sqlite_begin_before_savepoint(connection, name) -> None:
         and not dbapi_connection.in_transaction
     ):
         dbapi_connection.execute("BEGIN")
+
+
+@cache
+def redis_client(url: str, timeout: float) -> redis.Redis:
+    """One client (with its connection pool) per Redis URL and timeout, shared by this process's
+    users of Redis as a shared store (the page cache, the worker caches)."""
+    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)

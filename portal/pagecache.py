@@ -33,7 +33,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +44,8 @@ from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 from werkzeug.wrappers import Response
+
+from portal.extensions import redis_client
 
 log = logging.getLogger(__name__)
 
@@ -135,11 +136,6 @@ def not_this_page() -> None:
 # --- The generation -------------------------------------------------------------------------
 
 
-@cache
-def _client(url: str, timeout: float) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-
-
 @dataclass
 class _Redis:
     """A worker's view of Redis: after a failure it is not asked again for RETRY seconds (a Redis
@@ -160,7 +156,7 @@ class _Redis:
         redis.RedisError when Redis is not to be asked now."""
         if time.monotonic() < self.down_until:
             raise redis.ConnectionError("kort geleden onbereikbaar")
-        client = _client(app.config["CACHE_REDIS_URL"], app.config["REDIS_TIMEOUT"])
+        client = redis_client(app.config["CACHE_REDIS_URL"], app.config["REDIS_TIMEOUT"])
         key = app.config["PAGE_CACHE_REDIS_KEY"]
         try:
             if self.move_owed:

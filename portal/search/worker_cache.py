@@ -17,15 +17,15 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 import redis
 from flask import current_app
 
-from portal.extensions import db
+from portal.extensions import db, redis_client
 
 CHECK_SECONDS = 0.5
+TIMEOUT = 0.2  # seconds: a cached value is never worth waiting longer for Redis
 log = logging.getLogger(__name__)
 
 _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> {what: (time, value)}
@@ -37,14 +37,9 @@ class _Outage:
     redis = False  # Redis could not be reached at the last attempt (warned once)
 
 
-@cache
-def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=0.2, socket_connect_timeout=0.2)
-
-
 def _shared() -> tuple[redis.Redis, str] | None:
     url = current_app.config.get("CACHE_REDIS_URL", "")
-    return (_client(url), current_app.config["CACHE_REDIS_KEY"]) if url else None
+    return (redis_client(url, TIMEOUT), current_app.config["CACHE_REDIS_KEY"]) if url else None
 
 
 def shared_generation() -> int | None:

@@ -95,21 +95,29 @@ class PopulationSummary:
         return round(100 * self.value_with_mvi / self.value) if self.value else None
 
 
+def _figures(rows: Subquery) -> tuple:
+    """The four sums a PopulationSummary holds, as SQL over the population rows."""
+    return (
+        func.count(),
+        func.coalesce(func.sum(rows.c.mvi_applied), 0),
+        func.coalesce(func.sum(rows.c.value), 0),
+        func.coalesce(func.sum(case((rows.c.mvi_applied == 1, rows.c.value), else_=0)), 0),
+    )
+
+
+def _summary(count, with_mvi, value, value_with_mvi) -> PopulationSummary:
+    return PopulationSummary(int(count), int(with_mvi), int(value), int(value_with_mvi))
+
+
 def summarise_population(
     organisation_id: int, year: int | None = None, viewer: Actor | None = None
 ) -> PopulationSummary:
     """Count the population (optionally of one year; as viewer may see it) in one SQL query."""
     rows = population(organisation_id, viewer)
-    query: Select = select(
-        func.count(),
-        func.coalesce(func.sum(rows.c.mvi_applied), 0),
-        func.coalesce(func.sum(rows.c.value), 0),
-        func.coalesce(func.sum(case((rows.c.mvi_applied == 1, rows.c.value), else_=0)), 0),
-    ).select_from(rows)
+    query: Select = select(*_figures(rows)).select_from(rows)
     if year is not None:
         query = query.where(rows.c.year == year)
-    count, with_mvi, value, value_with_mvi = db.session.execute(query).one()
-    return PopulationSummary(int(count), int(with_mvi), int(value), int(value_with_mvi))
+    return _summary(*db.session.execute(query).one())
 
 
 def summary_per_year(organisation_id: int, viewer: Actor) -> list[tuple[int, PopulationSummary]]:
@@ -117,22 +125,13 @@ def summary_per_year(organisation_id: int, viewer: Actor) -> list[tuple[int, Pop
     rows without a year are left out."""
     rows = population(organisation_id, viewer)
     query = (
-        select(
-            rows.c.year,
-            func.count(),
-            func.coalesce(func.sum(rows.c.mvi_applied), 0),
-            func.coalesce(func.sum(rows.c.value), 0),
-            func.coalesce(func.sum(case((rows.c.mvi_applied == 1, rows.c.value), else_=0)), 0),
-        )
+        select(rows.c.year, *_figures(rows))
         .select_from(rows)
         .where(rows.c.year.is_not(None))
         .group_by(rows.c.year)
         .order_by(rows.c.year)
     )
-    return [
-        (int(year), PopulationSummary(int(count), int(mvi), int(value), int(value_mvi)))
-        for year, count, mvi, value, value_mvi in db.session.execute(query)
-    ]
+    return [(int(year), _summary(*figures)) for year, *figures in db.session.execute(query)]
 
 
 def record_years(organisation_id: int) -> list[int]:

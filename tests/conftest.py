@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 import pytest
+import redis
 from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import Integer, Table, create_engine, func, select, text
@@ -293,3 +294,14 @@ def as_user(client):
         return client
 
     return sign_in
+
+
+REDIS = "redis://127.0.0.1:6379/0"  # the machine's Redis; each test uses its own key
+
+
+@pytest.fixture
+def key():
+    """A Redis key of this test's own on the machine's Redis, deleted afterwards."""
+    name = f"mvi-portal-test:{uuid.uuid4().hex}"
+    yield name
+    redis.Redis.from_url(REDIS).delete(name)

@@ -5,26 +5,14 @@ Redis never fails a request and /readyz names it."""
 from __future__ import annotations
 
 import time
-import uuid
 from contextlib import contextmanager
-
-import pytest
-import redis
 
 from portal import create_app
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.search.display_names import names
 from portal.search.worker_cache import CHECK_SECONDS
-
-REDIS = "redis://127.0.0.1:6379/0"  # the machine's Redis; each test uses its own key
-
-
-@pytest.fixture
-def key():
-    name = f"mvi-portal-test:{uuid.uuid4().hex}"
-    yield name
-    redis.Redis.from_url(REDIS).delete(name)
+from tests.conftest import REDIS
 
 
 @contextmanager

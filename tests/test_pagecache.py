@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from contextlib import contextmanager
 
-import pytest
 import redis
 
 from portal import create_app
@@ -23,10 +21,8 @@ from portal.pagecache import ENTRY_OVERHEAD, generation
 from portal.permissions import SYSTEM
 from portal.questions import services as qa
 from portal.seeding import demo_pdf
-from tests.conftest import login
+from tests.conftest import REDIS, login
 from tests.factories import PASSWORD, make_item
-
-REDIS = "redis://127.0.0.1:6379/0"  # the machine's Redis; each test uses its own key
 
 
 def fetch(client, url: str, **headers):
@@ -231,13 +227,6 @@ def test_a_write_on_worker_a_empties_worker_b_without_redis(app, client, world):
         db.session.commit()  # on worker A: the instance folder's generation file moves
         _, state, page = fetch(other, "/lessen/")
         assert state == "miss" and "Houtbouw: wat we leerden" in page
-
-
-@pytest.fixture
-def key():
-    name = f"mvi-portal-test:{uuid.uuid4().hex}"
-    yield name
-    redis.Redis.from_url(REDIS).delete(name)
 
 
 def test_a_write_on_worker_a_empties_worker_b_through_redis(app, client, world, key, monkeypatch):

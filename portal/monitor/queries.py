@@ -1,21 +1,24 @@
-"""The monitor's reads in SQL: an organisation's population of tenders and its counts.
+"""The monitor's reads in SQL: the population of tenders of one or more organisations, and its
+figures per year, theme, instrument and ambition level, MKI gains, realisation and peers.
 
 Kept in SQL (no rows loaded into Python) so the monitor can aggregate 100,000 records."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import (
+    CTE,
+    ColumnElement,
     Integer,
     Select,
     String,
-    Subquery,
     case,
+    distinct,
     exists,
     func,
     literal,
-    or_,
+    null,
     select,
     true,
     union_all,
@@ -24,57 +27,157 @@ from sqlalchemy import (
 from portal.content.models import Item, item_co_owners
 from portal.content.queries import visible_to
 from portal.extensions import db
-from portal.monitor.models import MonitorRecord
+from portal.monitor.models import MonitorRecord, MonitorRecordMvi
+from portal.organisations.models import Organisation
 from portal.permissions import Actor
-from portal.tenders.models import Tender
+from portal.tenders.models import Tender, TenderMviRow
 
 COUNTED_TENDER_STATUSES = ("published", "archived")
+# Peer figures and national figures are shown only over at least this many organisations.
+MIN_PEERS = 5
 
 
-def population(organisation_id: int, viewer: Actor | None = None) -> Subquery:
-    """The organisation's monitor population as uniform rows, in SQL.
+@dataclass(frozen=True)
+class Period:
+    """The years a figure covers (both ends included; None: open)."""
 
-    Columns: source ('record' or 'tender'), record_id, tender_id, year, value (the middle of the
-    value range, whole euros, NULL when unknown), mvi_applied (1 or 0). Rows: every record of the
-    organisation, plus every published or archived example tender it owns or co-owns that is
-    not hidden and no record of it was promoted to (that record already counts it). With a
-    viewer, only the tenders the viewer finds in lists count (members-only and group-only
-    tenders count only for those who may see them: the one visibility rule, `visible_to`)."""
+    first: int | None = None
+    last: int | None = None
+
+    def where(self, year: ColumnElement) -> list[ColumnElement[bool]]:
+        conditions = []
+        if self.first is not None:
+            conditions.append(year >= self.first)
+        if self.last is not None:
+            conditions.append(year <= self.last)
+        return conditions
+
+
+ALL_YEARS = Period()
+
+
+def population(
+    organisations: int | Select,
+    viewer: Actor | None = None,
+    period: Period = ALL_YEARS,
+) -> CTE:
+    """The monitor population of one organisation (an id) or several (a select of ids), in SQL.
+
+    Columns: organisation_id, source ('record' or 'tender'), unit (unique per organisation:
+    2 × record id, or 2 × tender id + 1), record_id, tender_id, year, value (the middle of the
+    value range, whole euros, NULL when unknown), mvi_applied (1 or 0), realised_percent,
+    mki_gain_eur, mki_gain_percent. Rows: every record of the organisation, plus every published
+    or archived example tender it owns or co-owns that is not hidden and no record of it was
+    promoted to (that record already counts it). With a viewer, only the tenders the viewer finds
+    in lists count (members-only and group-only tenders count only for those who may see them:
+    the one visibility rule, `visible_to`)."""
+
+    def of(column: ColumnElement) -> ColumnElement[bool]:
+        if isinstance(organisations, int):
+            return column == organisations
+        return column.in_(organisations)
+
     records = select(
+        MonitorRecord.organisation_id.label("organisation_id"),
         literal("record", String).label("source"),
+        (MonitorRecord.id * 2).label("unit"),
         MonitorRecord.id.label("record_id"),
         MonitorRecord.tender_id.label("tender_id"),
         MonitorRecord.year.label("year"),
         ((MonitorRecord.value_min + MonitorRecord.value_max) // 2).label("value"),
         case((MonitorRecord.mvi_applied == true(), 1), else_=0).label("mvi_applied"),
-    ).where(MonitorRecord.organisation_id == organisation_id)
-    promoted = select(MonitorRecord.tender_id).where(
-        MonitorRecord.organisation_id == organisation_id, MonitorRecord.tender_id.is_not(None)
-    )
-    co_owned = exists().where(
-        item_co_owners.c.item_id == Item.id, item_co_owners.c.organisation_id == organisation_id
+        MonitorRecord.realised_percent.label("realised_percent"),
+        literal(None, Integer).label("mki_gain_eur"),
+        literal(None, Integer).label("mki_gain_percent"),
+    ).where(of(MonitorRecord.organisation_id), *period.where(MonitorRecord.year))
+    owners = union_all(
+        select(Item.id.label("tender_id"), Item.organisation_id.label("organisation_id")).where(
+            Item.kind == "tender"
+        ),
+        select(
+            item_co_owners.c.item_id.label("tender_id"),
+            item_co_owners.c.organisation_id.label("organisation_id"),
+        ),
+    ).subquery("owners")
+    promoted = exists().where(
+        MonitorRecord.tender_id == Tender.id,
+        MonitorRecord.organisation_id == owners.c.organisation_id,
     )
     tenders = (
         select(
+            owners.c.organisation_id.label("organisation_id"),
             literal("tender", String).label("source"),
+            (Tender.id * 2 + 1).label("unit"),
             literal(None, Integer).label("record_id"),
             Tender.id.label("tender_id"),
             Item.year.label("year"),
             ((Tender.value_min + Tender.value_max) // 2).label("value"),
-            case((func.coalesce(func.json_array_length(Tender.mvi), 0) > 0, 1), else_=0).label(
+            case((exists().where(TenderMviRow.tender_id == Tender.id), 1), else_=0).label(
                 "mvi_applied"
             ),
+            case(
+                (
+                    Tender.results_promised > 0,
+                    Tender.results_realised * 100 / Tender.results_promised,
+                ),
+                else_=null(),
+            ).label("realised_percent"),
+            Tender.mki_gain_eur.label("mki_gain_eur"),
+            Tender.mki_gain_percent.label("mki_gain_percent"),
         )
         .select_from(Tender)
+        .join(owners, owners.c.tender_id == Tender.id)
         .where(
-            or_(Item.organisation_id == organisation_id, co_owned),
+            of(owners.c.organisation_id),
             Item.status.in_(COUNTED_TENDER_STATUSES),
             Item.hidden_at.is_(None),
-            Tender.id.not_in(promoted),
+            ~promoted,
+            *period.where(Item.year),
             *(visible_to(viewer) if viewer is not None else ()),
         )
     )
-    return union_all(records, tenders).subquery("population")
+    return union_all(records, tenders).cte("population")
+
+
+def population_mvi(rows: CTE) -> CTE:
+    """The MVI rows of a population: organisation_id, source, unit, record_id, tender_id, year,
+    theme_id, instrument_id, ambition_level_id and weight_percent (tenders only)."""
+    common = (
+        rows.c.organisation_id,
+        rows.c.source,
+        rows.c.unit,
+        rows.c.record_id,
+        rows.c.tender_id,
+        rows.c.year,
+    )
+    from_records = (
+        select(
+            *common,
+            MonitorRecordMvi.theme_id,
+            MonitorRecordMvi.instrument_id,
+            MonitorRecordMvi.ambition_level_id,
+            literal(None, Integer).label("weight_percent"),
+        )
+        .select_from(rows)
+        .join(MonitorRecordMvi, MonitorRecordMvi.record_id == rows.c.record_id)
+        .where(rows.c.source == "record")
+    )
+    from_tenders = (
+        select(
+            *common,
+            TenderMviRow.theme_id,
+            TenderMviRow.instrument_id,
+            TenderMviRow.ambition_level_id,
+            TenderMviRow.weight_percent,
+        )
+        .select_from(rows)
+        .join(TenderMviRow, TenderMviRow.tender_id == rows.c.tender_id)
+        .where(rows.c.source == "tender")
+    )
+    return union_all(from_records, from_tenders).cte("population_mvi")
+
+
+# --- An organisation's figures ------------------------------------------------------------------
 
 
 @dataclass
@@ -87,15 +190,20 @@ class PopulationSummary:
     @property
     def share(self) -> int | None:
         """Share of tenders with MVI by count, in whole percent."""
-        return round(100 * self.with_mvi / self.tenders) if self.tenders else None
+        return percent(self.with_mvi, self.tenders)
 
     @property
     def value_share(self) -> int | None:
         """Share of the (known) value with MVI, in whole percent."""
-        return round(100 * self.value_with_mvi / self.value) if self.value else None
+        return percent(self.value_with_mvi, self.value)
 
 
-def _figures(rows: Subquery) -> tuple:
+def percent(part: float, whole: float) -> int | None:
+    """part of whole in whole percent, or None when there is no whole."""
+    return round(100 * part / whole) if whole else None
+
+
+def _figures(rows: CTE) -> tuple:
     """The four sums a PopulationSummary holds, as SQL over the population rows."""
     return (
         func.count(),
@@ -110,28 +218,105 @@ def _summary(count, with_mvi, value, value_with_mvi) -> PopulationSummary:
 
 
 def summarise_population(
-    organisation_id: int, year: int | None = None, viewer: Actor | None = None
+    organisation_id: int,
+    year: int | None = None,
+    viewer: Actor | None = None,
+    period: Period = ALL_YEARS,
 ) -> PopulationSummary:
     """Count the population (optionally of one year; as viewer may see it) in one SQL query."""
-    rows = population(organisation_id, viewer)
-    query: Select = select(*_figures(rows)).select_from(rows)
     if year is not None:
-        query = query.where(rows.c.year == year)
-    return _summary(*db.session.execute(query).one())
+        period = Period(year, year)
+    rows = population(organisation_id, viewer, period)
+    return _summary(*db.session.execute(select(*_figures(rows)).select_from(rows)).one())
 
 
-def summary_per_year(organisation_id: int, viewer: Actor) -> list[tuple[int, PopulationSummary]]:
-    """The population counted per year (oldest first) in one SQL query, as viewer may see it;
-    rows without a year are left out."""
-    rows = population(organisation_id, viewer)
-    query = (
-        select(rows.c.year, *_figures(rows))
-        .select_from(rows)
-        .where(rows.c.year.is_not(None))
-        .group_by(rows.c.year)
-        .order_by(rows.c.year)
-    )
+def summary_per_year(
+    organisation_id: int, viewer: Actor | None, period: Period = ALL_YEARS
+) -> list[tuple[int, PopulationSummary]]:
+    """The population counted per year (oldest first) in one SQL query, as viewer may see it."""
+    rows = population(organisation_id, viewer, period)
+    query = select(rows.c.year, *_figures(rows)).group_by(rows.c.year).order_by(rows.c.year)
     return [(int(year), _summary(*figures)) for year, *figures in db.session.execute(query)]
+
+
+@dataclass
+class ThemeFigures:
+    """How often one theme was applied: in how many tenders, per instrument and ambition level
+    (term id → tenders), and the average weight of its award criteria."""
+
+    theme_id: int
+    tenders: int = 0
+    by_instrument: dict[int, int] = field(default_factory=dict)
+    by_ambition: dict[int, int] = field(default_factory=dict)
+    average_weight: float | None = None
+    weighted_tenders: int = 0
+
+
+def theme_figures(rows: CTE) -> dict[int, ThemeFigures]:
+    """Per theme id: the tenders of the population that apply it (a tender counts once per theme,
+    once per instrument and once per ambition level), and its average weight, in three queries."""
+    mvi = population_mvi(rows)
+    unit = distinct(mvi.c.unit)
+    figures: dict[int, ThemeFigures] = {}
+    for theme_id, tenders, weighted, weight in db.session.execute(
+        select(
+            mvi.c.theme_id,
+            func.count(unit),
+            func.count(distinct(case((mvi.c.weight_percent.is_not(None), mvi.c.unit)))),
+            func.avg(mvi.c.weight_percent),
+        )
+        .where(mvi.c.theme_id.is_not(None))
+        .group_by(mvi.c.theme_id)
+    ):
+        figures[theme_id] = ThemeFigures(
+            theme_id,
+            int(tenders),
+            average_weight=float(weight) if weight is not None else None,
+            weighted_tenders=int(weighted),
+        )
+    for column, target in (
+        (mvi.c.instrument_id, "by_instrument"),
+        (mvi.c.ambition_level_id, "by_ambition"),
+    ):
+        for theme_id, term_id, tenders in db.session.execute(
+            select(mvi.c.theme_id, column, func.count(unit))
+            .where(mvi.c.theme_id.is_not(None), column.is_not(None))
+            .group_by(mvi.c.theme_id, column)
+        ):
+            getattr(figures[theme_id], target)[term_id] = int(tenders)
+    return figures
+
+
+@dataclass
+class Outcomes:
+    """MKI gains and realisation over a population."""
+
+    mki_tenders: int
+    mki_gain_eur: int
+    mki_gain_percent: float | None
+    realisation_tenders: int
+    realised_percent: float | None
+
+
+def outcomes(rows: CTE) -> Outcomes:
+    """The MKI gains (winner vs the other bids' average, summed in € and averaged in %) and the
+    average share of promised MVI results realised, over the tenders that report them."""
+    mki, gain, gain_percent, realisation, realised = db.session.execute(
+        select(
+            func.count(rows.c.mki_gain_eur),
+            func.coalesce(func.sum(rows.c.mki_gain_eur), 0),
+            func.avg(rows.c.mki_gain_percent),
+            func.count(rows.c.realised_percent),
+            func.avg(rows.c.realised_percent),
+        )
+    ).one()
+    return Outcomes(
+        int(mki),
+        int(gain),
+        float(gain_percent) if gain_percent is not None else None,
+        int(realisation),
+        float(realised) if realised is not None else None,
+    )
 
 
 def record_years(organisation_id: int) -> list[int]:
@@ -144,3 +329,40 @@ def record_years(organisation_id: int) -> list[int]:
             .order_by(MonitorRecord.year.desc())
         )
     )
+
+
+# --- Many organisations -------------------------------------------------------------------------
+
+
+def benchmarked(organisations: Select | None = None) -> Select:
+    """The ids of the organisations that count in benchmarks (not opted out), optionally of a
+    narrower select of organisation ids."""
+    query = select(Organisation.id).where(Organisation.monitor_benchmark == true())
+    if organisations is not None:
+        query = query.where(Organisation.id.in_(organisations))
+    return query
+
+
+def shares_per_organisation(rows: CTE) -> dict[int, tuple[int, int]]:
+    """Per organisation id: (tenders, tenders with MVI)."""
+    return {
+        organisation_id: (int(tenders), int(with_mvi))
+        for organisation_id, tenders, with_mvi in db.session.execute(
+            select(rows.c.organisation_id, func.count(), func.sum(rows.c.mvi_applied)).group_by(
+                rows.c.organisation_id
+            )
+        )
+    }
+
+
+def theme_counts_per_organisation(rows: CTE) -> dict[tuple[int, int], int]:
+    """Per (organisation id, theme id): the organisation's tenders applying the theme."""
+    mvi = population_mvi(rows)
+    return {
+        (organisation_id, theme_id): int(tenders)
+        for organisation_id, theme_id, tenders in db.session.execute(
+            select(mvi.c.organisation_id, mvi.c.theme_id, func.count(distinct(mvi.c.unit)))
+            .where(mvi.c.theme_id.is_not(None))
+            .group_by(mvi.c.organisation_id, mvi.c.theme_id)
+        )
+    }

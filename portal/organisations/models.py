@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
@@ -45,6 +55,10 @@ class Organisation(db.Model):
     coordinator_email: Mapped[str] = mapped_column(String(254), default="")
     coordinator_phone: Mapped[str] = mapped_column(String(40), default="")
     manifest_year: Mapped[int | None] = mapped_column()
+    # The MVI monitor as the organisation chooses: whether anyone may see its figures (aggregates,
+    # never its records), and whether its tenders count in peer benchmarks and the national view.
+    monitor_public: Mapped[bool] = mapped_column(default=False, server_default=false())
+    monitor_benchmark: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     type: Mapped[OrganisationType] = relationship()

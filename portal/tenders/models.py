@@ -56,6 +56,13 @@ class Tender(Item):
     # Likewise the instruments used in `mvi`, for the search facet.
     instruments: Mapped[str] = mapped_column(String(200), default="", server_default="")
     number_of_bids: Mapped[int | None] = mapped_column(Integer)
+    # Figures the monitor adds up in SQL, kept from the JSON below on every save (tenders/services):
+    # the winner's MKI gain over the other bids' average, and the contract results promised and
+    # realised.
+    mki_gain_eur: Mapped[int | None] = mapped_column(BigInteger)
+    mki_gain_percent: Mapped[int | None] = mapped_column(Integer)
+    results_promised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    results_realised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Per bid: bidder, price_eur, quality_score, mki_eur, winner.
     bids: Mapped[list] = mapped_column(JSON, default=list)
     results_md: Mapped[str] = mapped_column(Text, default="")
@@ -67,6 +74,9 @@ class Tender(Item):
 
     procedure: Mapped[Procedure | None] = relationship()
     award_method: Mapped[AwardMethod | None] = relationship()
+    mvi_rows: Mapped[list[TenderMviRow]] = relationship(
+        cascade="all, delete-orphan", order_by="TenderMviRow.position"
+    )
 
     @property
     def cpv_list(self) -> list[str]:
@@ -130,3 +140,18 @@ class Tender(Item):
             "contact_name": self.contact_name,
             "contact_email": self.contact_email,
         }
+
+
+class TenderMviRow(db.Model):
+    """One MVI row of a tender as columns, so the monitor can count themes, instruments and
+    ambition levels in SQL; a copy of `Tender.mvi` kept on every save, never edited itself."""
+
+    __tablename__ = "tender_mvi_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
+    instrument_id: Mapped[int | None] = mapped_column(ForeignKey("instruments.id"))
+    ambition_level_id: Mapped[int | None] = mapped_column(ForeignKey("ambition_levels.id"))
+    weight_percent: Mapped[int | None] = mapped_column(Integer)

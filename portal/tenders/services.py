@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from portal.common import ServiceError, clean_url
 from portal.content.validation import (
@@ -17,6 +18,7 @@ from portal.content.validation import (
     value_range,
     whole_number,
 )
+from portal.extensions import db
 from portal.taxonomy.models import AmbitionLevel, AwardMethod, Instrument, Procedure, Theme
 from portal.taxonomy.services import clean_cpv_codes
 from portal.tenders.models import (
@@ -25,6 +27,7 @@ from portal.tenders.models import (
     MAX_MVI_ROWS,
     TENDER_STATUSES,
     Tender,
+    TenderMviRow,
 )
 
 MAX_VALUE = 50_000_000_000  # EUR; larger is a typing error, not a tender
@@ -159,5 +162,48 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
         fields.get("contract_results"), "contract_results", _("Contractresultaat"),
         _("contractresultaten"), MAX_CONTRACT_RESULTS, _contract_result,
     )  # fmt: skip
+    _keep_monitor_figures(item)
     item.contact_name = text(fields, "contact_name", _("de contactpersoon"), 120)
     item.contact_email = text(fields, "contact_email", _("het e-mailadres"), 254).lower()
+
+
+def _keep_monitor_figures(item: Tender) -> None:
+    """Copy what the monitor adds up from the tender's JSON into columns and rows (unchanged
+    figures are left as they are, so an unchanged edit writes nothing)."""
+    gain = item.mki_gain
+    item.mki_gain_eur = gain["eur"] if gain else None
+    item.mki_gain_percent = gain["percent"] if gain else None
+    item.results_promised = sum(1 for row in item.contract_results if row["promised"])
+    item.results_realised = sum(
+        1 for row in item.contract_results if row["promised"] and row["realised"]
+    )
+    ids: dict[tuple[type, str], int] = {}
+    for model in (Theme, Instrument, AmbitionLevel):
+        ids.update(
+            {(model, slug): id_ for id_, slug in db.session.execute(select(model.id, model.slug))}
+        )
+    wanted = [
+        (
+            position,
+            ids.get((Theme, row["theme"])),
+            ids.get((Instrument, row["instrument"])),
+            ids.get((AmbitionLevel, row["ambition_level"])),
+            row["weight_percent"],
+        )
+        for position, row in enumerate(item.mvi)
+    ]
+    held = [
+        (r.position, r.theme_id, r.instrument_id, r.ambition_level_id, r.weight_percent)
+        for r in item.mvi_rows
+    ]
+    if held != wanted:
+        item.mvi_rows = [
+            TenderMviRow(
+                position=position,
+                theme_id=theme_id,
+                instrument_id=instrument_id,
+                ambition_level_id=level_id,
+                weight_percent=weight,
+            )
+            for position, theme_id, instrument_id, level_id, weight in wanted
+        ]

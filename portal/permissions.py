@@ -541,6 +541,19 @@ def can_edit_monitor_record(user: Actor, record: MonitorRecord) -> bool:
     return can_edit_monitor_records(user, record.organisation)
 
 
+def can_view_monitor(user: Actor, organisation: Organisation) -> bool:
+    """The organisation's monitor figures: its members, and everyone when it made them public
+    (figures only: the records themselves stay its members')."""
+    return organisation.monitor_public or can_view_monitor_records(user, organisation)
+
+
+def can_change_monitor_settings(user: Actor, organisation: Organisation) -> bool:
+    """Whether the monitor is public and counts in benchmarks: the organisation's admins."""
+    if user is SYSTEM:
+        return True
+    return is_verified_member(user) and organisation_role(user, organisation) == Role.ORG_ADMIN
+
+
 def can_promote_monitor_record(user: Actor, record: MonitorRecord) -> bool:
     """Its organisation's editors make a draft example tender of a record not yet promoted."""
     return (

@@ -64,3 +64,10 @@ class UploadForm(PortalForm):
         _l("Spreadsheet (CSV of XLSX)"),
         description=_l("De eerste rij bevat de kolomnamen van het sjabloon."),
     )
+
+
+class MonitorSettingsForm(PortalForm):
+    public = BooleanField(_l("Iedereen mag de cijfers van onze monitor zien"))
+    benchmark = BooleanField(
+        _l("Onze aanbestedingen tellen mee in vergelijkingen en het landelijk overzicht")
+    )

@@ -6,6 +6,7 @@ Kept in SQL (no rows loaded into Python) so the monitor can aggregate 100,000 re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import median, quantiles
 
 from sqlalchemy import (
     CTE,
@@ -33,6 +34,7 @@ from portal.permissions import Actor
 from portal.tenders.models import Tender, TenderMviRow
 
 COUNTED_TENDER_STATUSES = ("published", "archived")
+APPROVED = "approved"  # a membership's status once an admin accepted it
 # Peer figures and national figures are shown only over at least this many organisations.
 MIN_PEERS = 5
 
@@ -328,6 +330,338 @@ def record_years(organisation_id: int) -> list[int]:
             .distinct()
             .order_by(MonitorRecord.year.desc())
         )
+    )
+
+
+# --- What stands behind a figure ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which tenders of a population a figure counts (all None: every tender)."""
+
+    theme_id: int | None = None
+    instrument_id: int | None = None
+    ambition_level_id: int | None = None
+    mvi: bool | None = None
+    outcome: str | None = None  # 'mki' or 'realisatie'
+
+
+def selected(rows: CTE, selection: Selection) -> Select:
+    """The population rows (source, record_id, tender_id) a selection counts, newest first."""
+    query = select(rows.c.source, rows.c.record_id, rows.c.tender_id, rows.c.year)
+    if selection.mvi is not None:
+        query = query.where(rows.c.mvi_applied == (1 if selection.mvi else 0))
+    if selection.outcome == "mki":
+        query = query.where(rows.c.mki_gain_eur.is_not(None))
+    elif selection.outcome == "realisatie":
+        query = query.where(rows.c.realised_percent.is_not(None))
+    terms = {
+        "theme_id": selection.theme_id,
+        "instrument_id": selection.instrument_id,
+        "ambition_level_id": selection.ambition_level_id,
+    }
+    if any(value is not None for value in terms.values()):
+        mvi = population_mvi(rows)
+        query = query.where(
+            rows.c.unit.in_(
+                select(mvi.c.unit).where(
+                    *(mvi.c[name] == value for name, value in terms.items() if value is not None)
+                )
+            )
+        )
+    return query.order_by(rows.c.year.desc(), rows.c.unit.desc())
+
+
+@dataclass
+class Behind:
+    """The tenders behind a figure: ids of the example tenders and of the records."""
+
+    tender_ids: list[int]
+    record_ids: Select
+    record_count: int
+
+
+def behind_figure(
+    organisation_id: int, viewer: Actor, period: Period, selection: Selection
+) -> Behind:
+    """The example tenders (ids) and records (a select of ids, and their count) a figure of the
+    organisation's monitor counts."""
+    rows = population(organisation_id, viewer, period)
+    chosen = selected(rows, selection).subquery()
+    tender_ids = list(
+        db.session.scalars(select(chosen.c.tender_id).where(chosen.c.source == "tender"))
+    )
+    promoted = list(
+        db.session.scalars(
+            select(chosen.c.tender_id).where(
+                chosen.c.source == "record", chosen.c.tender_id.is_not(None)
+            )
+        )
+    )
+    # A record promoted to an example tender stands for that tender, when the viewer may see it.
+    if promoted:
+        tender_ids += db.session.scalars(
+            select(Item.id).where(Item.id.in_(promoted), *visible_to(viewer))
+        ).all()
+    record_ids = select(chosen.c.record_id).where(chosen.c.source == "record")
+    count = db.session.scalar(select(func.count()).select_from(record_ids.subquery()))
+    return Behind(tender_ids=tender_ids, record_ids=record_ids, record_count=int(count or 0))
+
+
+def has_demo_records(organisation_id: int) -> bool:
+    """Whether any of the organisation's records is demo data (the page then says so)."""
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    MonitorRecord.organisation_id == organisation_id, MonitorRecord.demo == true()
+                )
+            )
+        )
+    )
+
+
+def population_years(organisation_id: int, viewer: Actor) -> list[int]:
+    """The years the organisation's population has tenders in, oldest first (for the period)."""
+    rows = population(organisation_id, viewer)
+    return [
+        int(year)
+        for year in db.session.scalars(select(rows.c.year).distinct().order_by(rows.c.year))
+    ]
+
+
+# --- Criteria reuse -----------------------------------------------------------------------------
+
+
+@dataclass
+class CriteriaReuse:
+    """Criteria of the portal used in the organisation's tenders (criterion id → its tenders),
+    and the organisation's own criteria used in other organisations' tenders."""
+
+    used: dict[int, int]
+    used_by_others: dict[int, int]
+
+
+def criteria_reuse(
+    organisation_id: int, viewer: Actor, period: Period = ALL_YEARS
+) -> CriteriaReuse:
+    """Which criteria the organisation's tenders used, and which of its criteria others used,
+    counted over the links 'criterion used in tender' between items the viewer may see."""
+    from portal.content.models import ItemLink
+
+    rows = population(organisation_id, viewer, period)
+    criterion = Item.__table__.alias("criterion")
+    tender = Item.__table__.alias("tender")
+    visible_criteria = select(Item.id).where(Item.kind == "criterion", *visible_to(viewer))
+    used = select(ItemLink.source_id, func.count(distinct(ItemLink.target_id))).where(
+        ItemLink.relation == "used_in",
+        ItemLink.source_id.in_(visible_criteria),
+        ItemLink.target_id.in_(select(rows.c.tender_id).where(rows.c.source == "tender")),
+    )
+    others_tenders = (
+        select(Item.id)
+        .where(Item.kind == "tender", Item.organisation_id != organisation_id, *visible_to(viewer))
+        .where(Item.status.in_(COUNTED_TENDER_STATUSES), *period.where(Item.year))
+    )
+    by_others = (
+        select(ItemLink.source_id, func.count(distinct(ItemLink.target_id)))
+        .join(criterion, criterion.c.id == ItemLink.source_id)
+        .join(tender, tender.c.id == ItemLink.target_id)
+        .where(
+            ItemLink.relation == "used_in",
+            criterion.c.organisation_id == organisation_id,
+            ItemLink.source_id.in_(visible_criteria),
+            ItemLink.target_id.in_(others_tenders),
+        )
+    )
+    return CriteriaReuse(
+        used={k: int(v) for k, v in db.session.execute(used.group_by(ItemLink.source_id))},
+        used_by_others={
+            k: int(v) for k, v in db.session.execute(by_others.group_by(ItemLink.source_id))
+        },
+    )
+
+
+# --- Peers --------------------------------------------------------------------------------------
+
+POSITIONS = ("koploper", "middenveld", "achterblijver")
+
+
+@dataclass
+class PeerLine:
+    """One figure (the share of tenders with MVI, or with one theme) beside the peers'."""
+
+    own: int | None
+    median: int
+    lower: int  # the peers' shares split in thirds: below `lower` is the lowest third
+    upper: int  # above `upper` the highest third
+    position: str | None  # one of POSITIONS, None when the organisation has no tenders
+
+    @classmethod
+    def of(cls, own: int | None, shares: list[float]) -> PeerLine:
+        lower, upper = quantiles(shares, n=3, method="inclusive")
+        position = None
+        if own is not None:
+            position = (
+                "koploper" if own > upper else "achterblijver" if own < lower else "middenveld"
+            )
+        return cls(own, round(median(shares)), round(lower), round(upper), position)
+
+
+@dataclass
+class Benchmark:
+    """The organisation beside its peers: `peers` organisations with tenders in the period; no
+    lines when they are fewer than MIN_PEERS."""
+
+    peers: int
+    overall: PeerLine | None = None
+    themes: dict[int, PeerLine] = field(default_factory=dict)
+
+    @property
+    def too_few(self) -> bool:
+        return self.peers < MIN_PEERS
+
+
+def benchmark(
+    organisation_id: int,
+    peers: Select,
+    own: PopulationSummary,
+    own_themes: dict[int, ThemeFigures],
+    viewer: Actor,
+    period: Period = ALL_YEARS,
+) -> Benchmark:
+    """Compare an organisation's shares with those of its peers (a select of organisation ids):
+    the other organisations in it that count in benchmarks and have tenders in the period, each
+    weighing the same. Peer figures are never given for fewer than MIN_PEERS organisations."""
+    others = benchmarked(peers).where(Organisation.id != organisation_id)
+    rows = population(others, viewer, period)
+    per_organisation = shares_per_organisation(rows)
+    if len(per_organisation) < MIN_PEERS:
+        return Benchmark(peers=len(per_organisation))
+    totals = {org: tenders for org, (tenders, _with_mvi) in per_organisation.items()}
+    result = Benchmark(
+        peers=len(totals),
+        overall=PeerLine.of(
+            own.share, [100 * mvi / tenders for tenders, mvi in per_organisation.values()]
+        ),
+    )
+    counts = theme_counts_per_organisation(rows)
+    theme_ids = {theme_id for _org, theme_id in counts} | set(own_themes)
+    for theme_id in sorted(theme_ids):
+        own_figures = own_themes.get(theme_id)
+        own_share = percent(own_figures.tenders if own_figures else 0, own.tenders)
+        shares = [100 * counts.get((org, theme_id), 0) / tenders for org, tenders in totals.items()]
+        result.themes[theme_id] = PeerLine.of(own_share, shares)
+    return result
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    """A set of organisations to compare with: key as in the URL (?vergelijk=...), a name, and
+    the select of their ids."""
+
+    key: str
+    label: str
+    organisations: Select
+
+
+def peer_groups(organisation: Organisation) -> list[PeerGroup]:
+    """The organisation's peer groups: its type, its type and size class, each of its regions and
+    each working group its members take part in."""
+    from flask_babel import gettext as _
+
+    from portal.groups.models import GroupMembership, WorkingGroup
+    from portal.organisations.models import Membership, organisation_regions
+
+    same_type = select(Organisation.id).where(Organisation.type_id == organisation.type_id)
+    groups = [
+        PeerGroup("soort", _("Zelfde soort: %(type)s", type=organisation.type.label), same_type)
+    ]
+    if organisation.size_class is not None:
+        groups.append(
+            PeerGroup(
+                "grootte",
+                _("Zelfde soort en grootte: %(size)s", size=organisation.size_class.label),
+                same_type.where(Organisation.size_class_id == organisation.size_class_id),
+            )
+        )
+    for region in organisation.regions:
+        groups.append(
+            PeerGroup(
+                f"regio-{region.slug}",
+                _("Regio %(region)s", region=region.name),
+                select(organisation_regions.c.organisation_id).where(
+                    organisation_regions.c.region_id == region.id
+                ),
+            )
+        )
+    members = select(Membership.user_id).where(
+        Membership.organisation_id == organisation.id, Membership.status == APPROVED
+    )
+    for group in db.session.scalars(
+        select(WorkingGroup)
+        .where(
+            WorkingGroup.id.in_(
+                select(GroupMembership.group_id).where(
+                    GroupMembership.user_id.in_(members), GroupMembership.status == APPROVED
+                )
+            )
+        )
+        .order_by(WorkingGroup.name)
+    ):
+        groups.append(
+            PeerGroup(
+                f"groep-{group.slug}",
+                _("Werkgroep %(group)s", group=group.name),
+                select(Membership.organisation_id).where(
+                    Membership.status == APPROVED,
+                    Membership.user_id.in_(
+                        select(GroupMembership.user_id).where(
+                            GroupMembership.group_id == group.id,
+                            GroupMembership.status == APPROVED,
+                        )
+                    ),
+                ),
+            )
+        )
+    return groups
+
+
+# --- The organisation monitor -------------------------------------------------------------------
+
+
+@dataclass
+class OrganisationMonitor:
+    """Every figure of an organisation's monitor page, for one viewer and period."""
+
+    total: PopulationSummary
+    per_year: list[tuple[int, PopulationSummary]]
+    themes: dict[int, ThemeFigures]
+    outcomes: Outcomes
+    criteria: CriteriaReuse
+    benchmark: Benchmark | None
+
+
+def organisation_monitor(
+    organisation_id: int, viewer: Actor, period: Period, peers: PeerGroup | None
+) -> OrganisationMonitor:
+    """Read an organisation's monitor: totals, per year, per theme, outcomes, criteria reuse and,
+    with a peer group, the benchmark."""
+    rows = population(organisation_id, viewer, period)
+    total = _summary(*db.session.execute(select(*_figures(rows)).select_from(rows)).one())
+    themes = theme_figures(rows)
+    return OrganisationMonitor(
+        total=total,
+        per_year=summary_per_year(organisation_id, viewer, period),
+        themes=themes,
+        outcomes=outcomes(rows),
+        criteria=criteria_reuse(organisation_id, viewer, period),
+        benchmark=(
+            benchmark(organisation_id, peers.organisations, total, themes, viewer, period)
+            if peers is not None
+            else None
+        ),
     )
 
 

@@ -29,6 +29,7 @@ from portal.organisations.models import Organisation
 from portal.permissions import (
     Actor,
     authorized_by,
+    can_change_monitor_settings,
     can_edit_monitor_record,
     can_edit_monitor_records,
     can_promote_monitor_record,
@@ -233,6 +234,18 @@ def delete_record(record: MonitorRecord, *, actor: Actor) -> None:
     """Delete a record (an example tender it was promoted to stays)."""
     db.session.delete(record)
     db.session.flush()
+
+
+@authorized_by(can_change_monitor_settings)
+def change_monitor_settings(
+    organisation: Organisation, *, public: bool, benchmark: bool, actor: Actor
+) -> bool:
+    """Set whether the organisation's monitor figures are public and whether its tenders count
+    in peer benchmarks and the national overview; True when something changed."""
+    changed = (organisation.monitor_public, organisation.monitor_benchmark) != (public, benchmark)
+    organisation.monitor_public, organisation.monitor_benchmark = public, benchmark
+    db.session.flush()
+    return changed
 
 
 # --- Spreadsheet upload ------------------------------------------------------------------------

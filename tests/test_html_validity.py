@@ -87,7 +87,8 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
     db.session.commit()
     for name, url in [("monitor-index", records), ("monitor-new", f"{records}/nieuw"),
                       ("monitor-overview", f"/organisaties/{world.utrecht.slug}/monitor"),
-                      ("monitor-upload", f"{records}/uploaden")]:  # fmt: skip
+                      ("monitor-upload", f"{records}/uploaden"),
+                      ("monitor-behind", f"/organisaties/{world.utrecht.slug}/monitor/aanbestedingen?thema=circulair")]:  # fmt: skip
         get(name, url)
 
     files = []

@@ -67,7 +67,17 @@ class UploadForm(PortalForm):
 
 
 class MonitorSettingsForm(PortalForm):
-    public = BooleanField(_l("Iedereen mag de cijfers van onze monitor zien"))
+    public = BooleanField(
+        _l("Iedereen mag de cijfers van onze monitor zien"),
+        description=_l(
+            "Dan ziet iedereen de monitor met de cijfers; de registraties zelf blijven alleen "
+            "voor uw leden."
+        ),
+    )
     benchmark = BooleanField(
-        _l("Onze aanbestedingen tellen mee in vergelijkingen en het landelijk overzicht")
+        _l("Onze aanbestedingen tellen mee in vergelijkingen en het landelijk overzicht"),
+        description=_l(
+            "Zet dit uit om niet mee te tellen in de vergelijkingen van anderen en het landelijk "
+            "overzicht. Uw eigen cijfers blijven gelijk."
+        ),
     )

@@ -500,13 +500,13 @@ class PeerLine:
 
     @classmethod
     def of(cls, own: int | None, shares: list[float]) -> PeerLine:
-        lower, upper = quantiles(shares, n=3, method="inclusive")
+        lower, upper = (round(limit) for limit in quantiles(shares, n=3, method="inclusive"))
         position = None
-        if own is not None:
+        if own is not None:  # compared in whole percent, as the page shows them
             position = (
                 "koploper" if own > upper else "achterblijver" if own < lower else "middenveld"
             )
-        return cls(own, round(median(shares)), round(lower), round(upper), position)
+        return cls(own, round(median(shares)), lower, upper, position)
 
 
 @dataclass

@@ -308,3 +308,16 @@ def test_a_members_only_tender_counts_only_for_a_viewer_who_may_see_it(world, kn
     everyone = queries.organisation_monitor(world.utrecht.id, SYSTEM, Period(), None)
     assert term_id(Theme, "klimaat") not in member.themes
     assert everyone.themes[term_id(Theme, "klimaat")].tenders == 1
+
+
+def test_the_organisation_page_opens_the_monitor_for_members_and_when_public(app, client, world):
+    link = 'href="/organisaties/gemeente-utrecht/monitor"'
+    assert link not in client.get("/organisaties/gemeente-utrecht").get_data(as_text=True)
+    member = app.test_client()
+    login(member, world.utrecht_member.email)
+    page = member.get("/organisaties/gemeente-utrecht").get_data(as_text=True)
+    assert link in page and "/monitor/registraties" in page
+    world.utrecht.monitor_public = True
+    db.session.commit()
+    page = client.get("/organisaties/gemeente-utrecht").get_data(as_text=True)
+    assert link in page and "/monitor/registraties" not in page

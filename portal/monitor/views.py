@@ -600,12 +600,16 @@ def template(slug: str, extension: str):
 
 @add_section("organisations.show", "monitor/_organisation_section.html", order=30)
 def _organisation_monitor(organisation: Organisation, user: User) -> dict | None:
-    """A door to the records, for the organisation's own members only."""
-    if not permissions.can_view_monitor_records(user, organisation):
+    """A door to the monitor: with the records for the organisation's own members, and to
+    everyone when the organisation made its figures public."""
+    members = permissions.can_view_monitor_records(user, organisation)
+    if not members and not permissions.can_view_monitor(user, organisation):
         return None
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(MonitorRecord)
-        .where(MonitorRecord.organisation_id == organisation.id)
-    )
-    return {"organisation": organisation, "count": count}
+    count = None
+    if members:
+        count = db.session.scalar(
+            select(func.count())
+            .select_from(MonitorRecord)
+            .where(MonitorRecord.organisation_id == organisation.id)
+        )
+    return {"organisation": organisation, "count": count, "members": members}

@@ -44,7 +44,7 @@ def test_monitor_record_pages_pass_axe(live_server, page, world, axe, tmp_path):
     )
     axe.check(page, "monitor-upload-failed")
     page.goto(f"{live_server}/organisaties/gemeente-utrecht")
-    page.get_by_role("link", name="Het aandeel MVI per jaar").click()
+    page.get_by_role("link", name="De MVI-monitor van Gemeente Utrecht").click()
     assert page.locator("h1").inner_text() == "MVI-monitor van Gemeente Utrecht"
     assert page.get_by_role("img", name="Aandeel aanbestedingen met MVI, naar aantal").is_visible()
     axe.check(page, "monitor-overview")

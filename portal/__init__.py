@@ -91,7 +91,7 @@ def _include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 
 # The knowledge kinds, each a package that declares its KindSpec in kind.py.
-KIND_PACKAGES = ("tenders", "criteria", "consultations", "lessons", "events", "questions")
+KIND_PACKAGES = ("tenders", "criteria", "consultations", "lessons", "plans", "events", "questions")
 
 
 def register_kinds() -> None:
@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.notifications.views import bp as notifications
     from portal.ops.views import bp as ops
     from portal.organisations import bp as organisations
+    from portal.plans.views import bp as plans
     from portal.questions.views import bp as questions
     from portal.regions.views import bp as regions
     from portal.search.services import init_index_on_commit
@@ -141,6 +142,7 @@ def register_blueprints(app: Flask) -> None:
         taxonomy,
         admin,
         events,
+        plans,
         questions,
         criteria,
         notifications,

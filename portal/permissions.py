@@ -563,6 +563,14 @@ def can_promote_monitor_record(user: Actor, record: MonitorRecord) -> bool:
     )
 
 
+# --- Action plans ----------------------------------------------------------------------------
+
+
+def can_copy_plan(user: Actor, plan: Item, organisation: Organisation) -> bool:
+    """A plan the user may open is the start of one for an organisation they publish for."""
+    return can_view_item(user, plan) and can_create_item(user, organisation)
+
+
 # --- Follows and notifications -------------------------------------------------------------
 
 

@@ -120,6 +120,7 @@ def make_item(kind: str, organisation: Organisation, author: User | None = None,
         "criterion": {"clause_text": "De inschrijver levert een MKI-berekening per variant.", "criterion_kind": "gunningscriterium", "ambition_level": "significant"},
         "consultation": {"format": "marktdag", "state": "gehouden"},
         "lesson": {"lesson": "Betrek de contractmanager al bij het specificeren.", "phase": "specificeren"},
+        "plan": {"period_start": 2024, "period_end": 2030, "ambitions": [{"theme": "circulair", "ambition": "In 2030 koopt de gemeente 50 % circulair in."}]},
     }[kind]  # fmt: skip
     data = content.ItemData(
         title=overrides.pop("title", f"Voorbeeld {kind} {n}"),

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 STATUSES = ("draft", "published", "archived")
 VISIBILITIES = ("public", "members", "group")
-RELATIONS = ("used_in", "preceded", "about")
+RELATIONS = ("used_in", "preceded", "about", "carried_out_by")
 
 
 def new_external_id() -> str:
@@ -156,7 +156,9 @@ class ItemLink(db.Model):
     __tablename__ = "item_links"
     __table_args__ = (
         UniqueConstraint("source_id", "target_id", "relation"),
-        CheckConstraint("relation in ('used_in', 'preceded', 'about')", name="relation"),
+        CheckConstraint(
+            "relation in ('used_in', 'preceded', 'about', 'carried_out_by')", name="relation"
+        ),
         CheckConstraint("source_id != target_id", name="not_self"),
     )
 

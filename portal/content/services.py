@@ -541,7 +541,8 @@ def set_status(item: Item, status: str, *, actor: Actor) -> None:
 def link_items(item: Item, other: Item, *, actor: Actor) -> ItemLink:
     """Link the item on whose page the actor is with other, in the direction their kinds imply:
     a criterion is 'used_in' a tender and a consultation 'preceded' one, whichever page the link
-    is made from; a lesson is 'about' anything."""
+    is made from; a lesson is 'about' anything; a plan is 'carried_out_by' tenders, criteria
+    and lessons."""
     if other.id == item.id:
         raise ServiceError(_("Een item kan niet naar zichzelf verwijzen."), field="target")
     source, target, relation = _link_direction(item, other)

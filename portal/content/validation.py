@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -111,3 +112,58 @@ def value_range(
             _("De bovengrens van de waarde is lager dan de ondergrens."), field="value_max"
         )
     return low_end, high_end
+
+
+def blank(value: Any) -> bool:
+    """Is a form value empty (None, False or only spaces)?"""
+    return value is None or value is False or (isinstance(value, str) and not value.strip())
+
+
+def repeating_rows(
+    rows: Any, group: str, row_label: str, plural: str, most: int, clean
+) -> list[dict]:
+    """Clean the filled rows of a repeating group; rows left or made empty are not kept.
+
+    A problem names the field in its row ('mvi-1-note'), or else the row ('MVI-rij 2: ...').
+    More than `most` filled rows is refused: a row is never dropped without the user knowing."""
+    if rows in (None, ""):
+        rows = []
+    if not isinstance(rows, list):
+        raise ServiceError(_("Geef %(rows)s als een lijst van rijen.", rows=plural), field=group)
+    cleaned = []
+    for index, row in enumerate(rows):
+        if isinstance(row, dict) and all(blank(value) for value in row.values()):
+            continue
+        try:
+            if not isinstance(row, dict):
+                raise ServiceError(_("Deze rij heeft geen geldige vorm."))
+            cleaned.append(clean(row))
+        except ServiceError as error:
+            if error.field:  # the form shows it at the field, in its row ('mvi-1-note')
+                raise ServiceError(
+                    error.message, field=f"{group}-{index}-{error.field}", status=error.status
+                ) from error
+            raise ServiceError(
+                _("%(row)s %(n)d: %(message)s", row=row_label, n=index + 1, message=error.message),
+                field=group,
+                status=error.status,
+            ) from error
+    if len(cleaned) > most:
+        raise ServiceError(
+            _(
+                "Vul hoogstens %(n)d %(rows)s in; nu zijn het er %(count)d. Maak de rijen leeg die weg mogen.",
+                n=most,
+                rows=plural,
+                count=len(cleaned),
+            ),
+            field=group,
+        )
+    return cleaned
+
+
+def line(row: dict, name: str, label: str, limit: int, required: bool = False) -> str:
+    """A row's one-line text; line breaks become spaces, as a text input cannot show them."""
+    value = row.get(name)
+    if isinstance(value, str):
+        value = re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", value)
+    return text({name: value}, name, label, limit, required=required)

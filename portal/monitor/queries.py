@@ -665,6 +665,48 @@ def organisation_monitor(
     )
 
 
+# --- Indicators per year (action plans read these) ----------------------------------------------
+
+
+def indicator_per_year(
+    organisation_id: int, viewer: Actor, indicator: str, theme_id: int | None = None
+) -> dict[int, int]:
+    """Per year the value of a monitor indicator for the organisation, in whole percent:
+    'aandeel-mvi' (share of tenders with MVI), 'aandeel-thema' (share with the theme) or
+    'gewicht-thema' (average weight of the theme's award criteria; years without weights left
+    out)."""
+    if indicator == "aandeel-mvi":
+        return {
+            year: figures.share
+            for year, figures in summary_per_year(organisation_id, viewer)
+            if figures.share is not None
+        }
+    rows = population(organisation_id, viewer)
+    mvi = population_mvi(rows)
+    if indicator == "gewicht-thema":
+        return {
+            int(year): round(float(weight))
+            for year, weight in db.session.execute(
+                select(mvi.c.year, func.avg(mvi.c.weight_percent))
+                .where(mvi.c.theme_id == theme_id, mvi.c.weight_percent.is_not(None))
+                .group_by(mvi.c.year)
+            )
+        }
+    totals = dict(db.session.execute(select(rows.c.year, func.count()).group_by(rows.c.year)).all())
+    with_theme = dict(
+        db.session.execute(
+            select(mvi.c.year, func.count(distinct(mvi.c.unit)))
+            .where(mvi.c.theme_id == theme_id)
+            .group_by(mvi.c.year)
+        ).all()
+    )
+    return {
+        int(year): percent(with_theme.get(year, 0), total)
+        for year, total in totals.items()
+        if total
+    }
+
+
 # --- Many organisations -------------------------------------------------------------------------
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -12,7 +11,9 @@ from portal.common import ServiceError, clean_url
 from portal.content.validation import (
     choice,
     iso_date,
+    line,
     markdown,
+    repeating_rows,
     term,
     text,
     value_range,
@@ -33,58 +34,6 @@ from portal.tenders.models import (
 MAX_VALUE = 50_000_000_000  # EUR; larger is a typing error, not a tender
 
 
-def _blank(value: Any) -> bool:
-    return value is None or value is False or (isinstance(value, str) and not value.strip())
-
-
-def _rows(rows: Any, group: str, row_label: str, plural: str, most: int, clean) -> list[dict]:
-    """Clean the filled rows of a repeating group; rows left or made empty are not kept.
-
-    A problem names the field in its row ('mvi-1-note'), or else the row ('MVI-rij 2: ...').
-    More than `most` filled rows is refused: a row is never dropped without the user knowing."""
-    if rows in (None, ""):
-        rows = []
-    if not isinstance(rows, list):
-        raise ServiceError(_("Geef %(rows)s als een lijst van rijen.", rows=plural), field=group)
-    cleaned = []
-    for index, row in enumerate(rows):
-        if isinstance(row, dict) and all(_blank(value) for value in row.values()):
-            continue
-        try:
-            if not isinstance(row, dict):
-                raise ServiceError(_("Deze rij heeft geen geldige vorm."))
-            cleaned.append(clean(row))
-        except ServiceError as error:
-            if error.field:  # the form shows it at the field, in its row ('mvi-1-note')
-                raise ServiceError(
-                    error.message, field=f"{group}-{index}-{error.field}", status=error.status
-                ) from error
-            raise ServiceError(
-                _("%(row)s %(n)d: %(message)s", row=row_label, n=index + 1, message=error.message),
-                field=group,
-                status=error.status,
-            ) from error
-    if len(cleaned) > most:
-        raise ServiceError(
-            _(
-                "Vul hoogstens %(n)d %(rows)s in; nu zijn het er %(count)d. Maak de rijen leeg die weg mogen.",
-                n=most,
-                rows=plural,
-                count=len(cleaned),
-            ),
-            field=group,
-        )
-    return cleaned
-
-
-def _line(row: dict, name: str, label: str, limit: int, required: bool = False) -> str:
-    """A row's one-line text; line breaks become spaces, as a text input cannot show them."""
-    value = row.get(name)
-    if isinstance(value, str):
-        value = re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", value)
-    return text({name: value}, name, label, limit, required=required)
-
-
 def _mvi_row(row: dict) -> dict:
     if not any(row.get(k) for k in ("theme", "instrument", "note")):
         raise ServiceError(
@@ -101,13 +50,13 @@ def _mvi_row(row: dict) -> dict:
         "fictive_discount_eur": whole_number(
             row, "fictive_discount_eur", _("de fictieve korting"), high=MAX_VALUE
         ),
-        "note": _line(row, "note", _("de toelichting"), 1000),
+        "note": line(row, "note", _("de toelichting"), 1000),
     }
 
 
 def _bid(row: dict) -> dict:
     return {
-        "bidder": _line(row, "bidder", _("de inschrijver"), 100, required=True),
+        "bidder": line(row, "bidder", _("de inschrijver"), 100, required=True),
         "price_eur": whole_number(row, "price_eur", _("de prijs"), high=MAX_VALUE),
         "quality_score": whole_number(row, "quality_score", _("de kwaliteitsscore"), high=10000),
         "mki_eur": whole_number(row, "mki_eur", _("de MKI-waarde"), high=MAX_VALUE),
@@ -116,8 +65,8 @@ def _bid(row: dict) -> dict:
 
 
 def _contract_result(row: dict) -> dict:
-    promised = _line(row, "promised", _("de toezegging"), 500)
-    realised = _line(row, "realised", _("het resultaat"), 500)
+    promised = line(row, "promised", _("de toezegging"), 500)
+    realised = line(row, "realised", _("het resultaat"), 500)
     if not promised and not realised:
         raise ServiceError(
             _("Vul in wat er is toegezegd of wat er is gerealiseerd."), field="promised"
@@ -144,7 +93,9 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
     item.tender_status = choice(
         fields, "tender_status", _("de status van de aanbesteding"), TENDER_STATUSES, "afgerond"
     )
-    item.mvi = _rows(fields.get("mvi"), "mvi", _("MVI-rij"), _("MVI-rijen"), MAX_MVI_ROWS, _mvi_row)
+    item.mvi = repeating_rows(
+        fields.get("mvi"), "mvi", _("MVI-rij"), _("MVI-rijen"), MAX_MVI_ROWS, _mvi_row
+    )
     item.ambition_levels = " ".join(
         sorted({row["ambition_level"] for row in item.mvi if row["ambition_level"]})
     )
@@ -154,11 +105,11 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
     item.number_of_bids = whole_number(
         fields, "number_of_bids", _("het aantal inschrijvingen"), high=1000
     )
-    item.bids = _rows(
+    item.bids = repeating_rows(
         fields.get("bids"), "bids", _("Inschrijving"), _("inschrijvingen"), MAX_BIDS, _bid
     )
     item.results_md, item.results_html = markdown(fields, "results", _("de resultaten"))
-    item.contract_results = _rows(
+    item.contract_results = repeating_rows(
         fields.get("contract_results"), "contract_results", _("Contractresultaat"),
         _("contractresultaten"), MAX_CONTRACT_RESULTS, _contract_result,
     )  # fmt: skip

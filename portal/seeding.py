@@ -27,7 +27,7 @@ from portal.groups import services as groups
 from portal.groups.models import WorkingGroup
 from portal.lookups import by_slug
 from portal.monitor import services as monitor
-from portal.monitor.demo import demo_records
+from portal.monitor.demo import PUBLIC_DEMO_MONITORS, demo_records
 from portal.notifications import services as notify
 from portal.organisations import services as organisations
 from portal.organisations.models import Organisation
@@ -319,9 +319,14 @@ class Loader:
         """Demo monitor records for every organisation (made up; only with the demo accounts)."""
         known: dict = {}  # the vocabulary terms, looked up once for all organisations
         for organisation in db.session.scalars(select(Organisation).order_by(Organisation.slug)):
-            self.monitor_added += monitor.load_demo_records(
+            added = monitor.load_demo_records(
                 organisation, demo_records(organisation), actor=SYSTEM, known=known
             )
+            self.monitor_added += added
+            if added and organisation.slug in PUBLIC_DEMO_MONITORS:  # only on the first run
+                monitor.change_monitor_settings(
+                    organisation, public=True, benchmark=True, actor=SYSTEM
+                )
 
     def community(self) -> None:
         """Demo questions, answers, votes, follows and "vraagbaak" opt-ins from seeds/community.yaml,

@@ -51,7 +51,7 @@ def count_plans() -> int:
     ({"goals": [goal(theme="")]}, "Kies het thema dat deze indicator meet"),
     ({"goals": [goal(target=150)]}, "streefwaarde"),
     ({"goals": [goal(indicator="horoscoop")]}, "indicator"),
-    ({"measurements": [{"goal": 3, "year": 2024, "value": 5, "source": "Jaarverslag"}]}, "Kies het nummer van een doel van dit plan"),
+    ({"measurements": [{"goal": 3, "date": "2024-12-31", "value": 5, "source": "Jaarverslag"}]}, "Kies het nummer van een doel van dit plan"),
     ({"actions": [{"action": "Marktdag", "goal": 7}]}, "Kies het nummer van een doel van dit plan"),
     ({"period_start": 2030, "period_end": 2024}, "Het eindjaar ligt voor het beginjaar"),
 ])  # fmt: skip
@@ -93,8 +93,8 @@ def test_goals_computed_from_the_monitor_on_known_data(world):
         goal(), goal(indicator="aandeel-mvi", theme="", baseline=None),
         goal(indicator="gewicht-thema", baseline=None, target=40),
         goal(indicator="handmatig", theme="", baseline=100, target=60, direction="dalen", unit="ton CO2"),
-    ], measurements=[{"goal": 4, "year": 2024, "value": 80, "source": "CO2-monitor"},
-                     {"goal": 4, "year": 2023, "value": 95, "source": "CO2-monitor"}])  # fmt: skip
+    ], measurements=[{"goal": 4, "date": "2024-12-31", "value": 80, "source": "CO2-monitor"},
+                     {"goal": 4, "date": "2023-12-31", "value": 95, "source": "CO2-monitor"}])  # fmt: skip
     progress = queries.goal_progress(made, SYSTEM)
     assert progress[0].values == [(2023, 33), (2024, 67)]  # 1 of 3; 2 of 3 (D and the tender)
     assert progress[0].progress == 100 * (67 - 10) // (50 - 10) or progress[0].progress == 100
@@ -121,7 +121,7 @@ def test_monitor_progress_is_shown_only_to_those_who_may_see_the_monitor(client,
 
 
 def test_a_member_copies_a_public_plan_for_their_organisation(client, world, as_user):
-    original = plan(world.utrecht, measurements=[{"goal": 1, "year": 2024, "value": 20, "source": "x"}],
+    original = plan(world.utrecht, measurements=[{"goal": 1, "date": "2024-12-31", "value": 20, "source": "x"}],
                     actions=[{"action": "Marktdag circulair meubilair", "goal": 1, "status": "bezig"}])  # fmt: skip
     as_user(world.heumen_admin)
     page = client.get(f"/actieplannen/{original.slug}").get_data(as_text=True)
@@ -170,7 +170,7 @@ def test_similar_plans_of_peers_that_the_viewer_may_see(client, world):
 
 def test_the_yearly_report_as_a_page_and_as_docx(client, world):
     made = plan(world.utrecht, goals=[goal(indicator="handmatig", theme="", unit="ton")],
-                measurements=[{"goal": 1, "year": 2024, "value": 30, "source": "Eigen meting"}],
+                measurements=[{"goal": 1, "date": "2024-12-31", "value": 30, "source": "Eigen meting"}],
                 actions=[{"action": "Inkoopstrategie vaststellen", "goal": 1, "status": "gereed",
                           "owner_role": "strategisch-inkoopadviseur"}])  # fmt: skip
     tender = make_item("tender", world.utrecht, title="Circulair meubilair")
@@ -208,7 +208,8 @@ def test_a_goal_kept_as_it_was_may_pass_its_target_year(world):
     made.goals = [dict(made.goals[0], target_year=2024)]  # as if the year has passed since
     db.session.commit()
     fields = dict(
-        made.kind_fields(), measurements=[{"goal": 1, "year": 2024, "value": 30, "source": "x"}]
+        made.kind_fields(),
+        measurements=[{"goal": 1, "date": "2024-12-31", "value": 30, "source": "x"}],
     )
     data = content.ItemData(title=made.title, summary=made.summary, body=made.body_md,
                             themes=["circulair"], year=2024, status="published", fields=fields)  # fmt: skip
@@ -219,3 +220,26 @@ def test_a_goal_kept_as_it_was_may_pass_its_target_year(world):
     with pytest.raises(ServiceError, match="ligt in het verleden"):
         content.update_item(made, dataclass_replace(data, fields=changed), actor=SYSTEM)
     db.session.rollback()
+
+
+def test_a_row_with_only_the_forms_preset_choices_is_an_empty_row(world):
+    preset = {"goal": "", "theme": "", "indicator": "handmatig", "direction": "stijgen",
+              "baseline": None, "target": None, "target_year": None, "unit": ""}  # fmt: skip
+    made = plan(world.utrecht, goals=[goal(), preset],
+                actions=[{"action": "", "goal": None, "status": "gepland", "notes": ""}])  # fmt: skip
+    assert len(made.goals) == 1 and made.actions == []
+
+
+def test_only_the_organisations_editors_edit_its_plan(app, world):
+    made = plan(world.utrecht)
+    editor, stranger = app.test_client(), app.test_client()
+    login(editor, world.utrecht_editor.email)
+    login(stranger, world.heumen_admin.email)
+    assert editor.get(f"/actieplannen/{made.slug}/bewerken").status_code == 200
+    assert stranger.get(f"/actieplannen/{made.slug}/bewerken").status_code == 403
+    assert (
+        stranger.post(f"/actieplannen/{made.slug}/bewerken", data={"title": "Gekaapt"}).status_code
+        == 403
+    )
+    db.session.expire_all()
+    assert db.session.get(Plan, made.id).title == "MVI-actieplan 2024-2030"

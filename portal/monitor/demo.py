@@ -71,6 +71,14 @@ VALUE_RANGES = (
 )
 
 
+# Demo organisations whose monitor figures everyone sees (the rest keep the default: members
+# only), so a visitor of the demo finds public figures and action plans with their progress.
+PUBLIC_DEMO_MONITORS = frozenset(
+    {"gemeente-rotterdam", "gemeente-oldenzaal", "gemeente-losser", "provincie-gelderland",
+     "waterschap-vechtstromen"}
+)  # fmt: skip
+
+
 def _pick(rng: random.Random, weighted) -> str:
     return rng.choices([v for v, _w in weighted], weights=[w for _v, w in weighted])[0]
 

@@ -45,7 +45,7 @@ class GoalRow(RowForm):
 
 class MeasurementRow(RowForm):
     goal = IntegerField(_l("Doel nr."), validators=[Optional()])
-    year = IntegerField(_l("Jaar"), validators=[Optional()])
+    date = DateField(_l("Datum"), validators=[Optional()])
     value = IntegerField(_l("Waarde"), validators=[Optional()])
     source = StringField(_l("Bron"), validators=[max_length(300)])
 

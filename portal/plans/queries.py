@@ -78,9 +78,12 @@ def goal_progress(plan: Plan, viewer: Any) -> list[GoalProgress]:
         theme = by_slug(Theme, goal["theme"]) if goal.get("theme") else None
         found = GoalProgress(number, goal, theme)
         if goal["indicator"] == "handmatig":
-            found.values = sorted(
-                (m["year"], m["value"]) for m in plan.measurements if m["goal"] == number
-            )
+            # Per year the value measured last in it.
+            latest = {}
+            for measured in sorted(plan.measurements, key=lambda m: m["date"]):
+                if measured["goal"] == number:
+                    latest[int(measured["date"][:4])] = measured["value"]
+            found.values = sorted(latest.items())
         elif may_see_monitor:
             per_year = indicator_per_year(
                 plan.organisation_id, viewer, goal["indicator"], theme.id if theme else None

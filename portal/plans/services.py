@@ -112,13 +112,15 @@ def _measurement(row: dict, goals: int) -> dict:
             _("Kies het nummer van een doel van dit plan (1 tot en met %(n)d).", n=goals),
             field="goal",
         )
-    year = whole_number(row, "year", _("het jaar"), low=FIRST_YEAR, high=LAST_YEAR)
+    measured = iso_date(row, "date", _("de datum van de meting"))
     value = whole_number(row, "value", _("de waarde"), high=MAX_GOAL_VALUE)
-    if year is None or value is None:
-        raise ServiceError(_("Vul het jaar en de gemeten waarde in."), field="value")
+    if measured is None or value is None:
+        raise ServiceError(_("Vul de datum en de gemeten waarde in."), field="value")
+    if not FIRST_YEAR <= measured.year <= LAST_YEAR:
+        raise ServiceError(_("Die datum ligt buiten %(first)d-%(last)d.", first=FIRST_YEAR, last=LAST_YEAR), field="date")  # fmt: skip
     return {
         "goal": goal,
-        "year": year,
+        "date": measured.isoformat(),
         "value": value,
         "source": line(row, "source", _("de bron"), 300, required=True),
     }
@@ -143,6 +145,22 @@ def _action(row: dict, goals: int) -> dict:
     }
 
 
+def _without_defaults(rows: Any, defaults: dict[str, str]) -> Any:
+    """Rows whose only values are the form's preset choices (indicator, direction, status) count
+    as empty, like a row the user left blank (kept in place, so messages name the right row)."""
+    if not isinstance(rows, list):
+        return rows
+    return [
+        {key: None for key in row}
+        if isinstance(row, dict)
+        and all(
+            value in (None, "", False) or defaults.get(key) == value for key, value in row.items()
+        )
+        else row
+        for row in rows
+    ]
+
+
 def apply_fields(item: Plan, fields: dict[str, Any]) -> None:
     """Validate a plan's own fields and write them onto item (ServiceError on the first problem)."""
     start = whole_number(fields, "period_start", _("het beginjaar"), low=FIRST_YEAR, high=LAST_YEAR)
@@ -155,7 +173,8 @@ def apply_fields(item: Plan, fields: dict[str, Any]) -> None:
     )
     kept = {(goal["goal"], goal["target_year"]) for goal in item.goals or []}
     item.goals = repeating_rows(
-        fields.get("goals"), "goals", _("Doel"), _("doelen"), MAX_GOALS,
+        _without_defaults(fields.get("goals"), {"indicator": "handmatig", "direction": "stijgen"}),
+        "goals", _("Doel"), _("doelen"), MAX_GOALS,
         lambda row: _goal(row, kept),
     )  # fmt: skip
     goals = len(item.goals)
@@ -163,10 +182,10 @@ def apply_fields(item: Plan, fields: dict[str, Any]) -> None:
         fields.get("measurements"), "measurements", _("Meting"), _("metingen"),
         MAX_MEASUREMENTS, lambda row: _measurement(row, goals),
     )  # fmt: skip
+    actions = _without_defaults(fields.get("actions"), {"status": "gepland"})
     item.actions = repeating_rows(
-        fields.get("actions"), "actions", _("Actie"), _("acties"), MAX_ACTIONS,
-        lambda row: _action(row, goals),
-    )  # fmt: skip
+        actions, "actions", _("Actie"), _("acties"), MAX_ACTIONS, lambda row: _action(row, goals)
+    )
 
 
 @authorized_by(can_copy_plan)

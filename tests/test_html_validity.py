@@ -44,6 +44,11 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
     fields = {"mvi": MVI, "bids": BIDS, "contract_results": CONTRACT}
     tender = make_item("tender", world.utrecht, title="Asfalt met MKI", fields=fields)
     criterion = make_item("criterion", world.utrecht, title="MKI-waarde voor asfalt")
+    plan = make_item("plan", world.utrecht, title="Actieplan MVI", fields={"goals": [
+        {"goal": "Meer social return", "theme": "social-return", "indicator": "handmatig",
+         "baseline": 10, "target": 40, "target_year": 2100, "unit": "banen"}],
+        "measurements": [{"goal": 1, "date": "2025-06-30", "value": 20, "source": "Jaarverslag"}],
+        "actions": [{"action": "Convenant", "goal": 1, "status": "bezig"}]})  # fmt: skip
     follow_pages = [
         "/themas/circulair",
         "/productgroepen/asfalt-en-wegverharding",
@@ -70,7 +75,8 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
     app.config["WTF_CSRF_ENABLED"] = True  # the pages as served, with their tokens
     for url in ["/", "/aanbestedingen/nieuw", f"/aanbestedingen/{tender.slug}",
                 f"/aanbestedingen/{tender.slug}/bewerken", f"/criteria/{criterion.slug}",
-                *follow_pages]:  # fmt: skip
+                f"/actieplannen/{plan.slug}", f"/actieplannen/{plan.slug}/bewerken",
+                f"/actieplannen/{plan.slug}/rapportage", *follow_pages]:  # fmt: skip
         get("editor" + url, url)
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()

@@ -243,3 +243,14 @@ def test_only_the_organisations_editors_edit_its_plan(app, world):
     )
     db.session.expire_all()
     assert db.session.get(Plan, made.id).title == "MVI-actieplan 2024-2030"
+
+
+def test_the_edit_form_shows_stored_dates_of_measurements_and_deadlines(client, world, as_user):
+    made = plan(world.utrecht, goals=[goal(indicator="handmatig", theme="", unit="ton")],
+                measurements=[{"goal": 1, "date": "2025-06-30", "value": 20, "source": "Jaarverslag"}],
+                actions=[{"action": "Marktdag", "goal": 1, "deadline": "2026-03-31"}])  # fmt: skip
+    as_user(world.utrecht_editor)
+    response = client.get(f"/actieplannen/{made.slug}/bewerken")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="2025-06-30"' in page and 'value="2026-03-31"' in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import Optional
@@ -26,6 +28,18 @@ STATUS_CHOICES = [
 ]
 
 
+class IsoDateField(DateField):
+    """A date held in a row's JSON as 'YYYY-MM-DD' (rows are stored as JSON, not as columns)."""
+
+    def process_data(self, value) -> None:
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                value = None
+        super().process_data(value)
+
+
 class AmbitionRow(RowForm):
     theme = TermSelectField(_l("Thema"), Theme)
     ambition = StringField(_l("Ambitie"), validators=[max_length(1000)])
@@ -45,7 +59,7 @@ class GoalRow(RowForm):
 
 class MeasurementRow(RowForm):
     goal = IntegerField(_l("Doel nr."), validators=[Optional()])
-    date = DateField(_l("Datum"), validators=[Optional()])
+    date = IsoDateField(_l("Datum"), validators=[Optional()])
     value = IntegerField(_l("Waarde"), validators=[Optional()])
     source = StringField(_l("Bron"), validators=[max_length(300)])
 
@@ -54,7 +68,7 @@ class ActionRow(RowForm):
     action = StringField(_l("Actie"), validators=[max_length(500)])
     goal = IntegerField(_l("Voor doel nr."), validators=[Optional()])
     owner_role = TermSelectField(_l("Eigenaar (rol)"), JobRole)
-    deadline = DateField(_l("Deadline"), validators=[Optional()])
+    deadline = IsoDateField(_l("Deadline"), validators=[Optional()])
     status = SelectField(_l("Status"), choices=choices(STATUS_CHOICES))
     notes = StringField(_l("Notities"), validators=[max_length(1000)])
 

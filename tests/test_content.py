@@ -406,7 +406,7 @@ def test_every_field_of_every_kind_has_a_label_in_the_history(client, world):
     from tests.test_events import make_event
 
     items = [make_item(kind, world.utrecht) for kind in ("tender", "criterion", "consultation",
-                                                         "lesson")]  # fmt: skip
+                                                         "lesson", "plan")]  # fmt: skip
     items.append(make_event(world.utrecht))
     items.append(qa.ask_question(qa.QuestionData(title="Een vraag over MKI?", body="."),
                                  actor=world.utrecht_member))  # fmt: skip

@@ -254,3 +254,44 @@ def test_the_edit_form_shows_stored_dates_of_measurements_and_deadlines(client, 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'value="2025-06-30"' in page and 'value="2026-03-31"' in page
+
+
+# --- Found in review: each failed before its fix ------------------------------------------------
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"goals": [goal(goal=5)]}, "tekst"),
+    ({"ambitions": [{"theme": "circulair", "ambition": True}]}, "tekst"),
+    ({"actions": [{"action": "Marktdag", "notes": [1]}]}, "tekst"),
+    ({"goals": [goal(target=float("inf"))]}, "geheel getal"),
+    ({"goals": [goal(target=40.5)]}, "geheel getal"),
+    ({"goals": [goal(baseline=True)]}, "geheel getal"),
+])  # fmt: skip
+def test_an_import_lines_wrong_types_are_refused_not_crashed_on(world, fields, message):
+    data = content.ItemData(title="Plan", status="published", fields={"goals": [goal()], **fields})
+    with pytest.raises(ServiceError) as refused:
+        content.create_item(world.utrecht, kinds()["plan"], data, actor=SYSTEM)
+    db.session.rollback()
+    assert message in refused.value.message
+
+
+def test_a_copy_of_a_groups_plan_stays_the_groups_and_the_source_is_untouched(world):
+    source = plan(world.heumen, visibility="group", group=world.closed_group.slug,
+                  actions=[{"action": "Marktdag", "status": "bezig"}])  # fmt: skip
+    copied = services.copy_plan(source, world.heumen, actor=world.heumen_admin)
+    db.session.commit()
+    assert (copied.visibility, copied.group_id) == ("group", world.closed_group.id)
+    assert source.actions[0]["status"] == "bezig" and copied.actions[0]["status"] == "gepland"
+
+
+def test_similar_plans_are_other_organisations(client, world):
+    own = plan(world.heumen, title="Plan Heumen")
+    plan(world.heumen, title="Ander plan van Heumen")
+    page = client.get(f"/actieplannen/{own.slug}").get_data(as_text=True)
+    assert "Ander plan van Heumen" not in page
+
+
+def test_the_report_does_not_call_a_hidden_goal_unreached(client, world):
+    made = plan(world.utrecht)  # a monitor goal; Utrecht's monitor is its members'
+    page = client.get(f"/actieplannen/{made.slug}/rapportage").get_data(as_text=True)
+    assert "alleen voor leden" in page and "nog niet bereikt" not in page

@@ -13,7 +13,7 @@ from portal.content.models import Item
 from portal.extensions import db
 from portal.groups.models import GroupMembership
 from portal.organisations.models import Organisation
-from portal.permissions import LISTED_STATUSES, READERS, Readers
+from portal.permissions import LISTED_STATUSES, READ_STATUSES, READERS, Readers
 from portal.regions.models import Region
 from portal.taxonomy.models import OrganisationType, ProductGroup, Theme
 
@@ -29,7 +29,17 @@ def visible_to(user) -> list[ColumnElement[bool]]:
 
     Moderator-hidden items are left out for everyone: no list, search, count, feed or suggestion
     shows them; moderators find them in the moderation queue, editors on the item's own page."""
-    conditions = [Item.status.in_(sorted(LISTED_STATUSES)), Item.hidden_at.is_(None)]
+    return _readable(user, LISTED_STATUSES)
+
+
+def readable_by(user) -> list[ColumnElement[bool]]:
+    """SQL conditions for the published and archived items user may open (permissions.
+    can_view_item, drafts and hidden items aside): what figures such as the monitor's count."""
+    return _readable(user, READ_STATUSES)
+
+
+def _readable(user, statuses) -> list[ColumnElement[bool]]:
+    conditions = [Item.status.in_(sorted(statuses)), Item.hidden_at.is_(None)]
     if permissions.can_moderate(user):  # moderators may edit every item
         return conditions
     allowed = [

@@ -16,7 +16,10 @@ from portal.lookups import by_slug
 
 
 def text(fields: dict, name: str, label: str, limit: int = 4000, required: bool = False) -> str:
-    return clean_text(fields.get(name), limit=limit, field=name, label=label, required=required)
+    value = fields.get(name)
+    if value is not None and not isinstance(value, str):  # an import line's number or list
+        raise ServiceError(_("Vul bij %(label)s tekst in.", label=label), field=name)
+    return clean_text(value, limit=limit, field=name, label=label, required=required)
 
 
 def markdown(fields: dict, name: str, label: str, limit: int = 20000) -> tuple[str, str]:
@@ -32,8 +35,10 @@ def whole_number(
     if value in (None, ""):
         return None
     try:
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise ValueError(value)  # true, 1.5 or infinity from an import line: not a count
         number = int(value)
-    except (TypeError, ValueError) as error:
+    except (TypeError, ValueError, OverflowError) as error:
         raise ServiceError(
             _("%(label)s moet een geheel getal zijn.", label=label.capitalize()), field=name
         ) from error

@@ -14,19 +14,22 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    and_,
     case,
     distinct,
     exists,
     func,
     literal,
     null,
+    or_,
     select,
     true,
     union_all,
 )
 
-from portal.content.models import Item, item_co_owners
-from portal.content.queries import visible_to
+from portal import permissions
+from portal.content.models import Item, ItemLink, item_co_owners
+from portal.content.queries import readable_by
 from portal.extensions import db
 from portal.monitor.models import MonitorRecord, MonitorRecordMvi
 from portal.organisations.models import Organisation
@@ -66,32 +69,54 @@ def population(
     """The monitor population of one organisation (an id) or several (a select of ids), in SQL.
 
     Columns: organisation_id, source ('record' or 'tender'), unit (unique per organisation:
-    2 × record id, or 2 × tender id + 1), record_id, tender_id, year, value (the middle of the
-    value range, whole euros, NULL when unknown), mvi_applied (1 or 0), realised_percent,
-    mki_gain_eur, mki_gain_percent. Rows: every record of the organisation, plus every published
-    or archived example tender it owns or co-owns that is not hidden and no record of it was
-    promoted to (that record already counts it). With a viewer, only the tenders the viewer finds
-    in lists count (members-only and group-only tenders count only for those who may see them:
-    the one visibility rule, `visible_to`)."""
+    2 × record id, or 2 × tender id + 1), record_id, tender_id, example_id (the example tender
+    the row stands for, when the viewer may open it), year, value (the middle of the value range,
+    whole euros, NULL when unknown), mvi_applied (1 or 0), realised_percent, mki_gain_eur,
+    mki_gain_percent.
+
+    Rows: every record of the organisation, plus every published or archived example tender
+    with a year that it owns or co-owns, that is not hidden and that no record of the
+    organisation stands for (promoted from it, or matched by its reference): that record counts
+    it, with the tender's MKI gain, realisation, MVI rows and weights when the viewer may open the
+    tender. With a viewer, a tender counts only when the viewer may open it (members-only and
+    group-only tenders count only for those who may see them: the one visibility rule,
+    `readable_by`)."""
 
     def of(column: ColumnElement) -> ColumnElement[bool]:
         if isinstance(organisations, int):
             return column == organisations
         return column.in_(organisations)
 
-    records = select(
-        MonitorRecord.organisation_id.label("organisation_id"),
-        literal("record", String).label("source"),
-        (MonitorRecord.id * 2).label("unit"),
-        MonitorRecord.id.label("record_id"),
-        MonitorRecord.tender_id.label("tender_id"),
-        MonitorRecord.year.label("year"),
-        ((MonitorRecord.value_min + MonitorRecord.value_max) // 2).label("value"),
-        case((MonitorRecord.mvi_applied == true(), 1), else_=0).label("mvi_applied"),
-        MonitorRecord.realised_percent.label("realised_percent"),
-        literal(None, Integer).label("mki_gain_eur"),
-        literal(None, Integer).label("mki_gain_percent"),
-    ).where(of(MonitorRecord.organisation_id), *period.where(MonitorRecord.year))
+    counted = [
+        Item.status.in_(COUNTED_TENDER_STATUSES),
+        Item.hidden_at.is_(None),
+        *(readable_by(viewer) if viewer is not None else ()),
+    ]
+    tender_realised = case(
+        (Tender.results_promised > 0, Tender.results_realised * 100 / Tender.results_promised),
+        else_=null(),
+    )
+    records = (
+        select(
+            MonitorRecord.organisation_id.label("organisation_id"),
+            literal("record", String).label("source"),
+            (MonitorRecord.id * 2).label("unit"),
+            MonitorRecord.id.label("record_id"),
+            MonitorRecord.tender_id.label("tender_id"),
+            Tender.id.label("example_id"),
+            MonitorRecord.year.label("year"),
+            ((MonitorRecord.value_min + MonitorRecord.value_max) // 2).label("value"),
+            case((MonitorRecord.mvi_applied == true(), 1), else_=0).label("mvi_applied"),
+            func.coalesce(MonitorRecord.realised_percent, tender_realised).label(
+                "realised_percent"
+            ),
+            Tender.mki_gain_eur.label("mki_gain_eur"),
+            Tender.mki_gain_percent.label("mki_gain_percent"),
+        )
+        .select_from(MonitorRecord)
+        .outerjoin(Tender, and_(Tender.id == MonitorRecord.tender_id, *counted))
+        .where(of(MonitorRecord.organisation_id), *period.where(MonitorRecord.year))
+    )
     owners = union_all(
         select(Item.id.label("tender_id"), Item.organisation_id.label("organisation_id")).where(
             Item.kind == "tender"
@@ -101,9 +126,15 @@ def population(
             item_co_owners.c.organisation_id.label("organisation_id"),
         ),
     ).subquery("owners")
-    promoted = exists().where(
-        MonitorRecord.tender_id == Tender.id,
+    # A record stands for a tender when it was promoted to it or linked by the tender's
+    # reference; a record with the reference of a tender it could not be linked to (a joint
+    # tender another owner's record stands for, or a tender made after the record) as well.
+    stood_for = exists().where(
         MonitorRecord.organisation_id == owners.c.organisation_id,
+        or_(
+            MonitorRecord.tender_id == Tender.id,
+            and_(Tender.tender_reference != "", MonitorRecord.reference == Tender.tender_reference),
+        ),
     )
     tenders = (
         select(
@@ -112,18 +143,13 @@ def population(
             (Tender.id * 2 + 1).label("unit"),
             literal(None, Integer).label("record_id"),
             Tender.id.label("tender_id"),
+            Tender.id.label("example_id"),
             Item.year.label("year"),
             ((Tender.value_min + Tender.value_max) // 2).label("value"),
             case((exists().where(TenderMviRow.tender_id == Tender.id), 1), else_=0).label(
                 "mvi_applied"
             ),
-            case(
-                (
-                    Tender.results_promised > 0,
-                    Tender.results_realised * 100 / Tender.results_promised,
-                ),
-                else_=null(),
-            ).label("realised_percent"),
+            tender_realised.label("realised_percent"),
             Tender.mki_gain_eur.label("mki_gain_eur"),
             Tender.mki_gain_percent.label("mki_gain_percent"),
         )
@@ -131,11 +157,10 @@ def population(
         .join(owners, owners.c.tender_id == Tender.id)
         .where(
             of(owners.c.organisation_id),
-            Item.status.in_(COUNTED_TENDER_STATUSES),
-            Item.hidden_at.is_(None),
-            ~promoted,
+            *counted,
+            Item.year.is_not(None),  # a tender without a year cannot be placed in the figures
+            ~stood_for,
             *period.where(Item.year),
-            *(visible_to(viewer) if viewer is not None else ()),
         )
     )
     return union_all(records, tenders).cte("population")
@@ -143,7 +168,9 @@ def population(
 
 def population_mvi(rows: CTE) -> CTE:
     """The MVI rows of a population: organisation_id, source, unit, record_id, tender_id, year,
-    theme_id, instrument_id, ambition_level_id and weight_percent (tenders only)."""
+    theme_id, instrument_id, ambition_level_id and weight_percent. A row with an example tender
+    the viewer may open reads that tender's rows (with their weights); a record without one
+    reads its own (without weights)."""
     common = (
         rows.c.organisation_id,
         rows.c.source,
@@ -162,7 +189,7 @@ def population_mvi(rows: CTE) -> CTE:
         )
         .select_from(rows)
         .join(MonitorRecordMvi, MonitorRecordMvi.record_id == rows.c.record_id)
-        .where(rows.c.source == "record")
+        .where(rows.c.example_id.is_(None))
     )
     from_tenders = (
         select(
@@ -173,8 +200,7 @@ def population_mvi(rows: CTE) -> CTE:
             TenderMviRow.weight_percent,
         )
         .select_from(rows)
-        .join(TenderMviRow, TenderMviRow.tender_id == rows.c.tender_id)
-        .where(rows.c.source == "tender")
+        .join(TenderMviRow, TenderMviRow.tender_id == rows.c.example_id)
     )
     return union_all(from_records, from_tenders).cte("population_mvi")
 
@@ -251,7 +277,6 @@ class ThemeFigures:
     by_instrument: dict[int, int] = field(default_factory=dict)
     by_ambition: dict[int, int] = field(default_factory=dict)
     average_weight: float | None = None
-    weighted_tenders: int = 0
 
 
 def theme_figures(rows: CTE) -> dict[int, ThemeFigures]:
@@ -259,22 +284,25 @@ def theme_figures(rows: CTE) -> dict[int, ThemeFigures]:
     once per instrument and once per ambition level), and its average weight, in three queries."""
     mvi = population_mvi(rows)
     unit = distinct(mvi.c.unit)
-    figures: dict[int, ThemeFigures] = {}
-    for theme_id, tenders, weighted, weight in db.session.execute(
+    # A tender with two rows of one theme weighs once: its rows' weights averaged first.
+    per_tender = (
         select(
-            mvi.c.theme_id,
-            func.count(unit),
-            func.count(distinct(case((mvi.c.weight_percent.is_not(None), mvi.c.unit)))),
-            func.avg(mvi.c.weight_percent),
+            mvi.c.theme_id.label("theme_id"),
+            mvi.c.unit.label("unit"),
+            func.avg(mvi.c.weight_percent).label("weight"),
         )
         .where(mvi.c.theme_id.is_not(None))
-        .group_by(mvi.c.theme_id)
+        .group_by(mvi.c.theme_id, mvi.c.unit)
+        .subquery()
+    )
+    figures: dict[int, ThemeFigures] = {}
+    for theme_id, tenders, weight in db.session.execute(
+        select(per_tender.c.theme_id, func.count(), func.avg(per_tender.c.weight)).group_by(
+            per_tender.c.theme_id
+        )
     ):
         figures[theme_id] = ThemeFigures(
-            theme_id,
-            int(tenders),
-            average_weight=float(weight) if weight is not None else None,
-            weighted_tenders=int(weighted),
+            theme_id, int(tenders), average_weight=float(weight) if weight is not None else None
         )
     for column, target in (
         (mvi.c.instrument_id, "by_instrument"),
@@ -349,7 +377,9 @@ class Selection:
 
 def selected(rows: CTE, selection: Selection) -> Select:
     """The population rows (source, record_id, tender_id) a selection counts, newest first."""
-    query = select(rows.c.source, rows.c.record_id, rows.c.tender_id, rows.c.year)
+    query = select(
+        rows.c.source, rows.c.record_id, rows.c.tender_id, rows.c.example_id, rows.c.year
+    )
     if selection.mvi is not None:
         query = query.where(rows.c.mvi_applied == (1 if selection.mvi else 0))
     if selection.outcome == "mki":
@@ -390,20 +420,10 @@ def behind_figure(
     rows = population(organisation_id, viewer, period)
     chosen = selected(rows, selection).subquery()
     tender_ids = list(
-        db.session.scalars(select(chosen.c.tender_id).where(chosen.c.source == "tender"))
-    )
-    promoted = list(
         db.session.scalars(
-            select(chosen.c.tender_id).where(
-                chosen.c.source == "record", chosen.c.tender_id.is_not(None)
-            )
+            select(chosen.c.example_id).where(chosen.c.example_id.is_not(None)).distinct()
         )
     )
-    # A record promoted to an example tender stands for that tender, when the viewer may see it.
-    if promoted:
-        tender_ids += db.session.scalars(
-            select(Item.id).where(Item.id.in_(promoted), *visible_to(viewer))
-        ).all()
     record_ids = select(chosen.c.record_id).where(chosen.c.source == "record")
     count = db.session.scalar(select(func.count()).select_from(record_ids.subquery()))
     return Behind(tender_ids=tender_ids, record_ids=record_ids, record_count=int(count or 0))
@@ -448,30 +468,32 @@ def criteria_reuse(
 ) -> CriteriaReuse:
     """Which criteria the organisation's tenders used, and which of its criteria others used,
     counted over the links 'criterion used in tender' between items the viewer may see."""
-    from portal.content.models import ItemLink
-
     rows = population(organisation_id, viewer, period)
     criterion = Item.__table__.alias("criterion")
-    tender = Item.__table__.alias("tender")
-    visible_criteria = select(Item.id).where(Item.kind == "criterion", *visible_to(viewer))
+    readable_criteria = select(Item.id).where(Item.kind == "criterion", *readable_by(viewer))
     used = select(ItemLink.source_id, func.count(distinct(ItemLink.target_id))).where(
         ItemLink.relation == "used_in",
-        ItemLink.source_id.in_(visible_criteria),
-        ItemLink.target_id.in_(select(rows.c.tender_id).where(rows.c.source == "tender")),
+        ItemLink.source_id.in_(readable_criteria),
+        ItemLink.target_id.in_(select(rows.c.example_id).where(rows.c.example_id.is_not(None))),
     )
-    others_tenders = (
-        select(Item.id)
-        .where(Item.kind == "tender", Item.organisation_id != organisation_id, *visible_to(viewer))
-        .where(Item.status.in_(COUNTED_TENDER_STATUSES), *period.where(Item.year))
+    co_owned = select(item_co_owners.c.item_id).where(
+        item_co_owners.c.organisation_id == organisation_id
+    )
+    others_tenders = select(Item.id).where(
+        Item.kind == "tender",
+        Item.organisation_id != organisation_id,
+        Item.id.not_in(co_owned),  # a joint tender of its own is not someone else's
+        Item.status.in_(COUNTED_TENDER_STATUSES),
+        *readable_by(viewer),
+        *period.where(Item.year),
     )
     by_others = (
         select(ItemLink.source_id, func.count(distinct(ItemLink.target_id)))
         .join(criterion, criterion.c.id == ItemLink.source_id)
-        .join(tender, tender.c.id == ItemLink.target_id)
         .where(
             ItemLink.relation == "used_in",
             criterion.c.organisation_id == organisation_id,
-            ItemLink.source_id.in_(visible_criteria),
+            ItemLink.source_id.in_(readable_criteria),
             ItemLink.target_id.in_(others_tenders),
         )
     )
@@ -485,8 +507,6 @@ def criteria_reuse(
 
 # --- Peers --------------------------------------------------------------------------------------
 
-POSITIONS = ("koploper", "middenveld", "achterblijver")
-
 
 @dataclass
 class PeerLine:
@@ -496,7 +516,7 @@ class PeerLine:
     median: int
     lower: int  # the peers' shares split in thirds: below `lower` is the lowest third
     upper: int  # above `upper` the highest third
-    position: str | None  # one of POSITIONS, None when the organisation has no tenders
+    position: str | None  # koploper, middenveld or achterblijver; None without own tenders
 
     @classmethod
     def of(cls, own: int | None, shares: list[float]) -> PeerLine:
@@ -566,9 +586,10 @@ class PeerGroup:
     organisations: Select
 
 
-def peer_groups(organisation: Organisation) -> list[PeerGroup]:
+def peer_groups(organisation: Organisation, viewer: Actor) -> list[PeerGroup]:
     """The organisation's peer groups: its type, its type and size class, each of its regions and
-    each working group its members take part in."""
+    each working group its members take part in that the viewer may see the members of (a
+    closed group's membership is its own members' business)."""
     from flask_babel import gettext as _
 
     from portal.groups.models import GroupMembership, WorkingGroup
@@ -610,6 +631,8 @@ def peer_groups(organisation: Organisation) -> list[PeerGroup]:
         )
         .order_by(WorkingGroup.name)
     ):
+        if not permissions.can_view_group_content(viewer, group):
+            continue
         groups.append(
             PeerGroup(
                 f"groep-{group.slug}",

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, or_, select
 from portal.common import ServiceError, utcnow
 from portal.content.files import check_upload
 from portal.content.kinds import kinds
+from portal.content.models import item_co_owners
 from portal.content.services import ItemData, create_item
 from portal.content.validation import text, value_range, whole_number
 from portal.extensions import db
@@ -184,7 +185,34 @@ def _reference_taken(organisation: Organisation, reference: str, record_id: int 
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _apply(record: MonitorRecord, values: dict[str, Any], actor: Actor) -> None:
+def _unclaimed_tenders(organisation: Organisation) -> dict[str, int]:
+    """The organisation's own and co-owned example tenders by their TenderNed reference, that no
+    record stands for yet: a record with that reference stands for the tender (so the monitor
+    counts it once, with the tender's MKI gain, weights and results)."""
+    co_owned = select(item_co_owners.c.item_id).where(
+        item_co_owners.c.organisation_id == organisation.id
+    )
+    claimed = select(MonitorRecord.tender_id).where(MonitorRecord.tender_id.is_not(None))
+    found: dict[str, int] = {}
+    for reference, tender_id in db.session.execute(
+        select(Tender.tender_reference, Tender.id)
+        .where(
+            Tender.tender_reference != "",
+            or_(Tender.organisation_id == organisation.id, Tender.id.in_(co_owned)),
+            Tender.id.not_in(claimed),
+        )
+        .order_by(Tender.id.desc())
+    ):
+        found[reference] = tender_id  # the oldest tender of a reference wins
+    return found
+
+
+def _apply(
+    record: MonitorRecord,
+    values: dict[str, Any],
+    actor: Actor,
+    tenders: dict[str, int] | None = None,
+) -> None:
     for name in (
         "reference", "title", "year", "value_min", "value_max", "cpv_code", "mvi_applied",
         "realised_percent", "product_group", "procedure", "award_method",
@@ -196,6 +224,10 @@ def _apply(record: MonitorRecord, values: dict[str, Any], actor: Actor) -> None:
     ]
     record.updated_by_id = getattr(actor, "id", None)
     record.updated_at = utcnow()
+    if record.tender_id is None:
+        if tenders is None:
+            tenders = _unclaimed_tenders(record.organisation)
+        record.tender_id = tenders.pop(record.reference, None)
 
 
 # --- Writes ----------------------------------------------------------------------------------
@@ -239,13 +271,11 @@ def delete_record(record: MonitorRecord, *, actor: Actor) -> None:
 @authorized_by(can_change_monitor_settings)
 def change_monitor_settings(
     organisation: Organisation, *, public: bool, benchmark: bool, actor: Actor
-) -> bool:
+) -> None:
     """Set whether the organisation's monitor figures are public and whether its tenders count
-    in peer benchmarks and the national overview; True when something changed."""
-    changed = (organisation.monitor_public, organisation.monitor_benchmark) != (public, benchmark)
+    in peer benchmarks and the national overview."""
     organisation.monitor_public, organisation.monitor_benchmark = public, benchmark
     db.session.flush()
-    return changed
 
 
 # --- Spreadsheet upload ------------------------------------------------------------------------
@@ -470,6 +500,7 @@ def upload_records(
         )
     }
     created = updated = 0
+    tenders = _unclaimed_tenders(organisation)
     for values in cleaned:
         record = existing.get(values["reference"])
         if record is None:
@@ -480,7 +511,7 @@ def upload_records(
             created += 1
         else:
             updated += 1
-        _apply(record, values, actor)
+        _apply(record, values, actor, tenders)
     db.session.flush()
     return UploadResult(created=created, updated=updated)
 

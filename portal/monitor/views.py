@@ -159,7 +159,7 @@ def _period() -> queries.Period:
 def _peer_group(organisation: Organisation) -> tuple[list[queries.PeerGroup], queries.PeerGroup]:
     """The organisation's peer groups and the one asked for (?vergelijk=...; the first when none
     is asked); 400 with a Dutch message for an unknown one."""
-    groups = queries.peer_groups(organisation)
+    groups = queries.peer_groups(organisation, current_user)
     key = request.args.get("vergelijk", "").strip() or groups[0].key
     chosen = next((group for group in groups if group.key == key), None)
     if chosen is None:
@@ -349,7 +349,7 @@ def _theme_rows(figures: queries.OrganisationMonitor, terms) -> list:
 
 def _benchmark_rows(figures: queries.OrganisationMonitor, terms) -> list:
     bench = figures.benchmark
-    if bench is None or bench.too_few:
+    if bench is None or bench.too_few or not figures.total.tenders:  # as the page: no own figure
         return []
     return [(_("MVI toegepast"), bench.overall)] + [
         (terms["themes"][theme_id].label, line) for theme_id, line in bench.themes.items()

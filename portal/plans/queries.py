@@ -116,7 +116,7 @@ def similar_plans(plan: Plan, viewer: Any) -> list[Plan]:
     )
     candidates = db.session.scalars(
         published_items(viewer, Plan)
-        .where(Plan.id != plan.id, Plan.organisation_id.in_(peers))
+        .where(Plan.organisation_id != plan.organisation_id, Plan.organisation_id.in_(peers))
         .order_by(Plan.year.desc().nulls_last(), Plan.id.desc())
         .limit(50)
     ).all()

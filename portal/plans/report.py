@@ -62,7 +62,9 @@ def report_docx(plan: Plan, year: int, context: dict) -> Document:
         else:
             row[3].text = f"{_value(latest[1], data['unit'])} ({latest[0]})" if latest else "–"
         row[4].text = f"{goal.progress}%" if goal.progress is not None else "–"
-        row[5].text = _("bereikt") if goal.reached else _("nog niet bereikt")
+        row[5].text = (
+            "–" if goal.hidden else _("bereikt") if goal.reached else _("nog niet bereikt")
+        )
     document.add_heading(_("Acties"), level=1)
     for status, actions in context["actions_by_status"].items():
         document.add_heading(str(dict(STATUS_CHOICES).get(status, status)), level=2)

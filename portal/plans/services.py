@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flask_babel import gettext as _
@@ -190,9 +191,9 @@ def apply_fields(item: Plan, fields: dict[str, Any]) -> None:
 
 @authorized_by(can_copy_plan)
 def copy_plan(plan: Plan, organisation: Organisation, *, actor: Actor) -> Plan:
-    """Start a draft plan of organisation from a public plan: its ambitions, goals and actions
-    (not its measurements, which are the other organisation's), with attribution."""
-    fields = plan.kind_fields()
+    """Start a draft plan of organisation from a plan the actor may open: its ambitions, goals
+    and actions (not its measurements, which are the other organisation's), with attribution."""
+    fields = copy.deepcopy(plan.kind_fields())  # the source plan's rows stay as they are
     fields["measurements"] = []
     for goal in fields["goals"]:  # a copied goal's target year may have passed: start from now
         goal["target_year"] = max(goal["target_year"], utcnow().year)
@@ -207,9 +208,11 @@ def copy_plan(plan: Plan, organisation: Organisation, *, actor: Actor) -> Plan:
         product_groups=[group.slug for group in plan.product_groups],
         year=utcnow().year,
         status="draft",
-        visibility="members",
+        # A group's plan stays the group's; any other starts as the members' until published.
+        visibility="group" if plan.visibility == "group" else "members",
+        group=plan.group.slug if plan.visibility == "group" and plan.group else None,
         fields=fields,
     )
-    copy = create_item(organisation, kind_of(plan), data, actor=actor)
-    copy.copied_from = plan
-    return copy
+    copied = create_item(organisation, kind_of(plan), data, actor=actor)
+    copied.copied_from = plan
+    return copied

@@ -24,6 +24,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
     union_all,
 )
 
@@ -281,39 +282,34 @@ class ThemeFigures:
 
 def theme_figures(rows: CTE) -> dict[int, ThemeFigures]:
     """Per theme id: the tenders of the population that apply it (a tender counts once per theme,
-    once per instrument and once per ambition level), and its average weight, in three queries."""
+    once per instrument and once per ambition level), and the average weight of its award
+    criteria (a tender's rows of one theme averaged first, so each tender weighs once). One query
+    for the distinct rows; counted here (an organisation has some thousands)."""
     mvi = population_mvi(rows)
-    unit = distinct(mvi.c.unit)
-    # A tender with two rows of one theme weighs once: its rows' weights averaged first.
-    per_tender = (
+    units: dict[int, set[int]] = {}
+    by_term: dict[tuple[str, int, int], set[int]] = {}
+    weights: dict[tuple[int, int], list[int]] = {}
+    for theme_id, instrument_id, level_id, unit, weight in db.session.execute(
         select(
-            mvi.c.theme_id.label("theme_id"),
-            mvi.c.unit.label("unit"),
-            func.avg(mvi.c.weight_percent).label("weight"),
-        )
-        .where(mvi.c.theme_id.is_not(None))
-        .group_by(mvi.c.theme_id, mvi.c.unit)
-        .subquery()
-    )
-    figures: dict[int, ThemeFigures] = {}
-    for theme_id, tenders, weight in db.session.execute(
-        select(per_tender.c.theme_id, func.count(), func.avg(per_tender.c.weight)).group_by(
-            per_tender.c.theme_id
-        )
-    ):
-        figures[theme_id] = ThemeFigures(
-            theme_id, int(tenders), average_weight=float(weight) if weight is not None else None
-        )
-    for column, target in (
-        (mvi.c.instrument_id, "by_instrument"),
-        (mvi.c.ambition_level_id, "by_ambition"),
-    ):
-        for theme_id, term_id, tenders in db.session.execute(
-            select(mvi.c.theme_id, column, func.count(unit))
-            .where(mvi.c.theme_id.is_not(None), column.is_not(None))
-            .group_by(mvi.c.theme_id, column)
-        ):
-            getattr(figures[theme_id], target)[term_id] = int(tenders)
+            mvi.c.theme_id, mvi.c.instrument_id, mvi.c.ambition_level_id, mvi.c.unit,
+            mvi.c.weight_percent,
+        ).where(mvi.c.theme_id.is_not(None))
+    ):  # fmt: skip
+        units.setdefault(theme_id, set()).add(unit)
+        if instrument_id is not None:
+            by_term.setdefault(("by_instrument", theme_id, instrument_id), set()).add(unit)
+        if level_id is not None:
+            by_term.setdefault(("by_ambition", theme_id, level_id), set()).add(unit)
+        if weight is not None:
+            weights.setdefault((theme_id, unit), []).append(weight)
+    figures = {theme_id: ThemeFigures(theme_id, len(found)) for theme_id, found in units.items()}
+    for (target, theme_id, term_id), found in by_term.items():
+        getattr(figures[theme_id], target)[term_id] = len(found)
+    per_tender: dict[int, list[float]] = {}
+    for (theme_id, _unit), found in weights.items():
+        per_tender.setdefault(theme_id, []).append(sum(found) / len(found))
+    for theme_id, averages in per_tender.items():
+        figures[theme_id].average_weight = sum(averages) / len(averages)
     return figures
 
 
@@ -443,12 +439,23 @@ def has_demo_records(organisation_id: int) -> bool:
 
 
 def population_years(organisation_id: int, viewer: Actor) -> list[int]:
-    """The years the organisation's population has tenders in, oldest first (for the period)."""
-    rows = population(organisation_id, viewer)
-    return [
-        int(year)
-        for year in db.session.scalars(select(rows.c.year).distinct().order_by(rows.c.year))
-    ]
+    """The years the organisation has records or example tenders in, oldest first (the period's
+    choices; read from the records' index and the organisation's few tenders)."""
+    owned = or_(
+        Item.organisation_id == organisation_id,
+        Item.id.in_(
+            select(item_co_owners.c.item_id).where(
+                item_co_owners.c.organisation_id == organisation_id
+            )
+        ),
+    )
+    years = union(
+        select(MonitorRecord.year).where(MonitorRecord.organisation_id == organisation_id),
+        select(Item.year).where(
+            Item.kind == "tender", owned, Item.year.is_not(None), *readable_by(viewer)
+        ),
+    ).subquery()
+    return [int(year) for year in db.session.scalars(select(years.c.year).order_by(years.c.year))]
 
 
 # --- Criteria reuse -----------------------------------------------------------------------------
@@ -672,11 +679,15 @@ def organisation_monitor(
     """Read an organisation's monitor: totals, per year, per theme, outcomes, criteria reuse and,
     with a peer group, the benchmark."""
     rows = population(organisation_id, viewer, period)
-    total = _summary(*db.session.execute(select(*_figures(rows)).select_from(rows)).one())
+    per_year = summary_per_year(organisation_id, viewer, period)
+    total = PopulationSummary(  # every row has a year: the total is the years' sum
+        *(sum(getattr(figures, name) for _year, figures in per_year)
+          for name in ("tenders", "with_mvi", "value", "value_with_mvi"))
+    )  # fmt: skip
     themes = theme_figures(rows)
     return OrganisationMonitor(
         total=total,
-        per_year=summary_per_year(organisation_id, viewer, period),
+        per_year=per_year,
         themes=themes,
         outcomes=outcomes(rows),
         criteria=criteria_reuse(organisation_id, viewer, period),

@@ -366,3 +366,323 @@ def theme_counts_per_organisation(rows: CTE) -> dict[tuple[int, int], int]:
             .group_by(mvi.c.organisation_id, mvi.c.theme_id)
         )
     }
+
+
+# --- The national overview (/monitor) ------------------------------------------------------------
+# Over every organisation that counts in benchmarks, as the viewer may see its tenders. A tender
+# counts once for each organisation it belongs to (like each organisation's own figures, added
+# up). Two small queries do the counting in SQL, per organisation (per year, and per theme with
+# its instruments and ambition levels); the rows (at most organisations × years, and
+# organisations × themes) are added up here per year, organisation type and size class, so each
+# figure knows how many organisations stand behind it.
+
+
+@dataclass(frozen=True)
+class Share:
+    """part of whole, behind which `organisations` distinct organisations stand: shown (as
+    `percent`) only when they are at least MIN_PEERS."""
+
+    part: int
+    whole: int
+    organisations: int
+
+    @property
+    def shown(self) -> bool:
+        return self.organisations >= MIN_PEERS
+
+    @property
+    def percent(self) -> int | None:
+        """Whole percent, or None when too few organisations stand behind it or there is no whole."""
+        return percent(self.part, self.whole) if self.shown else None
+
+
+@dataclass
+class GroupFigures:
+    """The tenders of a group of organisations (a year, an organisation type, a size class)."""
+
+    organisations: set[int] = field(default_factory=set)
+    with_value: set[int] = field(default_factory=set)  # organisations with a known value
+    tenders: int = 0
+    with_mvi: int = 0
+    value: int = 0
+    value_with_mvi: int = 0
+
+    @property
+    def shown(self) -> bool:
+        return len(self.organisations) >= MIN_PEERS
+
+    @property
+    def count_share(self) -> Share:
+        return Share(self.with_mvi, self.tenders, len(self.organisations))
+
+    @property
+    def value_share(self) -> Share:
+        return Share(self.value_with_mvi, self.value, len(self.with_value))
+
+    def add(self, organisation_id: int, tenders, with_mvi, valued, value, value_with_mvi) -> None:
+        self.organisations.add(organisation_id)
+        if valued:
+            self.with_value.add(organisation_id)
+        self.tenders += int(tenders)
+        self.with_mvi += int(with_mvi or 0)
+        self.value += int(value or 0)
+        self.value_with_mvi += int(value_with_mvi or 0)
+
+
+@dataclass
+class ThemeUptake:
+    """How often one theme was applied by a group of organisations: in how many tenders, by how
+    many organisations, and per instrument and ambition level (term id → tenders)."""
+
+    theme_id: int
+    tenders: int = 0
+    organisations: set[int] = field(default_factory=set)
+    by_instrument: dict[int, int] = field(default_factory=dict)
+    by_ambition: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def breakdown_shown(self) -> bool:
+        """Whether enough organisations apply it to show its instruments and ambition levels."""
+        return len(self.organisations) >= MIN_PEERS
+
+    def share_of(self, group: GroupFigures) -> Share:
+        """Its share of the group's tenders (the group's organisations stand behind it)."""
+        return Share(self.tenders, group.tenders, len(group.organisations))
+
+    def instrument_share(self, instrument_id: int) -> Share:
+        """The share of its tenders that apply it with this instrument."""
+        return Share(
+            self.by_instrument.get(instrument_id, 0), self.tenders, len(self.organisations)
+        )
+
+    def ambition_share(self, ambition_level_id: int) -> Share:
+        """The share of its tenders that apply it at this ambition level."""
+        return Share(
+            self.by_ambition.get(ambition_level_id, 0), self.tenders, len(self.organisations)
+        )
+
+
+@dataclass
+class NationalCounts:
+    """The national population counted per organisation: per (organisation, year) the tender
+    figures, per (organisation, theme) the uptake, and each organisation's type and size class."""
+
+    per_year: list[tuple[int, int | None, int, int, int, int, int]]
+    per_theme: list[tuple[int, int, int, dict[int, int], dict[int, int]]]
+    organisations: dict[int, tuple[int, int | None]]
+
+    def figures(self, keep=lambda organisation_id: True) -> GroupFigures:
+        """The tender figures of the organisations keep() accepts, over all years."""
+        group = GroupFigures()
+        for organisation_id, _year, *figures in self.per_year:
+            if keep(organisation_id):
+                group.add(organisation_id, *figures)
+        return group
+
+    def figures_per_year(self) -> list[tuple[int, GroupFigures]]:
+        """The tender figures per year (oldest first; tenders without a year only count in total)."""
+        years: dict[int, GroupFigures] = {}
+        for organisation_id, year, *figures in self.per_year:
+            if year is not None:
+                years.setdefault(int(year), GroupFigures()).add(organisation_id, *figures)
+        return sorted(years.items())
+
+    def uptake(self, keep=lambda organisation_id: True) -> dict[int, ThemeUptake]:
+        """Per theme id: its uptake by the organisations keep() accepts."""
+        themes: dict[int, ThemeUptake] = {}
+        for organisation_id, theme_id, tenders, instruments, ambitions in self.per_theme:
+            if not keep(organisation_id):
+                continue
+            uptake = themes.setdefault(theme_id, ThemeUptake(theme_id))
+            uptake.tenders += tenders
+            uptake.organisations.add(organisation_id)
+            for target, counts in ((uptake.by_instrument, instruments), (uptake.by_ambition, ambitions)):  # fmt: skip
+                for term_id, count in counts.items():
+                    target[term_id] = target.get(term_id, 0) + count
+        return themes
+
+    def of_type(self, type_id: int):
+        return lambda organisation_id: (
+            self.organisations.get(organisation_id, (None,))[0] == type_id
+        )
+
+    def of_size(self, size_class_id: int):
+        return lambda organisation_id: (
+            self.organisations.get(organisation_id, (None, None))[1] == size_class_id
+        )
+
+
+def national_counts(
+    viewer: Actor, period: Period, instrument_ids: list[int], ambition_level_ids: list[int]
+) -> NationalCounts:
+    """Count the national population (benchmarked organisations, as viewer may see their tenders)
+    per organisation, in two SQL queries (and one for the organisations' type and size class)."""
+    rows = population(benchmarked(), viewer, period)
+    per_year = [
+        (organisation_id, year, int(tenders), int(with_mvi or 0), int(valued), int(value or 0),
+         int(value_with_mvi or 0))
+        for organisation_id, year, tenders, with_mvi, valued, value, value_with_mvi
+        in db.session.execute(
+            select(
+                rows.c.organisation_id, rows.c.year, func.count(), func.sum(rows.c.mvi_applied),
+                func.count(rows.c.value), func.sum(rows.c.value),
+                func.sum(case((rows.c.mvi_applied == 1, rows.c.value), else_=0)),
+            ).group_by(rows.c.organisation_id, rows.c.year)
+        )
+    ]  # fmt: skip
+    # One row per (organisation, tender, theme) first, with a flag per instrument and ambition
+    # level, so a tender counts once per theme, once per instrument and once per level.
+    mvi = population_mvi(rows)
+    flags = [
+        func.max(case((column == term_id, 1), else_=0)).label(f"{prefix}{term_id}")
+        for prefix, column, term_ids in (
+            ("i", mvi.c.instrument_id, instrument_ids),
+            ("a", mvi.c.ambition_level_id, ambition_level_ids),
+        )
+        for term_id in term_ids
+    ]
+    applied = (
+        select(mvi.c.organisation_id, mvi.c.theme_id, *flags)
+        .where(mvi.c.theme_id.is_not(None))
+        .group_by(mvi.c.organisation_id, mvi.c.unit, mvi.c.theme_id)
+        .subquery("applied")
+    )
+    per_theme = []
+    for organisation_id, theme_id, tenders, *sums in db.session.execute(
+        select(
+            applied.c.organisation_id,
+            applied.c.theme_id,
+            func.count(),
+            *(func.sum(applied.c[flag.name]) for flag in flags),
+        ).group_by(applied.c.organisation_id, applied.c.theme_id)
+    ):
+        counts = dict(zip((flag.name for flag in flags), (int(s or 0) for s in sums), strict=True))
+        per_theme.append(
+            (
+                organisation_id,
+                theme_id,
+                int(tenders),
+                {i: counts[f"i{i}"] for i in instrument_ids if counts[f"i{i}"]},
+                {a: counts[f"a{a}"] for a in ambition_level_ids if counts[f"a{a}"]},
+            )
+        )
+    organisations = {
+        organisation_id: (type_id, size_class_id)
+        for organisation_id, type_id, size_class_id in db.session.execute(
+            select(Organisation.id, Organisation.type_id, Organisation.size_class_id).where(
+                Organisation.id.in_(benchmarked())
+            )
+        )
+    }
+    return NationalCounts(per_year, per_theme, organisations)
+
+
+def examples_per_theme(viewer: Actor) -> dict[int, int]:
+    """Per theme id: the example tenders viewer finds in the list of tenders with that theme
+    (the count /aanbestedingen?thema=... shows)."""
+    from portal.content.models import item_themes
+
+    return {
+        theme_id: int(count)
+        for theme_id, count in db.session.execute(
+            select(item_themes.c.theme_id, func.count())
+            .select_from(Item)
+            .join(item_themes, item_themes.c.item_id == Item.id)
+            .where(Item.kind == "tender", *visible_to(viewer))
+            .group_by(item_themes.c.theme_id)
+        )
+    }
+
+
+# How many of the least applied themes "where examples are needed most" names.
+LEAST_APPLIED = 3
+
+
+@dataclass
+class NationalOverview:
+    """Everything /monitor shows: the vocabularies in their order, the figures over the period,
+    per year, per theme, per organisation type and per size class, the least applied themes and
+    the example tenders per theme the viewer may see."""
+
+    period: Period
+    themes: list
+    instruments: list
+    ambition_levels: list
+    total: GroupFigures
+    per_year: list[tuple[int, GroupFigures]]
+    uptake: dict[int, ThemeUptake]
+    per_type: list[tuple[object, GroupFigures, dict[int, ThemeUptake]]]
+    per_size: list[tuple[object, GroupFigures, dict[int, ThemeUptake]]]
+    examples: dict[int, int]
+
+    def theme_uptake(self, theme_id: int) -> ThemeUptake:
+        return self.uptake.get(theme_id) or ThemeUptake(theme_id)
+
+    def theme_share(
+        self,
+        theme_id: int,
+        figures: GroupFigures | None = None,
+        uptake: dict[int, ThemeUptake] | None = None,
+    ) -> Share:
+        """A theme's share of the tenders of a group (by default: of all)."""
+        found = (self.uptake if uptake is None else uptake).get(theme_id) or ThemeUptake(theme_id)
+        return found.share_of(self.total if figures is None else figures)
+
+    def year_bars(self, share: str) -> list[tuple[str, Share]]:
+        """(year, its count_share or value_share) for a chart."""
+        return [(str(year), getattr(figures, share)) for year, figures in self.per_year]
+
+    def theme_bars(self) -> list[tuple[str, Share]]:
+        return [(theme.label, self.theme_share(theme.id)) for theme in self.themes]
+
+    @staticmethod
+    def group_bars(groups: list) -> list[tuple[str, Share]]:
+        return [(term.label, figures.count_share) for term, figures, _uptake in groups]
+
+    @property
+    def least_applied(self) -> list:
+        """The themes with the smallest national share (only when that share may be shown)."""
+        if not self.total.shown:
+            return []
+        ranked = sorted(
+            self.themes,
+            key=lambda theme: (self.theme_uptake(theme.id).tenders, theme.position, theme.id),
+        )
+        return ranked[:LEAST_APPLIED]
+
+
+def national_overview(viewer: Actor, period: Period = ALL_YEARS) -> NationalOverview:
+    """The national overview over period, as viewer may see the tenders behind it."""
+    from portal.taxonomy.models import AmbitionLevel, Instrument, OrganisationType, SizeClass, Theme
+
+    def terms(model) -> list:
+        return list(
+            db.session.scalars(
+                select(model).where(model.is_active == true()).order_by(model.position, model.id)
+            )
+        )
+
+    themes, instruments, ambition_levels = terms(Theme), terms(Instrument), terms(AmbitionLevel)
+    counts = national_counts(
+        viewer, period, [i.id for i in instruments], [a.id for a in ambition_levels]
+    )
+    per_type = [
+        (kind, counts.figures(counts.of_type(kind.id)), counts.uptake(counts.of_type(kind.id)))
+        for kind in terms(OrganisationType)
+    ]
+    per_size = [
+        (size, counts.figures(counts.of_size(size.id)), counts.uptake(counts.of_size(size.id)))
+        for size in terms(SizeClass)
+    ]
+    return NationalOverview(
+        period=period,
+        themes=themes,
+        instruments=instruments,
+        ambition_levels=ambition_levels,
+        total=counts.figures(),
+        per_year=counts.figures_per_year(),
+        uptake=counts.uptake(),
+        per_type=per_type,
+        per_size=per_size,
+        examples=examples_per_theme(viewer),
+    )

@@ -327,3 +327,86 @@ def test_the_downloads_count_only_what_the_viewer_may_see(client, world, as_user
     assert anonymous_rows[1][2] == "6"
     as_user(world.utrecht_member)
     assert read_csv(client.get("/monitor.csv?tabel=soorten"))[1][2] == "7"
+
+
+# --- The records' counts (portal/monitor/facts.py) stay correct after every write -----------------
+
+
+def facts() -> list[tuple]:
+    from portal.monitor.facts import MonitorNationalTerms, MonitorThemeFacts, MonitorYearFacts
+
+    db.session.expire_all()
+    return [
+        sorted(map(tuple, db.session.execute(db.select(model.__table__)).all()))
+        for model in (MonitorYearFacts, MonitorThemeFacts, MonitorNationalTerms)
+    ]
+
+
+def assert_counted_afresh() -> None:
+    """The kept counts equal the counts computed from the records now."""
+    from portal.monitor.facts import refresh_facts, refresh_national_terms
+
+    kept = facts()
+    refresh_facts()
+    refresh_national_terms()
+    fresh = facts()
+    db.session.rollback()
+    assert kept == fresh
+
+
+def test_the_counts_follow_every_kind_of_write(world):
+    from sqlalchemy import delete, update
+
+    from portal.monitor import services
+    from portal.monitor.demo import demo_records
+    from portal.monitor.models import MonitorRecord, MonitorRecordMvi
+    from tests.test_monitor import csv_file
+
+    made = record(world.utrecht, "A", year=2023, value_min=100, mvi=mvi("circulair/voorschrijven/basis"))  # fmt: skip
+    assert facts()[0] == [(world.utrecht.id, 2023, 1, 1, 1, 100, 100)]
+    assert_counted_afresh()
+    services.update_record(made, services.RecordData(
+        reference="A", title="Anders", year=2024, value_min=500,
+        mvi=mvi("klimaat/aanmoedigen/significant", "klimaat/voorschrijven/basis"),
+    ), actor=SYSTEM)  # fmt: skip
+    db.session.commit()
+    assert_counted_afresh()
+    assert {row[1] for row in facts()[0]} == {2024}
+    services.upload_records(world.heumen, "a.csv", csv_file(
+        "U-1;Schoonmaak;2023;100000;200000;;;openbare-procedure;bpkv;ja;social-return:voorschrijven:basis; ;",
+        "U-2;Kantoorpapier;2023;;;;30197630;;laagste-prijs;nee;;",
+    ), actor=SYSTEM)  # fmt: skip
+    db.session.commit()
+    assert_counted_afresh()
+    services.load_demo_records(world.heumen, demo_records(world.heumen), actor=SYSTEM)
+    db.session.commit()
+    assert_counted_afresh()
+    services.promote_record(made, actor=world.utrecht_editor)
+    db.session.commit()
+    assert_counted_afresh()
+    services.delete_record(made, actor=SYSTEM)
+    db.session.commit()
+    assert_counted_afresh()
+    assert not any(row[0] == world.utrecht.id for row in facts()[0] + facts()[1])
+    # An organisation leaving the benchmarks leaves the national sums.
+    world.heumen.monitor_benchmark = False
+    db.session.commit()
+    assert facts()[2] == []
+    assert_counted_afresh()
+    world.heumen.monitor_benchmark = True
+    db.session.commit()
+    assert facts()[2] != []
+    assert_counted_afresh()
+    # Statements that name no organisation: everything is counted again.
+    db.session.execute(update(MonitorRecord).values(year=2019))
+    db.session.commit()
+    assert_counted_afresh()
+    db.session.execute(delete(MonitorRecordMvi))
+    db.session.commit()
+    assert_counted_afresh()
+    # A rolled back write leaves the counts as they were.
+    before = facts()
+    record_data = services.RecordData(reference="X", title="Weg", year=2022)
+    services.create_record(world.heumen, record_data, actor=SYSTEM)
+    db.session.rollback()
+    assert facts() == before

@@ -465,74 +465,62 @@ class ThemeUptake:
 @dataclass
 class NationalCounts:
     """The national population counted per organisation: per (organisation, year) the tender
-    figures, per (organisation, theme) the uptake, and each organisation's type and size class."""
+    figures, per (organisation, theme) the uptake (records and tenders in rows of their own), and
+    each organisation's type and size class."""
 
     per_year: list[tuple[int, int | None, int, int, int, int, int]]
-    per_theme: list[tuple[int, int, int, dict[int, int], dict[int, int]]]
+    per_theme: list[tuple[int, int, int]]
     organisations: dict[int, tuple[int, int | None]]
+    # Nationally, per theme id: tenders per instrument id and per ambition level id.
+    terms: dict[int, tuple[dict[int, int], dict[int, int]]] = field(default_factory=dict)
 
-    def figures(self, keep=lambda organisation_id: True) -> GroupFigures:
-        """The tender figures of the organisations keep() accepts, over all years."""
-        group = GroupFigures()
-        for organisation_id, _year, *figures in self.per_year:
-            if keep(organisation_id):
-                group.add(organisation_id, *figures)
-        return group
-
-    def figures_per_year(self) -> list[tuple[int, GroupFigures]]:
-        """The tender figures per year (oldest first; tenders without a year only count in total)."""
-        years: dict[int, GroupFigures] = {}
+    def figures_by(self, key) -> dict:
+        """The tender figures over all years per key(organisation id, year) (None: left out)."""
+        groups: dict = {}
         for organisation_id, year, *figures in self.per_year:
-            if year is not None:
-                years.setdefault(int(year), GroupFigures()).add(organisation_id, *figures)
-        return sorted(years.items())
+            found = key(organisation_id, year)
+            if found is not None:
+                groups.setdefault(found, GroupFigures()).add(organisation_id, *figures)
+        return groups
 
-    def uptake(self, keep=lambda organisation_id: True) -> dict[int, ThemeUptake]:
-        """Per theme id: its uptake by the organisations keep() accepts."""
-        themes: dict[int, ThemeUptake] = {}
-        for organisation_id, theme_id, tenders, instruments, ambitions in self.per_theme:
-            if not keep(organisation_id):
+    def uptake_by(self, key) -> dict:
+        """Per key(organisation id) (None: left out), per theme id: the theme's uptake."""
+        groups: dict = {}
+        for organisation_id, theme_id, tenders in self.per_theme:
+            found = key(organisation_id)
+            if found is None:
                 continue
-            uptake = themes.setdefault(theme_id, ThemeUptake(theme_id))
+            themes = groups.setdefault(found, {})
+            uptake = themes.get(theme_id) or themes.setdefault(theme_id, ThemeUptake(theme_id))
             uptake.tenders += tenders
             uptake.organisations.add(organisation_id)
+        return groups
+
+    def national_uptake(self) -> dict[int, ThemeUptake]:
+        """Per theme id: its uptake by all organisations, with instruments and ambition levels."""
+        themes = self.uptake_by(lambda _organisation: "all").get("all", {})
+        for theme_id, (instruments, ambitions) in self.terms.items():
+            uptake = themes.get(theme_id) or themes.setdefault(theme_id, ThemeUptake(theme_id))
             for target, counts in ((uptake.by_instrument, instruments), (uptake.by_ambition, ambitions)):  # fmt: skip
                 for term_id, count in counts.items():
                     target[term_id] = target.get(term_id, 0) + count
         return themes
 
-    def of_type(self, type_id: int):
-        return lambda organisation_id: (
-            self.organisations.get(organisation_id, (None,))[0] == type_id
-        )
+    def type_of(self, organisation_id: int) -> int | None:
+        return self.organisations.get(organisation_id, (None, None))[0]
 
-    def of_size(self, size_class_id: int):
-        return lambda organisation_id: (
-            self.organisations.get(organisation_id, (None, None))[1] == size_class_id
-        )
+    def size_of(self, organisation_id: int) -> int | None:
+        return self.organisations.get(organisation_id, (None, None))[1]
 
 
-def national_counts(
-    viewer: Actor, period: Period, instrument_ids: list[int], ambition_level_ids: list[int]
-) -> NationalCounts:
-    """Count the national population (benchmarked organisations, as viewer may see their tenders)
-    per organisation, in two SQL queries (and one for the organisations' type and size class)."""
-    rows = population(benchmarked(), viewer, period)
-    per_year = [
-        (organisation_id, year, int(tenders), int(with_mvi or 0), int(valued), int(value or 0),
-         int(value_with_mvi or 0))
-        for organisation_id, year, tenders, with_mvi, valued, value, value_with_mvi
-        in db.session.execute(
-            select(
-                rows.c.organisation_id, rows.c.year, func.count(), func.sum(rows.c.mvi_applied),
-                func.count(rows.c.value), func.sum(rows.c.value),
-                func.sum(case((rows.c.mvi_applied == 1, rows.c.value), else_=0)),
-            ).group_by(rows.c.organisation_id, rows.c.year)
-        )
-    ]  # fmt: skip
-    # One row per (organisation, tender, theme) first, with a flag per instrument and ambition
-    # level, so a tender counts once per theme, once per instrument and once per level.
-    mvi = population_mvi(rows)
+def _theme_rows(
+    mvi, unit, instrument_ids: list[int], ambition_level_ids: list[int], *where
+) -> list[tuple[int, int, int, dict[int, int], dict[int, int]]]:
+    """Per (organisation, theme) of MVI rows (a selectable with organisation_id, theme_id,
+    instrument_id and ambition_level_id; unit names a tender within its organisation): the
+    tenders applying the theme and, per instrument and ambition level, those applying it so.
+    One row per (organisation, tender, theme) first, with a flag per instrument and level, so a
+    tender counts once per theme, once per instrument and once per level."""
     flags = [
         func.max(case((column == term_id, 1), else_=0)).label(f"{prefix}{term_id}")
         for prefix, column, term_ids in (
@@ -543,11 +531,11 @@ def national_counts(
     ]
     applied = (
         select(mvi.c.organisation_id, mvi.c.theme_id, *flags)
-        .where(mvi.c.theme_id.is_not(None))
-        .group_by(mvi.c.organisation_id, mvi.c.unit, mvi.c.theme_id)
+        .where(mvi.c.theme_id.is_not(None), *where)
+        .group_by(unit, mvi.c.theme_id, mvi.c.organisation_id)
         .subquery("applied")
     )
-    per_theme = []
+    found = []
     for organisation_id, theme_id, tenders, *sums in db.session.execute(
         select(
             applied.c.organisation_id,
@@ -557,7 +545,7 @@ def national_counts(
         ).group_by(applied.c.organisation_id, applied.c.theme_id)
     ):
         counts = dict(zip((flag.name for flag in flags), (int(s or 0) for s in sums), strict=True))
-        per_theme.append(
+        found.append(
             (
                 organisation_id,
                 theme_id,
@@ -566,6 +554,82 @@ def national_counts(
                 {a: counts[f"a{a}"] for a in ambition_level_ids if counts[f"a{a}"]},
             )
         )
+    return found
+
+
+def _year_rows(query: Select) -> list[tuple[int, int | None, int, int, int, int, int]]:
+    return [
+        (organisation_id, year, int(tenders), int(with_mvi or 0), int(valued), int(value or 0),
+         int(value_with_mvi or 0))
+        for organisation_id, year, tenders, with_mvi, valued, value, value_with_mvi
+        in db.session.execute(query)
+    ]  # fmt: skip
+
+
+def _add_terms(
+    terms: dict[int, tuple[dict[int, int], dict[int, int]]],
+    theme_id: int,
+    kind: str,
+    term_id: int,
+    tenders: int,
+) -> None:
+    instruments, ambitions = terms.setdefault(theme_id, ({}, {}))
+    target = instruments if kind == "instrument" else ambitions
+    target[term_id] = target.get(term_id, 0) + int(tenders)
+
+
+def national_counts(
+    viewer: Actor, period: Period, instrument_ids: list[int], ambition_level_ids: list[int]
+) -> NationalCounts:
+    """Count the national population (benchmarked organisations, as viewer may see their tenders)
+    per organisation: the records from their counts per organisation and year (kept by
+    portal/monitor/facts.py: they are the bulk, and the same for every viewer), the example
+    tenders through the population, as viewer may see them."""
+    from portal.monitor.facts import MonitorNationalTerms as Terms
+    from portal.monitor.facts import MonitorThemeFacts as Themes
+    from portal.monitor.facts import MonitorYearFacts as Years
+
+    per_year = _year_rows(
+        select(Years.organisation_id, Years.year, Years.tenders, Years.with_mvi, Years.valued,
+               Years.value, Years.value_with_mvi)
+        .where(Years.organisation_id.in_(benchmarked()), *period.where(Years.year))
+    )  # fmt: skip
+    in_themes = (Themes.organisation_id.in_(benchmarked()), *period.where(Themes.year))
+    per_theme = [
+        (organisation_id, theme_id, int(tenders))
+        for organisation_id, theme_id, tenders in db.session.execute(
+            select(Themes.organisation_id, Themes.theme_id, func.sum(Themes.tenders))
+            .where(Themes.kind == "theme", *in_themes)
+            .group_by(Themes.organisation_id, Themes.theme_id)
+        )
+    ]
+    terms: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
+    for theme_id, kind, term_id, tenders in db.session.execute(
+        select(Terms.theme_id, Terms.kind, Terms.term_id, func.sum(Terms.tenders))
+        .where(*period.where(Terms.year))
+        .group_by(Terms.theme_id, Terms.kind, Terms.term_id)
+    ):
+        _add_terms(terms, theme_id, kind, term_id, tenders)
+    # Example tenders: the population's tender rows only (the few the viewer may see).
+    rows = population(benchmarked(), viewer, period)
+    tenders = select(rows).where(rows.c.source == "tender").cte("tender_population")
+    per_year += _year_rows(
+        select(
+            tenders.c.organisation_id, tenders.c.year, func.count(),
+            func.sum(tenders.c.mvi_applied), func.count(tenders.c.value),
+            func.sum(tenders.c.value),
+            func.sum(case((tenders.c.mvi_applied == 1, tenders.c.value), else_=0)),
+        ).group_by(tenders.c.organisation_id, tenders.c.year)
+    )  # fmt: skip
+    tender_mvi = population_mvi(tenders)
+    for organisation_id, theme_id, count, instruments, ambitions in _theme_rows(
+        tender_mvi, tender_mvi.c.unit, instrument_ids, ambition_level_ids,
+        tender_mvi.c.source == "tender",
+    ):  # fmt: skip
+        per_theme.append((organisation_id, theme_id, count))
+        for kind, counts in (("instrument", instruments), ("ambition", ambitions)):
+            for term_id, tenders_with_term in counts.items():
+                _add_terms(terms, theme_id, kind, term_id, tenders_with_term)
     organisations = {
         organisation_id: (type_id, size_class_id)
         for organisation_id, type_id, size_class_id in db.session.execute(
@@ -574,7 +638,7 @@ def national_counts(
             )
         )
     }
-    return NationalCounts(per_year, per_theme, organisations)
+    return NationalCounts(per_year, per_theme, organisations, terms)
 
 
 def examples_per_theme(viewer: Actor) -> dict[int, int]:
@@ -666,22 +730,28 @@ def national_overview(viewer: Actor, period: Period = ALL_YEARS) -> NationalOver
     counts = national_counts(
         viewer, period, [i.id for i in instruments], [a.id for a in ambition_levels]
     )
+    figures_per_type = counts.figures_by(lambda organisation, _year: counts.type_of(organisation))
+    uptake_per_type = counts.uptake_by(counts.type_of)
     per_type = [
-        (kind, counts.figures(counts.of_type(kind.id)), counts.uptake(counts.of_type(kind.id)))
+        (kind, figures_per_type.get(kind.id) or GroupFigures(), uptake_per_type.get(kind.id, {}))
         for kind in terms(OrganisationType)
     ]
+    figures_per_size = counts.figures_by(lambda organisation, _year: counts.size_of(organisation))
+    uptake_per_size = counts.uptake_by(counts.size_of)
     per_size = [
-        (size, counts.figures(counts.of_size(size.id)), counts.uptake(counts.of_size(size.id)))
+        (size, figures_per_size.get(size.id) or GroupFigures(), uptake_per_size.get(size.id, {}))
         for size in terms(SizeClass)
     ]
+    years = counts.figures_by(lambda _organisation, year: year)
     return NationalOverview(
         period=period,
         themes=themes,
         instruments=instruments,
         ambition_levels=ambition_levels,
-        total=counts.figures(),
-        per_year=counts.figures_per_year(),
-        uptake=counts.uptake(),
+        total=counts.figures_by(lambda _organisation, _year: "all").get("all") or GroupFigures(),
+        # Per year, oldest first (a tender without a year counts only in the total).
+        per_year=sorted((int(year), figures) for year, figures in years.items()),
+        uptake=counts.national_uptake(),
         per_type=per_type,
         per_size=per_size,
         examples=examples_per_theme(viewer),

@@ -344,6 +344,7 @@ def _organisation_monitor(organisation: Organisation, user: User) -> dict | None
 
 # Imported here rather than at the top: this section is kept apart from the rest of the module.
 from portal.errors import render_error  # noqa: E402
+from portal.monitor import facts  # noqa: E402, F401 (the records' counts, kept after every write)
 from portal.monitor.national import NATIONAL_TABLES, PeriodError, period_from  # noqa: E402
 from portal.monitor.queries import MIN_PEERS, national_overview  # noqa: E402
 

@@ -74,7 +74,7 @@ def group_columns(
 
     return [
         Column(heading, lambda row: label(row[0]), label_type),
-        Column(_l("Organisaties"), if_shown(lambda f: len(f.organisations)), INT),
+        Column(_l("Organisaties"), if_shown(lambda f: f.organisations), INT),
         Column(_l("Aanbestedingen"), if_shown(lambda f: f.tenders), INT),
         Column(_l("Met MVI"), if_shown(lambda f: f.with_mvi), INT),
         Column(_l("Aandeel met MVI (aantal, %)"), if_shown(lambda f: f.count_share.percent), INT),
@@ -171,7 +171,7 @@ def _themes_per(attribute: str):
         def share(theme, figures: GroupFigures, uptake) -> int | None:
             found = uptake.get(theme.id)
             return _shown(
-                Share(found.tenders if found else 0, figures.tenders, len(figures.organisations))
+                Share(found.tenders if found else 0, figures.tenders, figures.organisations)
             )
 
         columns = [Column(_l("Thema"), lambda theme: theme.label)]

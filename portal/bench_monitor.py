@@ -63,7 +63,6 @@ def _app(url: str):
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_DIR": BENCH_DIR,
             "MAIL_DIR": BENCH_DIR / "mail",
-            "UPLOAD_DIR": BENCH_DIR / "uploads",
             "SEARCH_INDEX_DIR": BENCH_DIR / "search-index",
             "SEARCH_INDEX_ON_COMMIT": False,
             "MAIL_SERVER": "",

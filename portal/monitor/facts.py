@@ -29,6 +29,7 @@ from sqlalchemy import (
     inspect,
     literal,
     select,
+    text,
     true,
     union_all,
 )
@@ -42,6 +43,7 @@ STALE = "monitor_facts_stale"  # session.info: organisation ids to count again, 
 RECORDS_TO_RESOLVE = "monitor_facts_records"  # session.info: record ids whose organisation to find
 NATIONAL = "monitor_facts_national"  # session.info: the national sums must be made again
 ALL = "all"
+REFRESH_LOCK = 2026_0014  # PostgreSQL advisory lock key: counting again, one at a time
 KINDS = ("theme", "instrument", "ambition")
 
 
@@ -269,10 +271,16 @@ def _count_again(session: Session) -> None:
             ):
                 _stale(session, organisation_id)
     stale = session.info.pop(STALE, None)
+    national = session.info.pop(NATIONAL, False)
+    if not (stale or national):
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        # One transaction at a time counts again: two that rewrote the same rows side by side
+        # would collide on their keys. (SQLite lets one writer in at a time anyway.)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REFRESH_LOCK})
     if stale:
         refresh_facts(None if stale == ALL else stale, session)
-    if session.info.pop(NATIONAL, False) or stale:
-        refresh_national_terms(session)
+    refresh_national_terms(session)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -410,3 +410,19 @@ def test_the_counts_follow_every_kind_of_write(world):
     services.create_record(world.heumen, record_data, actor=SYSTEM)
     db.session.rollback()
     assert facts() == before
+
+
+def test_the_page_and_its_downloads_in_english(client, world):
+    known_data(world)
+    assert client.post("/taal", data={"taal": "en"}).status_code == 302
+    page = client.get("/monitor").get_data(as_text=True)
+    assert "MVI monitor: the whole of the Netherlands" in page
+    assert "6 tenders of 5 organisations, 67% of them with MVI." in page
+    assert "too few organisations" in page and "te weinig" not in page
+    header = read_csv(client.get("/monitor.csv?tabel=soorten"))[0]
+    assert header[:5] == ["Type of organisation", "Organisations", "Tenders", "With MVI",
+                          "Share with MVI (count, %)"]  # fmt: skip
+    assert header[-1] == "Note"
+    response = client.get("/monitor?van=2024&tot=2021")
+    assert response.status_code == 400
+    assert "The first year (2024) is after the last year (2021)." in response.get_data(as_text=True)

@@ -110,3 +110,7 @@ loadtest: $(VENV)/.installed-load translations nginx postgres ## Locust against 
 
 bench: install translations postgres ## Search quality and speed: nDCG@10, index build, p50/p95, memory
 	$(BIN)/python -m portal.bench
+
+.PHONY: bench-monitor
+bench-monitor: install translations postgres ## The monitor pages at 100,000 records on PostgreSQL: p50/p95 (its own database mvi_bench_monitor)
+	$(BIN)/python -m portal.bench_monitor

@@ -55,7 +55,7 @@ def _download_url(endpoint: str, file_format: str, **values) -> str:
     """The download (CSV or XLSX) of this page's table: its query parameters, every page."""
     kept = [(k, v) for k, v in request.args.items(multi=True) if k != "pagina"]
     url = url_for(endpoint, file_format=file_format, **values)
-    return url + ("?" + urlencode(kept) if kept else "")
+    return url + (("&" if "?" in url else "?") + urlencode(kept) if kept else "")
 
 
 @pass_context

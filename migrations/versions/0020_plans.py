@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_plans"
-down_revision = "0016_monitor_facts"  # MERGE: becomes the last migration on main
+down_revision = "0018_monitor_indexes"  # MERGE: the search and planning migrations come between
 branch_labels = None
 depends_on = None
 

@@ -31,6 +31,7 @@ MENU = (
     MenuEntry("regions", _l("Regio's"), "regions.index"),
     MenuEntry("groups", _l("Werkgroepen"), "groups.index"),
     MenuEntry("events", _l("Bijeenkomsten"), "content.index", (("spec", "event"),)),
+    MenuEntry("monitor", _l("MVI-monitor"), "monitor.national"),
 )
 
 # The kinds with an entry of their own; every other kind is knowledge.
@@ -55,6 +56,7 @@ ENDPOINT_ENTRIES = {
     "content.product_group_feed": "product_groups",
     "content.group_feed": "groups",
     "content.region_feed": "regions",
+    "monitor.national": "monitor",
     "questions.members": "",  # the expert finder is nobody's section
     "questions.member": "",
 }

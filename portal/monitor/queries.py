@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from portal import permissions
 from portal.content.models import Item, ItemLink, item_co_owners
-from portal.content.queries import readable_by
+from portal.content.queries import readable_by, visible_to
 from portal.extensions import db
 from portal.monitor.models import MonitorRecord, MonitorRecordMvi
 from portal.organisations.models import Organisation
@@ -776,3 +776,410 @@ def theme_counts_per_organisation(rows: CTE) -> dict[tuple[int, int], int]:
             .group_by(mvi.c.organisation_id, mvi.c.theme_id)
         )
     }
+
+
+# --- The national overview (/monitor) ------------------------------------------------------------
+# Over every organisation that counts in benchmarks, as the viewer may see its tenders. A tender
+# counts once for each organisation it belongs to (like each organisation's own figures, added
+# up). Records are read from their counts per organisation and year (portal/monitor/facts.py,
+# kept after every write: counting 100,000 records live took 0.8 s a page), example tenders from
+# the population as the viewer may see them; SQL adds both up per year, organisation type and
+# size class, counting the distinct organisations behind each figure.
+
+from sqlalchemy import CompoundSelect  # noqa: E402 (kept in this section, see its notes)
+
+
+@dataclass(frozen=True)
+class Share:
+    """part of whole, behind which `organisations` distinct organisations stand: shown (as
+    `percent`) only when they are at least MIN_PEERS."""
+
+    part: int
+    whole: int
+    organisations: int
+
+    @property
+    def shown(self) -> bool:
+        return self.organisations >= MIN_PEERS
+
+    @property
+    def percent(self) -> int | None:
+        """Whole percent, or None when too few organisations stand behind it or there is no whole."""
+        return percent(self.part, self.whole) if self.shown else None
+
+
+@dataclass
+class GroupFigures:
+    """The tenders of a group of organisations (a year, an organisation type, a size class)."""
+
+    organisations: int = 0
+    with_value: int = 0  # organisations with a known value
+    tenders: int = 0
+    with_mvi: int = 0
+    value: int = 0
+    value_with_mvi: int = 0
+
+    @property
+    def shown(self) -> bool:
+        return self.organisations >= MIN_PEERS
+
+    @property
+    def count_share(self) -> Share:
+        return Share(self.with_mvi, self.tenders, self.organisations)
+
+    @property
+    def value_share(self) -> Share:
+        return Share(self.value_with_mvi, self.value, self.with_value)
+
+
+@dataclass
+class ThemeUptake:
+    """How often one theme was applied by a group of organisations: in how many tenders, by how
+    many organisations, and per instrument and ambition level (term id → tenders)."""
+
+    theme_id: int
+    tenders: int = 0
+    organisations: int = 0
+    by_instrument: dict[int, int] = field(default_factory=dict)
+    by_ambition: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def breakdown_shown(self) -> bool:
+        """Whether enough organisations apply it to show its instruments and ambition levels."""
+        return self.organisations >= MIN_PEERS
+
+    def share_of(self, group: GroupFigures) -> Share:
+        """Its share of the group's tenders (the group's organisations stand behind it)."""
+        return Share(self.tenders, group.tenders, group.organisations)
+
+    def instrument_share(self, instrument_id: int) -> Share:
+        """The share of its tenders that apply it with this instrument."""
+        return Share(self.by_instrument.get(instrument_id, 0), self.tenders, self.organisations)
+
+    def ambition_share(self, ambition_level_id: int) -> Share:
+        """The share of its tenders that apply it at this ambition level."""
+        return Share(self.by_ambition.get(ambition_level_id, 0), self.tenders, self.organisations)
+
+
+@dataclass
+class NationalCounts:
+    """The national figures, added up in SQL: in all, per year, per organisation type and per
+    size class (dicts by id), the uptake of each theme in all and per type and size class, and
+    nationally per theme the tenders per instrument id and per ambition level id."""
+
+    total: GroupFigures
+    per_year: dict[int, GroupFigures]
+    per_type: dict[int, GroupFigures]
+    per_size: dict[int, GroupFigures]
+    uptake: dict[int, ThemeUptake]
+    uptake_per_type: dict[int, dict[int, ThemeUptake]]
+    uptake_per_size: dict[int, dict[int, ThemeUptake]]
+
+
+def _theme_rows(
+    mvi, unit, instrument_ids: list[int], ambition_level_ids: list[int], *where
+) -> list[tuple[int, int, int, dict[int, int], dict[int, int]]]:
+    """Per (organisation, theme) of MVI rows (a selectable with organisation_id, theme_id,
+    instrument_id and ambition_level_id; unit names a tender within its organisation): the
+    tenders applying the theme and, per instrument and ambition level, those applying it so.
+    One row per (organisation, tender, theme) first, with a flag per instrument and level, so a
+    tender counts once per theme, once per instrument and once per level."""
+    flags = [
+        func.max(case((column == term_id, 1), else_=0)).label(f"{prefix}{term_id}")
+        for prefix, column, term_ids in (
+            ("i", mvi.c.instrument_id, instrument_ids),
+            ("a", mvi.c.ambition_level_id, ambition_level_ids),
+        )
+        for term_id in term_ids
+    ]
+    applied = (
+        select(mvi.c.organisation_id, mvi.c.theme_id, *flags)
+        .where(mvi.c.theme_id.is_not(None), *where)
+        .group_by(unit, mvi.c.theme_id, mvi.c.organisation_id)
+        .subquery("applied")
+    )
+    found = []
+    for organisation_id, theme_id, tenders, *sums in db.session.execute(
+        select(
+            applied.c.organisation_id,
+            applied.c.theme_id,
+            func.count(),
+            *(func.sum(applied.c[flag.name]) for flag in flags),
+        ).group_by(applied.c.organisation_id, applied.c.theme_id)
+    ):
+        counts = dict(zip((flag.name for flag in flags), (int(s or 0) for s in sums), strict=True))
+        found.append(
+            (
+                organisation_id,
+                theme_id,
+                int(tenders),
+                {i: counts[f"i{i}"] for i in instrument_ids if counts[f"i{i}"]},
+                {a: counts[f"a{a}"] for a in ambition_level_ids if counts[f"a{a}"]},
+            )
+        )
+    return found
+
+
+def _add_terms(
+    terms: dict[int, tuple[dict[int, int], dict[int, int]]],
+    theme_id: int,
+    kind: str,
+    term_id: int,
+    tenders: int,
+) -> None:
+    instruments, ambitions = terms.setdefault(theme_id, ({}, {}))
+    target = instruments if kind == "instrument" else ambitions
+    target[term_id] = target.get(term_id, 0) + int(tenders)
+
+
+def _grouped(
+    rows: CTE, keys: dict[str, ColumnElement | None], by: tuple, *aggregates
+) -> CompoundSelect:
+    """One select of the aggregates of rows (a CTE with an organisation_id) per group and the
+    columns `by`: a row per (group name, key, *by) for each named key column of the organisation
+    or the rows (None: all of them)."""
+    joined = rows.join(Organisation, Organisation.id == rows.c.organisation_id)
+    parts = []
+    for name, key in keys.items():
+        part = select(
+            literal(name, String).label("grouping"),
+            (key if key is not None else literal(0, Integer)).label("key"),
+            *by,
+            *aggregates,
+        ).select_from(joined)
+        grouped = (key, *by) if key is not None else by
+        parts.append(part.group_by(*grouped) if grouped else part)
+    return union_all(*parts)
+
+
+def national_counts(
+    viewer: Actor, period: Period, instrument_ids: list[int], ambition_level_ids: list[int]
+) -> NationalCounts:
+    """Count the national population (benchmarked organisations, as viewer may see their tenders)
+    in SQL: the records from their counts per organisation and year (kept by
+    portal/monitor/facts.py: they are the bulk, and the same for every viewer), the example
+    tenders through the population, as viewer may see them; each group's organisations counted
+    once, whether they have records, tenders or both."""
+    from portal.monitor.facts import MonitorNationalTerms as Terms
+    from portal.monitor.facts import MonitorThemeFacts as Themes
+    from portal.monitor.facts import MonitorYearFacts as Years
+
+    rows = population(benchmarked(), viewer, period)
+    tenders = select(rows).where(rows.c.source == "tender").cte("tender_population")
+    years = union_all(
+        select(Years.organisation_id, Years.year, Years.tenders, Years.with_mvi, Years.valued,
+               Years.value, Years.value_with_mvi)
+        .where(Years.organisation_id.in_(benchmarked()), *period.where(Years.year)),
+        select(
+            tenders.c.organisation_id, tenders.c.year, func.count(),
+            func.coalesce(func.sum(tenders.c.mvi_applied), 0), func.count(tenders.c.value),
+            func.coalesce(func.sum(tenders.c.value), 0),
+            func.coalesce(func.sum(case((tenders.c.mvi_applied == 1, tenders.c.value), else_=0)), 0),
+        ).group_by(tenders.c.organisation_id, tenders.c.year),
+    ).cte("national_years")  # fmt: skip
+    groups: dict[str, dict] = {"all": {}, "year": {}, "type": {}, "size": {}}
+    for grouping, key, organisations, valued, count, with_mvi, value, value_with_mvi in db.session.execute(
+        _grouped(
+            years,
+            {"all": None, "year": years.c.year, "type": Organisation.type_id,
+             "size": Organisation.size_class_id},
+            (),
+            func.count(distinct(years.c.organisation_id)),
+            func.count(distinct(case((years.c.valued > 0, years.c.organisation_id)))),
+            func.coalesce(func.sum(years.c.tenders), 0),
+            func.coalesce(func.sum(years.c.with_mvi), 0),
+            func.coalesce(func.sum(years.c.value), 0),
+            func.coalesce(func.sum(years.c.value_with_mvi), 0),
+        )
+    ):  # fmt: skip
+        if key is not None:
+            groups[grouping][int(key)] = GroupFigures(
+                int(organisations), int(valued), int(count), int(with_mvi), int(value),
+                int(value_with_mvi),
+            )  # fmt: skip
+    # Per theme: the organisations' records (counts per year) and tenders (each counted once
+    # per theme within its organisation).
+    tender_mvi = population_mvi(tenders)
+    # One row per (organisation, theme) first: the groups below then sort a few thousand rows.
+    both = union_all(
+        select(Themes.organisation_id, Themes.theme_id, Themes.tenders).where(
+            Themes.kind == "theme",
+            Themes.organisation_id.in_(benchmarked()),
+            *period.where(Themes.year),
+        ),
+        select(
+            tender_mvi.c.organisation_id,
+            tender_mvi.c.theme_id,
+            func.count(distinct(tender_mvi.c.unit)).label("tenders"),
+        )
+        .where(tender_mvi.c.source == "tender", tender_mvi.c.theme_id.is_not(None))
+        .group_by(tender_mvi.c.organisation_id, tender_mvi.c.theme_id),
+    ).subquery("both_themes")
+    themes = (
+        select(both.c.organisation_id, both.c.theme_id, func.sum(both.c.tenders).label("tenders"))
+        .group_by(both.c.organisation_id, both.c.theme_id)
+        .cte("national_themes")
+    )  # fmt: skip
+    uptakes: dict[str, dict] = {"all": {}, "type": {}, "size": {}}
+    for grouping, key, theme_id, organisations, count in db.session.execute(
+        _grouped(
+            themes,
+            {"all": None, "type": Organisation.type_id, "size": Organisation.size_class_id},
+            (themes.c.theme_id,),
+            func.count(distinct(themes.c.organisation_id)),
+            func.coalesce(func.sum(themes.c.tenders), 0),
+        )
+    ):
+        if key is not None:
+            uptakes[grouping].setdefault(int(key), {})[theme_id] = ThemeUptake(
+                theme_id, int(count), int(organisations)
+            )
+    # Nationally, each theme's instruments and ambition levels: the records' national sums, and
+    # the tenders' own.
+    terms: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
+    for theme_id, kind, term_id, count in db.session.execute(
+        select(Terms.theme_id, Terms.kind, Terms.term_id, func.sum(Terms.tenders))
+        .where(*period.where(Terms.year))
+        .group_by(Terms.theme_id, Terms.kind, Terms.term_id)
+    ):
+        _add_terms(terms, theme_id, kind, term_id, count)
+    for _organisation, theme_id, _count, instruments, ambitions in _theme_rows(
+        tender_mvi, tender_mvi.c.unit, instrument_ids, ambition_level_ids,
+        tender_mvi.c.source == "tender",
+    ):  # fmt: skip
+        for kind, counts in (("instrument", instruments), ("ambition", ambitions)):
+            for term_id, with_term in counts.items():
+                _add_terms(terms, theme_id, kind, term_id, with_term)
+    uptake = uptakes["all"].get(0, {})
+    for theme_id, (instruments, ambitions) in terms.items():
+        found = uptake.get(theme_id) or uptake.setdefault(theme_id, ThemeUptake(theme_id))
+        found.by_instrument, found.by_ambition = instruments, ambitions
+    return NationalCounts(
+        total=groups["all"].get(0) or GroupFigures(),
+        per_year=groups["year"],
+        per_type=groups["type"],
+        per_size=groups["size"],
+        uptake=uptake,
+        uptake_per_type=uptakes["type"],
+        uptake_per_size=uptakes["size"],
+    )
+
+
+def examples_per_theme(viewer: Actor) -> dict[int, int]:
+    """Per theme id: the example tenders viewer finds in the list of tenders with that theme
+    (the count /aanbestedingen?thema=... shows)."""
+    from portal.content.models import item_themes
+
+    return {
+        theme_id: int(count)
+        for theme_id, count in db.session.execute(
+            select(item_themes.c.theme_id, func.count())
+            .select_from(Item)
+            .join(item_themes, item_themes.c.item_id == Item.id)
+            .where(Item.kind == "tender", *visible_to(viewer))
+            .group_by(item_themes.c.theme_id)
+        )
+    }
+
+
+# How many of the least applied themes "where examples are needed most" names.
+LEAST_APPLIED = 3
+
+
+@dataclass
+class NationalOverview:
+    """Everything /monitor shows: the vocabularies in their order, the figures over the period,
+    per year, per theme, per organisation type and per size class, the least applied themes and
+    the example tenders per theme the viewer may see."""
+
+    period: Period
+    themes: list
+    instruments: list
+    ambition_levels: list
+    total: GroupFigures
+    per_year: list[tuple[int, GroupFigures]]
+    uptake: dict[int, ThemeUptake]
+    per_type: list[tuple[object, GroupFigures, dict[int, ThemeUptake]]]
+    per_size: list[tuple[object, GroupFigures, dict[int, ThemeUptake]]]
+    examples: dict[int, int]
+
+    def theme_uptake(self, theme_id: int) -> ThemeUptake:
+        return self.uptake.get(theme_id) or ThemeUptake(theme_id)
+
+    def theme_share(
+        self,
+        theme_id: int,
+        figures: GroupFigures | None = None,
+        uptake: dict[int, ThemeUptake] | None = None,
+    ) -> Share:
+        """A theme's share of the tenders of a group (by default: of all)."""
+        found = (self.uptake if uptake is None else uptake).get(theme_id) or ThemeUptake(theme_id)
+        return found.share_of(self.total if figures is None else figures)
+
+    def year_bars(self, share: str) -> list[tuple[str, Share]]:
+        """(year, its count_share or value_share) for a chart."""
+        return [(str(year), getattr(figures, share)) for year, figures in self.per_year]
+
+    def theme_bars(self) -> list[tuple[str, Share]]:
+        return [(theme.label, self.theme_share(theme.id)) for theme in self.themes]
+
+    @staticmethod
+    def group_bars(groups: list) -> list[tuple[str, Share]]:
+        return [(term.label, figures.count_share) for term, figures, _uptake in groups]
+
+    @property
+    def least_applied(self) -> list:
+        """The themes with the smallest national share (only when that share may be shown)."""
+        if not self.total.shown:
+            return []
+        ranked = sorted(
+            self.themes,
+            key=lambda theme: (self.theme_uptake(theme.id).tenders, theme.position, theme.id),
+        )
+        return ranked[:LEAST_APPLIED]
+
+
+def national_overview(viewer: Actor, period: Period = ALL_YEARS) -> NationalOverview:
+    """The national overview over period, as viewer may see the tenders behind it."""
+    from portal.taxonomy.models import AmbitionLevel, Instrument, OrganisationType, SizeClass, Theme
+
+    def terms(model) -> list:
+        return list(
+            db.session.scalars(
+                select(model).where(model.is_active == true()).order_by(model.position, model.id)
+            )
+        )
+
+    themes, instruments, ambition_levels = terms(Theme), terms(Instrument), terms(AmbitionLevel)
+    counts = national_counts(
+        viewer, period, [i.id for i in instruments], [a.id for a in ambition_levels]
+    )
+    per_type = [
+        (
+            kind,
+            counts.per_type.get(kind.id) or GroupFigures(),
+            counts.uptake_per_type.get(kind.id, {}),
+        )
+        for kind in terms(OrganisationType)
+    ]
+    per_size = [
+        (
+            size,
+            counts.per_size.get(size.id) or GroupFigures(),
+            counts.uptake_per_size.get(size.id, {}),
+        )
+        for size in terms(SizeClass)
+    ]
+    return NationalOverview(
+        period=period,
+        themes=themes,
+        instruments=instruments,
+        ambition_levels=ambition_levels,
+        total=counts.total,
+        # Per year, oldest first (a tender without a year counts only in the total).
+        per_year=sorted(counts.per_year.items()),
+        uptake=counts.uptake,
+        per_type=per_type,
+        per_size=per_size,
+        examples=examples_per_theme(viewer),
+    )

@@ -613,3 +613,49 @@ def _organisation_monitor(organisation: Organisation, user: User) -> dict | None
             .where(MonitorRecord.organisation_id == organisation.id)
         )
     return {"organisation": organisation, "count": count, "members": members}
+
+
+# --- The national overview (/monitor): public, over every organisation in benchmarks -----------
+
+
+# Imported here rather than at the top: this section is kept apart from the rest of the module.
+from portal.errors import render_error  # noqa: E402
+from portal.monitor import facts  # noqa: E402, F401 (the records' counts, kept after every write)
+from portal.monitor.national import NATIONAL_TABLES, PeriodError, period_from  # noqa: E402
+from portal.monitor.queries import MIN_PEERS, national_overview  # noqa: E402
+
+
+@bp.route("/monitor")
+def national():
+    """MVI across the country: per year, theme, organisation type and size class, each figure
+    only over at least MIN_PEERS organisations, as the visitor may see the tenders behind it."""
+    try:
+        period = period_from(request.args)
+    except PeriodError as error:
+        return render_template(
+            "monitor/national.html", overview=None, period_error=str(error), min_peers=MIN_PEERS
+        ), 400
+    return render_template(
+        "monitor/national.html",
+        overview=national_overview(current_user, period),
+        period_error=None,
+        min_peers=MIN_PEERS,
+    )
+
+
+@bp.route("/monitor.<any(csv, xlsx):file_format>")
+def national_export(file_format: str):
+    """One table of /monitor (?tabel=…) as CSV or XLSX, for the same period and visitor."""
+    table = NATIONAL_TABLES.get(request.args.get("tabel", ""))
+    if table is None:
+        return render_error(400, _("Onbekende tabel ‘%(table)s’. Kies uit: %(choices)s.", table=request.args.get("tabel", "")[:100], choices=", ".join(NATIONAL_TABLES)))  # fmt: skip
+    try:
+        period = period_from(request.args)
+    except PeriodError as error:
+        return render_error(400, str(error))
+    overview = national_overview(current_user, period)
+    rows, columns = table.rows_and_columns(overview)
+    return export_response(
+        file_format, rows, columns, dated_name(f"mvi-monitor-nederland-{table.key}"),
+        title=str(table.title),
+    )  # fmt: skip

@@ -66,6 +66,8 @@ def population(
     organisations: int | Select,
     viewer: Actor | None = None,
     period: Period = ALL_YEARS,
+    *,
+    with_records: bool = True,
 ) -> CTE:
     """The monitor population of one organisation (an id) or several (a select of ids), in SQL.
 
@@ -81,7 +83,8 @@ def population(
     it, with the tender's MKI gain, realisation, MVI rows and weights when the viewer may open the
     tender. With a viewer, a tender counts only when the viewer may open it (members-only and
     group-only tenders count only for those who may see them: the one visibility rule,
-    `readable_by`)."""
+    `readable_by`). without records: the example tenders only (their records read from the
+    counts kept ahead, portal/monitor/facts.py)."""
 
     def of(column: ColumnElement) -> ColumnElement[bool]:
         if isinstance(organisations, int):
@@ -164,6 +167,8 @@ def population(
             *period.where(Item.year),
         )
     )
+    if not with_records:
+        return tenders.cte("population")
     return union_all(records, tenders).cte("population")
 
 
@@ -562,8 +567,7 @@ def benchmark(
     the other organisations in it that count in benchmarks and have tenders in the period, each
     weighing the same. Peer figures are never given for fewer than MIN_PEERS organisations."""
     others = benchmarked(peers).where(Organisation.id != organisation_id)
-    rows = population(others, viewer, period)
-    per_organisation = shares_per_organisation(rows)
+    per_organisation, counts = _peer_counts(others, viewer, period)
     if len(per_organisation) < MIN_PEERS:
         return Benchmark(peers=len(per_organisation))
     totals = {org: tenders for org, (tenders, _with_mvi) in per_organisation.items()}
@@ -573,7 +577,6 @@ def benchmark(
             own.share, [100 * mvi / tenders for tenders, mvi in per_organisation.values()]
         ),
     )
-    counts = theme_counts_per_organisation(rows)
     theme_ids = {theme_id for _org, theme_id in counts} | set(own_themes)
     for theme_id in sorted(theme_ids):
         own_figures = own_themes.get(theme_id)
@@ -581,6 +584,41 @@ def benchmark(
         shares = [100 * counts.get((org, theme_id), 0) / tenders for org, tenders in totals.items()]
         result.themes[theme_id] = PeerLine.of(own_share, shares)
     return result
+
+
+def _peer_counts(
+    organisations: Select, viewer: Actor, period: Period
+) -> tuple[dict[int, tuple[int, int]], dict[tuple[int, int], int]]:
+    """Per organisation (tenders, with MVI), and per (organisation, theme) its tenders applying
+    the theme: the records from the counts kept ahead (portal/monitor/facts.py: the bulk, the
+    same for every viewer, each record by its own MVI rows), the example tenders live, as the
+    viewer may see them."""
+    from portal.monitor.facts import MonitorThemeFacts as Themes
+    from portal.monitor.facts import MonitorYearFacts as Years
+
+    tenders = population(organisations, viewer, period, with_records=False)
+    shares: dict[int, tuple[int, int]] = {}
+    for org, count, with_mvi in db.session.execute(
+        select(Years.organisation_id, func.sum(Years.tenders), func.sum(Years.with_mvi))
+        .where(Years.organisation_id.in_(organisations), *period.where(Years.year))
+        .group_by(Years.organisation_id)
+    ):
+        shares[org] = (int(count), int(with_mvi))
+    for org, (count, with_mvi) in shares_per_organisation(tenders).items():
+        before = shares.get(org, (0, 0))
+        shares[org] = (before[0] + count, before[1] + with_mvi)
+    counts = theme_counts_per_organisation(tenders)
+    for org, theme_id, count in db.session.execute(
+        select(Themes.organisation_id, Themes.theme_id, func.sum(Themes.tenders))
+        .where(
+            Themes.kind == "theme",
+            Themes.organisation_id.in_(organisations),
+            *period.where(Themes.year),
+        )
+        .group_by(Themes.organisation_id, Themes.theme_id)
+    ):
+        counts[(org, theme_id)] = counts.get((org, theme_id), 0) + int(count)
+    return {org: figures for org, figures in shares.items() if figures[0]}, counts
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,11 @@ UPSERT = text(
 SHARES_TTL = 300.0  # seconds: ANALYZE statistics change slowly
 
 
+def _group(terms: tuple[str, ...]) -> str:
+    """A concept's term as a tsquery: every one of its words."""
+    return terms[0] if len(terms) == 1 else "(" + " & ".join(terms) + ")"
+
+
 class PostgresEngine:
     name = "postgres"
 
@@ -104,37 +109,65 @@ class PostgresEngine:
             shares = self._shares(connection)
             common = [t for t in should if t in shares]
             rare = [t for t in should if t not in common]
+            # A concept's term alone that is a common word would match most texts: left out.
+            related = [e for e in query.related if not (len(e.terms) == 1 and e.terms[0] in shares)]
             # Terms come from the analysis: only [a-z0-9], so they are safe tsquery lexemes.
             if required:
                 matches = [" & ".join(required)]
-            elif rare:
-                matches = [" | ".join(rare)]
+            elif rare or related:
+                matches = [" | ".join(rare + [_group(e.terms) for e in related])]
             else:  # only frequent words: texts with all of them, or else any of them
                 matches = [" & ".join(common), " | ".join(common)]
             for match in matches:
                 if query.exclude:
                     match = f"({match}) & !({' | '.join(query.exclude)})"
-                rows = self._ranked(connection, match, wanted, limit)
+                rows = self._ranked(connection, match, wanted, limit, related)
                 if rows:
                     return rows
             return []
 
     @staticmethod
-    def _ranked(connection, match: str, wanted: list[str], limit: int) -> list[tuple[int, float]]:
+    def _ranked(
+        connection, match: str, wanted: list[str], limit: int, related: list | None = None
+    ) -> list[tuple[int, float]]:
         """Tiered: when at least `limit` texts match in their title, summary or taxonomy terms,
         rank just those on that small vector (the heaviest fields decide the top anyway);
-        otherwise rank every match on the whole weighted vector."""
+        otherwise rank every match on the whole weighted vector.
+
+        A concept's terms (`related`) add their rank times their weight to texts without the
+        typed word they stand in for (the best of them per typed word), as the Whoosh engine
+        boosts them; the coverage stays the share of typed words matched."""
         params: dict[str, Any] = {
-            "q": match, "r": " | ".join(wanted), "n": len(wanted), "limit": limit,
+            "q": match, "r": " | ".join(wanted), "n": max(1, len(wanted)), "limit": limit,
         }  # fmt: skip
         params.update({f"t{i}": term for i, term in enumerate(wanted)})
+        # Per typed word a concept stands in for: the best of its terms (times its weight),
+        # counted only for texts without that word, as the Whoosh engine does.
+        sources: dict[tuple[str, ...], list] = {}
+        for expansion in related or ():
+            sources.setdefault(expansion.source, []).append(expansion)
+        extra_rank = []
+        for j, (source, group) in enumerate(sources.items()):
+            params[f"s{j}"] = " & ".join(source)
+            ranks = []
+            for i, expansion in enumerate(group):
+                params[f"e{j}_{i}"], params[f"w{j}_{i}"] = _group(expansion.terms), expansion.weight
+                query = f"to_tsquery('simple', :e{j}_{i})"
+                ranks.append(f":w{j}_{i} * ts_rank('{WEIGHTS}', COLUMN, {query})")
+            without = f"CASE WHEN COLUMN @@ to_tsquery('simple', :s{j}) THEN 0 ELSE GREATEST("
+            # ts_rank divides an OR query's rank by its number of terms: so does this one.
+            extra_rank.append(without + ", ".join(ranks) + ") / :n END")
         for column, tier_limit in (("head_vector", limit), ("vector", None)):
             coverage = " + ".join(
                 f"({column} @@ to_tsquery('simple', :t{i}))::int" for i in range(len(wanted))
             )
+            rank = " + ".join(
+                [f"ts_rank('{WEIGHTS}', {column}, r)"]
+                + [part.replace("COLUMN", column) for part in extra_rank]
+            )
             # Only constants are formatted in; every value is a bound parameter.
             sql = text(
-                f"SELECT item_id, ts_rank('{WEIGHTS}', {column}, r) * (0.25 + ({coverage})::float / :n) AS score "  # noqa: S608
+                f"SELECT item_id, ({rank}) * (0.25 + ({coverage})::float / :n) AS score "  # noqa: S608
                 "FROM search_documents, to_tsquery('simple', :q) AS q, to_tsquery('simple', :r) AS r "
                 f"WHERE {column} @@ q ORDER BY score DESC LIMIT :limit"
             )

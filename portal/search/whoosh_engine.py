@@ -17,7 +17,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.query import And, AndMaybe, AndNot, Or, Term
+from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or, Term
 from whoosh.scoring import BM25F
 
 from portal.search.query import ParsedQuery, is_common
@@ -215,10 +215,11 @@ class WhooshEngine:
         common = [t for t in should if is_common(searcher.doc_frequency("text", t), total)]
         rare = [t for t in should if t not in common]
         phrase_terms = [t for phrase in query.phrases for t in phrase]
+        related = self._related(searcher, query, total)
         if phrase_terms:
             required = And([Term("text", t) for t in phrase_terms])
-        elif rare:
-            required = Or([Term("text", t) for t in rare])
+        elif rare or related:
+            required = Or([Term("text", t) for t in rare] + related)
         elif common:
             # Only frequent words: texts with all of them first; if none has all, any of them.
             required = And([Term("text", t) for t in common])
@@ -227,14 +228,38 @@ class WhooshEngine:
             common = []
         else:
             return []
-        optional = should if phrase_terms else common
-        combined = (
-            AndMaybe(required, Or([Term("text", t) for t in optional])) if optional else required
-        )
+        optional = [Term("text", t) for t in (should if phrase_terms else common)]
+        if phrase_terms:
+            optional += related
+        combined = AndMaybe(required, Or(optional)) if optional else required
         if query.exclude:
             combined = AndNot(combined, Or([Term("text", t) for t in query.exclude]))
         hits = searcher.search(combined, limit=limit)
         return [(int(hit["id"]), float(hit.score)) for hit in hits]
+
+    @staticmethod
+    def _related(searcher, query: ParsedQuery, total: int) -> list:
+        """The concepts' terms as boosted clauses, per typed word they stand in for: the best of
+        them counts, and only for texts without that typed word. Every word of a term must
+        match; a term missing from the index or (alone) a common word is left out."""
+        by_source: dict[tuple[str, ...], list] = {}
+        for expansion in query.related:
+            frequencies = [searcher.doc_frequency("text", t) for t in expansion.terms]
+            if not all(frequencies):
+                continue
+            if len(expansion.terms) == 1:
+                if is_common(frequencies[0], total):
+                    continue
+                clause = Term("text", expansion.terms[0], boost=expansion.weight)
+            else:
+                clause = And([Term("text", t) for t in expansion.terms], boost=expansion.weight)
+            by_source.setdefault(expansion.source, []).append(clause)
+        clauses = []
+        for source, group in by_source.items():
+            best = DisjunctionMax(group) if len(group) > 1 else group[0]
+            typed = And([Term("text", t) for t in source]) if source else None
+            clauses.append(AndNot(best, typed) if typed is not None else best)
+        return clauses
 
     def _stamp(self) -> tuple:
         """Which build and table of contents is current, so a rebuilt index is never mistaken for

@@ -50,7 +50,7 @@ def test_a_failed_query_becomes_a_concept(live_server, browser, page, world, axe
     page.locator("#related").fill("vlees\nkantine\nmenu")
     page.get_by_role("button", name="Opslaan").click()
     page.wait_for_load_state()
-    assert "is opgeslagen" in page.inner_text("main")
+    assert "is opgeslagen" in page.inner_text(".messages")
     axe.check(page, "concepts")
     page.goto(live_server + "/beheer/begrippen?probeer=eiwitrijk menu")
     axe.check(page, "concepts-try")

@@ -388,3 +388,29 @@ def test_events_older_than_90_days_become_totals(world):
     assert [(c.query, c.searches, c.opened) for c in insights("alles").frequent] == [
         ("vlees", 3, 1)
     ]
+
+
+def test_the_admin_pages_are_valid_html(app, client, world, as_user, catering, tmp_path):
+    from tests.test_html_validity import vnu_errors
+
+    concept = protein()
+    client.get("/zoeken?q=bestaatniet")
+    as_user(world.site_admin)
+    failed = client.post("/beheer/begrippen/nieuw", data={"name": "de"})
+    assert failed.status_code == 400
+    pages = {"failed": failed.get_data(as_text=True)}
+    app.config["WTF_CSRF_ENABLED"] = True  # the pages as served, with their tokens
+    for name, url in [
+        ("list", "/beheer/begrippen?probeer=vlees"), ("new", "/beheer/begrippen/nieuw?q=vlees"),
+        ("edit", f"/beheer/begrippen/{concept.id}/bewerken"), ("insights", "/beheer/zoekinzicht"),
+        ("search", "/zoeken?q=vlees"),
+    ]:  # fmt: skip
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages[name] = response.get_data(as_text=True)
+    files = []
+    for name, html in pages.items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(html)
+        files.append(path)
+    assert vnu_errors(files) == []

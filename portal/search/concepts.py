@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from portal.common import ServiceError, one_line
 from portal.extensions import db
+from portal.formatting import number
 from portal.search.analysis import stem, stop_words, tokens
 from portal.search.models import Concept, ConceptTerm
 from portal.search.query import ParsedQuery
@@ -139,7 +140,7 @@ def clean_concept(values: dict, concept: Concept | None = None) -> list[tuple[st
     if len(terms) > MAX_TERMS:
         raise ServiceError(
             _("Een begrip heeft hoogstens %(most)d termen; dit heeft er %(count)s. Verdeel de "
-              "termen over kleinere begrippen.", most=MAX_TERMS, count=f"{len(terms):,}".replace(",", ".")),
+              "termen over kleinere begrippen.", most=MAX_TERMS, count=number(len(terms))),
         )  # fmt: skip
     field_of = {"preferred": "name"}
     keys: dict[str, str] = {}

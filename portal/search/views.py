@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal import permissions
 from portal.content.feeds import atom
@@ -275,7 +276,9 @@ def _concept_or_404(concept_id: int) -> Concept:
 def concepts():
     if not permissions.can_edit_concepts(current_user):
         abort(403)
-    rows = db.session.scalars(select(Concept).order_by(Concept.name)).all()
+    rows = db.session.scalars(
+        select(Concept).options(selectinload(Concept.terms)).order_by(Concept.name)
+    ).all()
     trial = request.args.get("probeer", "").strip()[:200]
     tried = expand(parse(trial)) if trial else None
     return render_template(

@@ -93,16 +93,17 @@ def expansions(words: list[str], typed: set[str]) -> list[Expansion]:
         .where(matched.c.key.in_(sorted(keys)))
         .order_by(Concept.name, other.c.position)
     ).all()
-    # concept -> (weight, key) of its strongest typed match (the longer key on a tie)
-    strongest: dict[str, tuple[float, str]] = {}
+    # concept -> (weight, words, key) of its strongest typed match (the longer one on a tie)
+    strongest: dict[str, tuple[float, int, str]] = {}
     for key, role, name, *_other in rows:
-        strongest[name] = max(strongest.get(name, (0.0, "")), (ROLE_WEIGHTS[role], key))
+        match = (ROLE_WEIGHTS[role], len(key.split()), key)
+        strongest[name] = max(strongest.get(name, (0.0, 0, "")), match)
     found: dict[tuple[str, ...], Expansion] = {}
     for _key, _role, name, other_key, other_role, text in rows:
         terms = tuple(other_key.split())
         if other_key in keys or (len(terms) == 1 and terms[0] in typed):
             continue
-        matched_weight, source = strongest[name]
+        matched_weight, _words, source = strongest[name]
         weight = min(matched_weight, ROLE_WEIGHTS[other_role])
         if terms not in found or found[terms].weight < weight:
             found[terms] = Expansion(name, terms, weight, text, tuple(source.split()))

@@ -414,3 +414,19 @@ def test_the_admin_pages_are_valid_html(app, client, world, as_user, catering, t
         path.write_text(html)
         files.append(path)
     assert vnu_errors(files) == []
+
+
+def test_in_english_the_pages_are_english_and_the_terms_marked_dutch(
+    client, world, as_user, catering
+):
+    protein()
+    as_user(world.site_admin)
+    assert client.post("/taal", data={"taal": "en"}).status_code == 302
+    page = client.get("/beheer/begrippen?probeer=vlees").get_data(as_text=True)
+    assert "Concepts for search" in page and "Try a query" in page
+    assert '<td><span lang="nl">eiwittransitie</span></td>' in page
+    page = client.get("/zoeken?q=vlees").get_data(as_text=True)
+    assert 'Also searched with related words of: <span lang="nl">eiwittransitie</span>.' in page
+    response = client.post("/beheer/begrippen/nieuw", data={"name": "de"})
+    assert response.status_code == 400
+    assert "‘de’ is a stop word" in response.get_data(as_text=True)

@@ -82,6 +82,17 @@ def test_an_edit_takes_effect_at_once_without_reindex(client, world, as_user, ca
     assert db.session.scalar(select(func.count(Concept.id))) in (0, 1)
 
 
+def test_concepts_keep_exclusions_and_phrases(client, catering):
+    protein()
+    assert titles(client, "vlees -vergaderingen") == [
+        "Minder vlees op het menu van de kantine", "Eiwittransitie in de catering",
+    ]  # fmt: skip
+    assert set(titles(client, "vlees -menu")) == {
+        "Eiwittransitie in de catering", "Plantaardig als standaard bij vergaderingen"
+    }  # fmt: skip
+    assert titles(client, '"de catering" vlees') == ["Eiwittransitie in de catering"]
+
+
 def test_weights_follow_the_roles_and_the_matched_word(world):
     protein()
     related = {e.terms: e.weight for e in expand(parse("vlees")).related}

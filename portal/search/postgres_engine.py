@@ -112,12 +112,16 @@ class PostgresEngine:
             # A concept's term alone that is a common word would match most texts: left out.
             related = [e for e in query.related if not (len(e.terms) == 1 and e.terms[0] in shares)]
             # Terms come from the analysis: only [a-z0-9], so they are safe tsquery lexemes.
+            groups = [_group(e.terms) for e in related]  # texts with a concept's term match too
             if required:
                 matches = [" & ".join(required)]
-            elif rare or related:
-                matches = [" | ".join(rare + [_group(e.terms) for e in related])]
+            elif rare:
+                matches = [" | ".join(rare + groups)]
             else:  # only frequent words: texts with all of them, or else any of them
-                matches = [" & ".join(common), " | ".join(common)]
+                matches = [
+                    " | ".join([f"({' & '.join(common)})", *groups]),
+                    " | ".join(common + groups),
+                ]
             for match in matches:
                 if query.exclude:
                     match = f"({match}) & !({' | '.join(query.exclude)})"

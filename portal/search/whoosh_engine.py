@@ -208,7 +208,8 @@ class WhooshEngine:
             )  # fmt: skip
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
-        """(item id, score) of the best matches; texts matching more of the typed words rank first."""
+        """(item id, score) of the best matches; texts matching more of the typed words rank first.
+        A concept's terms add their score to texts without the typed word they stand in for."""
         searcher = self._searcher()
         total = max(1, searcher.doc_count())
         should = [t for t in query.should if searcher.doc_frequency("text", t)]
@@ -218,30 +219,49 @@ class WhooshEngine:
         related = self._related(searcher, query, total)
         if phrase_terms:
             required = And([Term("text", t) for t in phrase_terms])
-        elif rare or related:
-            required = Or([Term("text", t) for t in rare] + related)
+        elif rare:
+            required = Or([Term("text", t) for t in rare])
         elif common:
             # Only frequent words: texts with all of them first; if none has all, any of them.
             required = And([Term("text", t) for t in common])
             if not searcher.search(required, limit=1):
                 required = Or([Term("text", t) for t in common])
             common = []
+        elif related:
+            required = None
         else:
             return []
-        optional = [Term("text", t) for t in (should if phrase_terms else common)]
-        if phrase_terms:
-            optional += related
-        combined = AndMaybe(required, Or(optional)) if optional else required
-        if query.exclude:
-            combined = AndNot(combined, Or([Term("text", t) for t in query.exclude]))
-        hits = searcher.search(combined, limit=limit)
-        return [(int(hit["id"]), float(hit.score)) for hit in hits]
+        excluded = [Term("text", t) for t in query.exclude]
+        scores: dict[int, float] = {}
+        if required is not None:
+            optional = should if phrase_terms else common
+            combined = (
+                AndMaybe(required, Or([Term("text", t) for t in optional]))
+                if optional
+                else required
+            )
+            if excluded:
+                combined = AndNot(combined, Or(excluded))
+            hits = searcher.search(combined, limit=limit)
+            if not related:
+                return [(int(hit["id"]), float(hit.score)) for hit in hits]
+            scores = {int(hit["id"]): float(hit.score) for hit in hits}
+        for typed, best in related:
+            # A separate search whose mask leaves out the texts with the typed word (and the
+            # excluded words): Whoosh's AndNot fails when nested in a query that skips ahead.
+            for hit in searcher.search(best, limit=limit, mask=Or([typed, *excluded])):
+                item_id = int(hit["id"])
+                if phrase_terms and item_id not in scores:
+                    continue  # a phrase must match: the concept only re-ranks those texts
+                scores[item_id] = scores.get(item_id, 0.0) + float(hit.score)
+        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+        return ranked[:limit]
 
     @staticmethod
     def _related(searcher, query: ParsedQuery, total: int) -> list:
-        """The concepts' terms as boosted clauses, per typed word they stand in for: the best of
-        them counts, and only for texts without that typed word. Every word of a term must
-        match; a term missing from the index or (alone) a common word is left out."""
+        """(typed word, clause) per typed word the concepts stand in for: the best of its
+        concepts' terms, boosted by their weight. Every word of a term must match; a term
+        missing from the index or (alone) a common word is left out."""
         by_source: dict[tuple[str, ...], list] = {}
         for expansion in query.related:
             frequencies = [searcher.doc_frequency("text", t) for t in expansion.terms]
@@ -254,12 +274,13 @@ class WhooshEngine:
             else:
                 clause = And([Term("text", t) for t in expansion.terms], boost=expansion.weight)
             by_source.setdefault(expansion.source, []).append(clause)
-        clauses = []
-        for source, group in by_source.items():
-            best = DisjunctionMax(group) if len(group) > 1 else group[0]
-            typed = And([Term("text", t) for t in source]) if source else None
-            clauses.append(AndNot(best, typed) if typed is not None else best)
-        return clauses
+        return [
+            (
+                And([Term("text", t) for t in source]),
+                DisjunctionMax(group) if len(group) > 1 else group[0],
+            )
+            for source, group in by_source.items()
+        ]
 
     def _stamp(self) -> tuple:
         """Which build and table of contents is current, so a rebuilt index is never mistaken for

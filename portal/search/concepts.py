@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.common import ServiceError, one_line
@@ -25,15 +24,9 @@ from portal.search.models import Concept, ConceptTerm
 from portal.search.query import ParsedQuery
 
 ROLES = ("preferred", "synonym", "abbreviation", "narrower", "related")
-ROLE_LABELS = {
-    "preferred": _l("Voorkeursterm"),
-    "synonym": _l("Synoniemen"),
-    "abbreviation": _l("Afkortingen"),
-    "narrower": _l("Smallere termen"),
-    "related": _l("Verwante termen"),
-}
 # A typed word keeps weight 1; a term found through a concept counts this much. A term reached
-# from a narrower or related word counts no more than that word's own role allows.
+# from a narrower or related word counts no more than that word's own role allows. Measured on
+# the relevance set: twice these weights lowered nDCG@10 on both engines, these raise it.
 ROLE_WEIGHTS = {
     "preferred": 0.3, "synonym": 0.3, "abbreviation": 0.3, "narrower": 0.2, "related": 0.15,
 }  # fmt: skip

@@ -23,7 +23,6 @@ from portal.search import insights as search_insights
 from portal.search.concepts import (
     MAX_EXPANSION,
     MAX_TERMS,
-    ROLE_LABELS,
     ROLE_WEIGHTS,
     concepts_of_words,
     expand,
@@ -283,7 +282,7 @@ def concepts():
     tried = expand(parse(trial)) if trial else None
     return render_template(
         "search/concepts.html", concepts=rows, trial=trial, tried=tried,
-        max_expansion=MAX_EXPANSION, role_labels=ROLE_LABELS,
+        max_expansion=MAX_EXPANSION,
     )  # fmt: skip
 
 

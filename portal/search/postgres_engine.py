@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, select, text
@@ -109,8 +110,13 @@ class PostgresEngine:
             shares = self._shares(connection)
             common = [t for t in should if t in shares]
             rare = [t for t in should if t not in common]
-            # A concept's term alone that is a common word would match most texts: left out.
-            related = [e for e in query.related if not (len(e.terms) == 1 and e.terms[0] in shares)]
+            # A concept's term without its common words (as for typed words, they would match
+            # most texts); a term of common words only is left out.
+            related = [
+                replace(e, terms=kept)
+                for e in query.related
+                if (kept := tuple(t for t in e.terms if t not in shares))
+            ]
             # Terms come from the analysis: only [a-z0-9], so they are safe tsquery lexemes.
             groups = [_group(e.terms) for e in related]  # texts with a concept's term match too
             if required:

@@ -247,9 +247,10 @@ class WhooshEngine:
                 return [(int(hit["id"]), float(hit.score)) for hit in hits]
             scores = {int(hit["id"]): float(hit.score) for hit in hits}
         for typed, best in related:
-            # A separate search whose mask leaves out the texts with the typed word (and the
-            # excluded words): Whoosh's AndNot fails when nested in a query that skips ahead.
-            for hit in searcher.search(best, limit=limit, mask=Or([typed, *excluded])):
+            # A search of its own, AndNot at its top: nested in a query that skips ahead,
+            # Whoosh's AndNotMatcher.skip_to reads past an exhausted matcher and fails.
+            without = AndNot(best, Or([typed, *excluded]) if excluded else typed)
+            for hit in searcher.search(without, limit=limit):
                 item_id = int(hit["id"])
                 if phrase_terms and item_id not in scores:
                     continue  # a phrase must match: the concept only re-ranks those texts
@@ -260,19 +261,22 @@ class WhooshEngine:
     @staticmethod
     def _related(searcher, query: ParsedQuery, total: int) -> list:
         """(typed word, clause) per typed word the concepts stand in for: the best of its
-        concepts' terms, boosted by their weight. Every word of a term must match; a term
-        missing from the index or (alone) a common word is left out."""
+        concepts' terms, boosted by their weight. Every word of a term must match, except its
+        common words (as for typed words, they would make the search read most texts); a term
+        missing from the index or of common words only is left out."""
         by_source: dict[tuple[str, ...], list] = {}
         for expansion in query.related:
             frequencies = [searcher.doc_frequency("text", t) for t in expansion.terms]
             if not all(frequencies):
                 continue
-            if len(expansion.terms) == 1:
-                if is_common(frequencies[0], total):
-                    continue
-                clause = Term("text", expansion.terms[0], boost=expansion.weight)
+            terms = [t for t, n in zip(expansion.terms, frequencies, strict=True)
+                     if not is_common(n, total)]  # fmt: skip
+            if not terms:
+                continue
+            if len(terms) == 1:
+                clause = Term("text", terms[0], boost=expansion.weight)
             else:
-                clause = And([Term("text", t) for t in expansion.terms], boost=expansion.weight)
+                clause = And([Term("text", t) for t in terms], boost=expansion.weight)
             by_source.setdefault(expansion.source, []).append(clause)
         return [
             (

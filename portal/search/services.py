@@ -307,8 +307,8 @@ def _apply_concept(concept: Concept, values: dict, terms: list[tuple[str, str]])
 
 @authorized_by(can_edit_concepts)
 def create_concept(values: dict, *, actor: Actor) -> Concept:
-    """A new concept from the form's values (name, synonym, abbreviation, narrower, related as
-    one term per line, note); ServiceError with a Dutch message when a term is refused."""
+    """Create a concept from the form's values (name; synonym, abbreviation, narrower and
+    related as one term per line; note); ServiceError with a Dutch message for a refused term."""
     terms = clean_concept(values)
     concept = Concept(name=terms[0][1], note="")
     db.session.add(concept)
@@ -317,10 +317,12 @@ def create_concept(values: dict, *, actor: Actor) -> Concept:
 
 @authorized_by(can_edit_concepts)
 def update_concept(concept: Concept, values: dict, *, actor: Actor) -> Concept:
+    """Replace the concept's terms and note with the form's values, checked like a new one."""
     return _apply_concept(concept, values, clean_concept(values, concept))
 
 
 @authorized_by(can_edit_concepts)
 def delete_concept(concept: Concept, *, actor: Actor) -> None:
+    """Delete the concept: the next search no longer expands with it."""
     db.session.delete(concept)
     db.session.flush()

@@ -44,11 +44,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal.content import counting
     from portal.ops import metrics
     from portal.outbox import delivery
+    from portal.search import insights
 
     logs.init_app(app)
     metrics.init_app(app)
     delivery.init_app(app)
     counting.init_app(app)
+    insights.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     templating.init_app(app)

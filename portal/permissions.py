@@ -162,6 +162,23 @@ def can_manage_user_roles(user: Actor) -> bool:
     return Role.SITE_ADMIN in site_roles(user)
 
 
+def can_edit_concepts(user: Actor) -> bool:
+    """The search concepts (query expansion) are a vocabulary: edited by who edits the lists."""
+    return has_site_permission(user, "edit_taxonomy")
+
+
+def can_view_search_insights(user: Actor) -> bool:
+    """What people searched for (query texts and counts, nobody's identity): site
+    administrators and moderators, who keep the vocabulary and the content findable."""
+    return has_site_permission(user, "moderate")
+
+
+def can_count_search(user: Actor) -> bool:
+    """Whether a search counts in the search insights: everyone's except the site
+    administrators', who try out their concepts and would fill the lists with tests."""
+    return Role.SITE_ADMIN not in site_roles(user)
+
+
 # --- Accounts -----------------------------------------------------------------------------
 
 

@@ -36,6 +36,8 @@ from portal.questions import services as qa
 from portal.questions.models import Question
 from portal.regions import services as regions
 from portal.regions.models import Region
+from portal.search import services as search
+from portal.search.models import Concept
 from portal.taxonomy import services as taxonomy
 from portal.taxonomy.models import (
     VOCABULARIES,
@@ -198,6 +200,16 @@ class Loader:
                 SIZE_CLASS_SLUGS[entry["name"]],
                 {**entry, "name": f"{entry['name']} inwoners", "position": i},
             )
+
+    def concepts(self) -> None:
+        """The search concepts; one an administrator already has (by name) is left alone."""
+        for entry in _read("search/concepts.yaml"):
+            if db.session.scalar(select(Concept.id).where(Concept.name == entry["name"])):
+                continue
+            values = {"name": entry["name"], "note": entry.get("note", "")}
+            for role in ("synonym", "abbreviation", "narrower", "related"):
+                values[role] = "\n".join(entry.get(role, []))
+            search.create_concept(values, actor=SYSTEM)
 
     def regions(self) -> None:
         for item in _read("regions.yaml")["regions"]:
@@ -513,6 +525,7 @@ def seed(*, demo_password: str | None) -> Loader:
     event.listen(session, "before_flush", loader.count_changes)
     try:
         loader.taxonomies()
+        loader.concepts()
         loader.regions()
         loader.organisations()
         if demo_password:

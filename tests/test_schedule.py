@@ -38,7 +38,9 @@ def names(lines: list[str]) -> list[str]:
 
 def test_each_job_runs_once_per_period_at_or_after_its_time(world):
     assert names(schedule.run_due_jobs(at(MONDAY, "02:59"))) == []
-    assert names(schedule.run_due_jobs(at(MONDAY, "03:00"))) == ["attachment-files", "outbox-purge"]
+    assert names(schedule.run_due_jobs(at(MONDAY, "03:00"))) == [
+        "attachment-files", "outbox-purge", "search-events-fold",
+    ]  # fmt: skip
     assert names(schedule.run_due_jobs(at(MONDAY, "06:45"))) == ["saved-search-alerts"]
     assert names(schedule.run_due_jobs(at(MONDAY, "09:10"))) == ["digest-daily", "digest-weekly"]
     assert schedule.run_due_jobs(at(MONDAY, "23:00")) == []  # all done today
@@ -48,9 +50,10 @@ def test_each_job_runs_once_per_period_at_or_after_its_time(world):
         "saved-search-alerts",
         "attachment-files",
         "outbox-purge",
+        "search-events-fold",
     ]  # fmt: skip  (the weekly digest waits for next Monday)
     runs = db.session.scalars(select(ScheduledRun).order_by(ScheduledRun.id)).all()
-    assert len(runs) == 9 and all(run.finished_at and run.outcome for run in runs)
+    assert len(runs) == 11 and all(run.finished_at and run.outcome for run in runs)
     assert {r.period for r in runs if r.job == "digest-weekly"} == {"2026-W50"}
 
 

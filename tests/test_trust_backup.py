@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.backup.services import MANIFEST, SKIPPED_TABLES, create_backup, restore_backup
+from portal.common import utcnow
 from portal.content import services as content
 from portal.content.models import CoOwnerInvitation, Item, SlugRedirect
 from portal.content.storage import file_store
@@ -25,6 +26,7 @@ from portal.organisations.models import Organisation
 from portal.outbox.models import OutboxMessage
 from portal.permissions import SYSTEM, PermissionDenied
 from portal.questions.models import Answer, Question, question_mentions
+from portal.search.models import SearchEvent
 from portal.search.saved import save_search
 from portal.seeding import seed
 from tests.factories import make_item, make_user
@@ -117,6 +119,11 @@ def full_site() -> None:
         actor=SYSTEM,
     )  # fmt: skip
     monitor.promote_record(registered, actor=SYSTEM)
+    # Search insights: an old event the housekeeping folds into the totals, and a recent one.
+    db.session.add_all([
+        SearchEvent(at=datetime(2025, 11, 2, 9, 0, tzinfo=UTC), query="kantine — ü", results=0),
+        SearchEvent(at=utcnow(), query="vlees", results=3),
+    ])  # fmt: skip
     run_due_jobs(datetime(2026, 3, 30, 4, 0, tzinfo=UTC))  # the schedule's housekeeping runs
     db.session.commit()
 

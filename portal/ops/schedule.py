@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.notifications.digest import send_digests
 from portal.ops.models import ScheduledRun
 from portal.outbox.delivery import purge_delivered
+from portal.search.insights import RAW_EVENT_DAYS, fold_old_events
 from portal.search.saved import send_alerts
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,10 @@ def _purge() -> str:
     return f"{purge_delivered(keep)} bezorgde outbox-rijen opgeruimd"
 
 
+def _fold_search_events() -> str:
+    return f"{fold_old_events()} zoekgebeurtenissen ouder dan {RAW_EVENT_DAYS} dagen samengevat"
+
+
 def jobs() -> tuple[Job, ...]:
     config = current_app.config
     at = {key: time.fromisoformat(config[key]) for key in
@@ -88,6 +93,7 @@ def jobs() -> tuple[Job, ...]:
         Job("saved-search-alerts", daily_at(at["SCHEDULE_ALERTS_AT"]), _alerts),
         Job("attachment-files", daily_at(at["SCHEDULE_HOUSEKEEPING_AT"]), _files),
         Job("outbox-purge", daily_at(at["SCHEDULE_HOUSEKEEPING_AT"]), _purge),
+        Job("search-events-fold", daily_at(at["SCHEDULE_HOUSEKEEPING_AT"]), _fold_search_events),
     )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common import utcnow
 from portal.extensions import db
@@ -43,6 +43,72 @@ class SavedSearch(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Items published after this moment are "new" for the next alert.
     alerted_until: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Concept(db.Model):
+    """A concept buyers search for in their own words: a preferred term with its synonyms,
+    abbreviations, narrower and related terms (portal/search/concepts.py expands queries with it)."""
+
+    __tablename__ = "search_concepts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)  # the preferred term as typed
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+    terms: Mapped[list[ConceptTerm]] = relationship(
+        back_populates="concept", cascade="all, delete-orphan", order_by="ConceptTerm.position"
+    )
+
+    def terms_of(self, role: str) -> list[str]:
+        return [term.text for term in self.terms if term.role == role]
+
+
+class ConceptTerm(db.Model):
+    """One term of a concept; `key` is its analysed form (stems without stop words), which is
+    what a query's words are matched on."""
+
+    __tablename__ = "search_concept_terms"
+    __table_args__ = (UniqueConstraint("concept_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concept_id: Mapped[int] = mapped_column(
+        ForeignKey("search_concepts.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(
+        String(20)
+    )  # preferred, synonym, abbreviation, narrower, related
+    text: Mapped[str] = mapped_column(String(120))
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    concept: Mapped[Concept] = relationship(back_populates="terms")
+
+
+class SearchEvent(db.Model):
+    """A search made on the search page, or a result opened after one: the query text only, never
+    who searched (kept RAW_EVENT_DAYS, then folded into SearchQueryTotal)."""
+
+    __tablename__ = "search_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    query: Mapped[str] = mapped_column(String(200))
+    # Visible results of a search; None for an opened result.
+    results: Mapped[int | None] = mapped_column(Integer)
+
+
+class SearchQueryTotal(db.Model):
+    """Counts per query text of the events older than RAW_EVENT_DAYS (kept without an end)."""
+
+    __tablename__ = "search_query_totals"
+
+    query: Mapped[str] = mapped_column(String(200), primary_key=True)
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    without_results: Mapped[int] = mapped_column(Integer, default=0)
+    opened: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 # Indexes made by migrations for one database only; autogenerate and the drift test skip them.

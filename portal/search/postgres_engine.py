@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, select, text
@@ -27,6 +28,11 @@ UPSERT = text(
     "head_vector = excluded.head_vector, vector = excluded.vector"
 )
 SHARES_TTL = 300.0  # seconds: ANALYZE statistics change slowly
+
+
+def _group(terms: tuple[str, ...]) -> str:
+    """A concept's term as a tsquery: every one of its words."""
+    return terms[0] if len(terms) == 1 else "(" + " & ".join(terms) + ")"
 
 
 class PostgresEngine:
@@ -104,37 +110,74 @@ class PostgresEngine:
             shares = self._shares(connection)
             common = [t for t in should if t in shares]
             rare = [t for t in should if t not in common]
+            # A concept's term without its common words (as for typed words, they would match
+            # most texts); a term of common words only is left out.
+            related = [
+                replace(e, terms=kept)
+                for e in query.related
+                if (kept := tuple(t for t in e.terms if t not in shares))
+            ]
             # Terms come from the analysis: only [a-z0-9], so they are safe tsquery lexemes.
+            groups = [_group(e.terms) for e in related]  # texts with a concept's term match too
             if required:
                 matches = [" & ".join(required)]
             elif rare:
-                matches = [" | ".join(rare)]
+                matches = [" | ".join(rare + groups)]
             else:  # only frequent words: texts with all of them, or else any of them
-                matches = [" & ".join(common), " | ".join(common)]
+                matches = [
+                    " | ".join([f"({' & '.join(common)})", *groups]),
+                    " | ".join(common + groups),
+                ]
             for match in matches:
                 if query.exclude:
                     match = f"({match}) & !({' | '.join(query.exclude)})"
-                rows = self._ranked(connection, match, wanted, limit)
+                rows = self._ranked(connection, match, wanted, limit, related)
                 if rows:
                     return rows
             return []
 
     @staticmethod
-    def _ranked(connection, match: str, wanted: list[str], limit: int) -> list[tuple[int, float]]:
+    def _ranked(
+        connection, match: str, wanted: list[str], limit: int, related: list | None = None
+    ) -> list[tuple[int, float]]:
         """Tiered: when at least `limit` texts match in their title, summary or taxonomy terms,
         rank just those on that small vector (the heaviest fields decide the top anyway);
-        otherwise rank every match on the whole weighted vector."""
+        otherwise rank every match on the whole weighted vector.
+
+        A concept's terms (`related`) add their rank times their weight to texts without the
+        typed word they stand in for (the best of them per typed word), as the Whoosh engine
+        boosts them; the coverage stays the share of typed words matched."""
         params: dict[str, Any] = {
-            "q": match, "r": " | ".join(wanted), "n": len(wanted), "limit": limit,
+            "q": match, "r": " | ".join(wanted), "n": max(1, len(wanted)), "limit": limit,
         }  # fmt: skip
         params.update({f"t{i}": term for i, term in enumerate(wanted)})
+        # Per typed word a concept stands in for: the best of its terms (times its weight),
+        # counted only for texts without that word, as the Whoosh engine does.
+        sources: dict[tuple[str, ...], list] = {}
+        for expansion in related or ():
+            sources.setdefault(expansion.source, []).append(expansion)
+        extra_rank = []
+        for j, (source, group) in enumerate(sources.items()):
+            params[f"s{j}"] = " & ".join(source)
+            ranks = []
+            for i, expansion in enumerate(group):
+                params[f"e{j}_{i}"], params[f"w{j}_{i}"] = _group(expansion.terms), expansion.weight
+                query = f"to_tsquery('simple', :e{j}_{i})"
+                ranks.append(f":w{j}_{i} * ts_rank('{WEIGHTS}', COLUMN, {query})")
+            without = f"CASE WHEN COLUMN @@ to_tsquery('simple', :s{j}) THEN 0 ELSE GREATEST("
+            # ts_rank divides an OR query's rank by its number of terms: so does this one.
+            extra_rank.append(without + ", ".join(ranks) + ") / :n END")
         for column, tier_limit in (("head_vector", limit), ("vector", None)):
             coverage = " + ".join(
                 f"({column} @@ to_tsquery('simple', :t{i}))::int" for i in range(len(wanted))
             )
+            rank = " + ".join(
+                [f"ts_rank('{WEIGHTS}', {column}, r)"]
+                + [part.replace("COLUMN", column) for part in extra_rank]
+            )
             # Only constants are formatted in; every value is a bound parameter.
             sql = text(
-                f"SELECT item_id, ts_rank('{WEIGHTS}', {column}, r) * (0.25 + ({coverage})::float / :n) AS score "  # noqa: S608
+                f"SELECT item_id, ({rank}) * (0.25 + ({coverage})::float / :n) AS score "  # noqa: S608
                 "FROM search_documents, to_tsquery('simple', :q) AS q, to_tsquery('simple', :r) AS r "
                 f"WHERE {column} @@ q ORDER BY score DESC LIMIT :limit"
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from portal.search.analysis import analyze, expand_query
+from portal.search.analysis import analyze, expand_query, tokens
 
 MAX_QUERY = 500  # characters; longer input is cut, never an error
 # A query word found in more than this share of the texts only re-ranks the texts the rarer words
@@ -28,6 +28,9 @@ class ParsedQuery:
     phrases: list[list[str]] = field(default_factory=list)  # every term of a phrase must match
     exclude: list[str] = field(default_factory=list)
     text: str = ""
+    words: list[str] = field(default_factory=list)  # the plain typed words' tokens, in order
+    # Terms the concepts add (portal/search/concepts.py: Expansion), at a lower weight.
+    related: list = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -35,7 +38,16 @@ class ParsedQuery:
 
     @property
     def highlight_terms(self) -> set[str]:
-        return set(self.should) | {t for p in self.phrases for t in p}
+        return (
+            set(self.should)
+            | {t for p in self.phrases for t in p}
+            | {t for e in self.related for t in e.terms}
+        )
+
+    @property
+    def concepts(self) -> list[str]:
+        """The names of the concepts that added terms, in order."""
+        return list(dict.fromkeys(e.concept for e in self.related))
 
 
 def parse(raw: str) -> ParsedQuery:
@@ -58,5 +70,6 @@ def parse(raw: str) -> ParsedQuery:
             parsed.exclude.extend(analyze(word))
         else:
             parsed.should.extend(expand_query(word))
+            parsed.words.extend(tokens(word))
     parsed.should = list(dict.fromkeys(parsed.should))
     return parsed

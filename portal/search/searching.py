@@ -20,6 +20,7 @@ from portal.content.models import Attachment, Item
 from portal.extensions import db
 from portal.organisations.models import Organisation
 from portal.permissions import Actor
+from portal.search.concepts import expand
 from portal.search.display_names import names
 from portal.search.facets import FACET_LABELS, Match, narrow, selection, visible_matches
 from portal.search.facets import counts as facet_counts
@@ -177,7 +178,7 @@ def matching(args, user: Actor) -> tuple[ParsedQuery, list[Match], list[Match], 
 
     Without words the engine is not asked: with a facet chosen every visible item is a match
     (browsing a theme, kind, organisation ...), without one nothing is (only the overview)."""
-    query = parse(args.get("q", ""))
+    query = expand(parse(args.get("q", "")))
     selected = selection(args)
     filtered = any(selected.values())
     limit = MAX_HITS_FILTERED if filtered else MAX_HITS

@@ -17,8 +17,11 @@ from portal.outbox.delivery import nudge
 from portal.outbox.models import OutboxMessage
 from portal.outbox.services import handles, on_sweep, record
 from portal.pagecache import move_generation
+from portal.permissions import Actor, authorized_by, can_edit_concepts
+from portal.search.concepts import clean_concept, term_key
 from portal.search.display_names import forget_if_named
 from portal.search.documents import document, source_hash
+from portal.search.models import Concept, ConceptTerm
 from portal.search.postgres_engine import PostgresEngine
 from portal.search.query import ParsedQuery
 from portal.search.whoosh_engine import IndexUnavailableError, RebuildRunningError, WhooshEngine
@@ -278,3 +281,48 @@ def find(query: ParsedQuery, limit: int = MAX_HITS) -> Hits:
         engine().mark_damaged()
         nudge()
         return Hits({}, unavailable=True)
+
+
+# --- Concepts (query expansion; no reindex needed: they are applied when a query is parsed) ---
+
+
+def _apply_concept(concept: Concept, values: dict, terms: list[tuple[str, str]]) -> Concept:
+    concept.name = terms[0][1]
+    concept.note = (values.get("note") or "").strip()[:500]
+    wanted = {(term_key(text), role, text): n for n, (role, text) in enumerate(terms)}
+    kept = {(t.key, t.role, t.text): t for t in concept.terms}
+    for key, term in kept.items():
+        if key not in wanted:
+            concept.terms.remove(term)
+    db.session.flush()  # removed terms go before new ones take their keys
+    for (key, role, text), position in wanted.items():
+        term = kept.get((key, role, text))
+        if term is None:
+            concept.terms.append(ConceptTerm(key=key, role=role, text=text, position=position))
+        else:
+            term.position = position
+    db.session.flush()
+    return concept
+
+
+@authorized_by(can_edit_concepts)
+def create_concept(values: dict, *, actor: Actor) -> Concept:
+    """Create a concept from the form's values (name; synonym, abbreviation, narrower and
+    related as one term per line; note); ServiceError with a Dutch message for a refused term."""
+    terms = clean_concept(values)
+    concept = Concept(name=terms[0][1], note="")
+    db.session.add(concept)
+    return _apply_concept(concept, values, terms)
+
+
+@authorized_by(can_edit_concepts)
+def update_concept(concept: Concept, values: dict, *, actor: Actor) -> Concept:
+    """Replace the concept's terms and note with the form's values, checked like a new one."""
+    return _apply_concept(concept, values, clean_concept(values, concept))
+
+
+@authorized_by(can_edit_concepts)
+def delete_concept(concept: Concept, *, actor: Actor) -> None:
+    """Delete the concept: the next search no longer expands with it."""
+    db.session.delete(concept)
+    db.session.flush()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from portal import permissions
 from portal.content.feeds import atom
@@ -16,14 +17,26 @@ from portal.content.queries import visible_to
 from portal.errors import render_error
 from portal.exports import dated_name, export_response
 from portal.extensions import db
-from portal.forms import button_action
-from portal.pagecache import cache_pages, not_this_page
+from portal.forms import button_action, handle_form
+from portal.pagecache import cache_pages, not_this_page, on_hit
+from portal.search import insights as search_insights
+from portal.search.concepts import (
+    MAX_EXPANSION,
+    MAX_TERMS,
+    ROLE_WEIGHTS,
+    concepts_of_words,
+    expand,
+    uncovered_words,
+)
 from portal.search.display_names import names
 from portal.search.downloads import result_table
 from portal.search.facets import FACET_LABELS
-from portal.search.models import SavedSearch
+from portal.search.forms import ConceptForm
+from portal.search.models import Concept, SavedSearch
+from portal.search.query import parse
 from portal.search.saved import delete_saved_search, new_match_count, save_search
 from portal.search.searching import BadSearchError, search
+from portal.search.services import create_concept, delete_concept, update_concept
 from portal.sections import add_section
 
 bp = Blueprint("search", __name__)
@@ -88,18 +101,34 @@ def index():
     if found.unavailable:
         not_this_page()  # the index is being rebuilt: send the results again once it is back
     query = found.query
+    if query.text and found.page == 1 and permissions.can_count_search(current_user):
+        search_insights.count_search(query.text, found.total)
+        on_hit(search_insights.count_search, query.text, found.total)
     links = SearchLinks(request.args)
     return render_template(
         "search/index.html", q=query.text, results=found.hits, total=found.total,
         counts=found.counts, selected=found.selected, page=found.page, pages=found.pages,
         sort=found.sort, unavailable=found.unavailable, suggestion=found.suggestion,
-        capped=found.capped,
+        capped=found.capped, concepts=query.concepts,
         directory=_directory(query.text) if found.page == 1 else [],
         empty_query=query.is_empty and bool(request.args.get("q", "").strip()),
         browsing=found.is_browsing, overview=found.is_overview,
         toggle_url=links.toggle, page_url=links.page,
         facet_labels={name: str(label) for name, label in FACET_LABELS.items()},
     )  # fmt: skip
+
+
+@bp.route("/zoeken/open/<int:item_id>")
+def open_result(item_id: int):
+    """A result's link: count that a result of this query was opened, then go to the item (a
+    redirect, so it needs no JavaScript; the query text is all that is kept)."""
+    item = db.get_or_404(Item, item_id)
+    if not permissions.can_view_item(current_user, item):
+        abort(404)
+    query = request.args.get("q", "")
+    if query and permissions.can_count_search(current_user):
+        search_insights.count_opened(query)
+    return redirect(url_for("content.show", spec=item.kind, slug=item.slug))
 
 
 @bp.route("/zoeken.<any(csv, xlsx):file_format>")
@@ -229,3 +258,98 @@ def _account_saved_searches(user) -> dict:
         select(SavedSearch).where(SavedSearch.user_id == user.id).order_by(SavedSearch.name)
     ).all()
     return {"saved_searches": [(s, new_match_count(s, user)) for s in saved]}
+
+
+# --- Administrators: concepts and search insights -------------------------------------------
+
+
+def _concept_or_404(concept_id: int) -> Concept:
+    concept = db.get_or_404(Concept, concept_id)
+    if not permissions.can_edit_concepts(current_user):
+        abort(403)
+    return concept
+
+
+@bp.route("/beheer/begrippen")
+@login_required
+def concepts():
+    if not permissions.can_edit_concepts(current_user):
+        abort(403)
+    rows = db.session.scalars(
+        select(Concept).options(selectinload(Concept.terms)).order_by(Concept.name)
+    ).all()
+    trial = request.args.get("probeer", "").strip()[:200]
+    tried = expand(parse(trial)) if trial else None
+    return render_template(
+        "search/concepts.html", concepts=rows, trial=trial, tried=tried,
+        max_expansion=MAX_EXPANSION,
+    )  # fmt: skip
+
+
+@bp.route("/beheer/begrippen/nieuw", methods=["GET", "POST"])
+@login_required
+def create_concept_page():
+    if not permissions.can_edit_concepts(current_user):
+        abort(403)
+    form = ConceptForm()
+    proposed = request.args.get("q", "").strip()[:200]
+    known: list[str] = []
+    if proposed and request.method == "GET":
+        # From the search insights: the query's words that no concept holds yet.
+        known = concepts_of_words(proposed)
+        form.name.data = " ".join(uncovered_words(proposed)) or None
+    outcome = handle_form(form, lambda: create_concept(form.values(), actor=current_user))
+    if outcome.done:
+        flash(_("Het begrip ‘%(name)s’ is opgeslagen; het geldt meteen bij het zoeken.",
+                name=outcome.value.name), "success")  # fmt: skip
+        return redirect(url_for("search.concepts"))
+    return render_template(
+        "search/concept_edit.html", form=form, concept=None, proposed=proposed, known=known,
+        max_terms=MAX_TERMS, weights=ROLE_WEIGHTS,
+    ), outcome.status  # fmt: skip
+
+
+@bp.route("/beheer/begrippen/<int:concept_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit_concept(concept_id: int):
+    concept = _concept_or_404(concept_id)
+    form = ConceptForm()
+    if request.method == "GET":
+        form.fill(concept)
+    outcome = handle_form(form, lambda: update_concept(concept, form.values(), actor=current_user))
+    if outcome.done:
+        flash(_("Het begrip ‘%(name)s’ is opgeslagen; het geldt meteen bij het zoeken.",
+                name=concept.name), "success")  # fmt: skip
+        return redirect(url_for("search.concepts"))
+    return render_template(
+        "search/concept_edit.html", form=form, concept=concept, proposed="", known=[],
+        max_terms=MAX_TERMS, weights=ROLE_WEIGHTS,
+    ), outcome.status  # fmt: skip
+
+
+@bp.route("/beheer/begrippen/<int:concept_id>/verwijderen", methods=["POST"])
+@login_required
+def delete_concept_page(concept_id: int):
+    concept = db.get_or_404(Concept, concept_id)
+    name = concept.name
+    return button_action(
+        permissions.can_edit_concepts(current_user),
+        lambda: delete_concept(concept, actor=current_user),
+        _("Het begrip ‘%(name)s’ is verwijderd.", name=name),
+        url_for("search.concepts"),
+    )
+
+
+@bp.route("/beheer/zoekinzicht")
+@login_required
+def insights():
+    if not permissions.can_view_search_insights(current_user):
+        abort(403)
+    not_this_page()  # the counts change without moving the page generation
+    period = request.args.get("periode", "90")
+    if period not in search_insights.PERIODS:
+        period = "90"
+    return render_template(
+        "search/insights.html", found=search_insights.insights(period),
+        periods=search_insights.PERIODS, raw_days=search_insights.RAW_EVENT_DAYS,
+    )  # fmt: skip

@@ -17,7 +17,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.query import And, AndMaybe, AndNot, Or, Term
+from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or, Term
 from whoosh.scoring import BM25F
 
 from portal.search.query import ParsedQuery, is_common
@@ -208,13 +208,15 @@ class WhooshEngine:
             )  # fmt: skip
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
-        """(item id, score) of the best matches; texts matching more of the typed words rank first."""
+        """(item id, score) of the best matches; texts matching more of the typed words rank first.
+        A concept's terms add their score to texts without the typed word they stand in for."""
         searcher = self._searcher()
         total = max(1, searcher.doc_count())
         should = [t for t in query.should if searcher.doc_frequency("text", t)]
         common = [t for t in should if is_common(searcher.doc_frequency("text", t), total)]
         rare = [t for t in should if t not in common]
         phrase_terms = [t for phrase in query.phrases for t in phrase]
+        related = self._related(searcher, query, total)
         if phrase_terms:
             required = And([Term("text", t) for t in phrase_terms])
         elif rare:
@@ -225,16 +227,64 @@ class WhooshEngine:
             if not searcher.search(required, limit=1):
                 required = Or([Term("text", t) for t in common])
             common = []
+        elif related:
+            required = None
         else:
             return []
-        optional = should if phrase_terms else common
-        combined = (
-            AndMaybe(required, Or([Term("text", t) for t in optional])) if optional else required
-        )
-        if query.exclude:
-            combined = AndNot(combined, Or([Term("text", t) for t in query.exclude]))
-        hits = searcher.search(combined, limit=limit)
-        return [(int(hit["id"]), float(hit.score)) for hit in hits]
+        excluded = [Term("text", t) for t in query.exclude]
+        scores: dict[int, float] = {}
+        if required is not None:
+            optional = should if phrase_terms else common
+            combined = (
+                AndMaybe(required, Or([Term("text", t) for t in optional]))
+                if optional
+                else required
+            )
+            if excluded:
+                combined = AndNot(combined, Or(excluded))
+            hits = searcher.search(combined, limit=limit)
+            if not related:
+                return [(int(hit["id"]), float(hit.score)) for hit in hits]
+            scores = {int(hit["id"]): float(hit.score) for hit in hits}
+        for typed, best in related:
+            # A search of its own, AndNot at its top: nested in a query that skips ahead,
+            # Whoosh's AndNotMatcher.skip_to reads past an exhausted matcher and fails.
+            without = AndNot(best, Or([typed, *excluded]) if excluded else typed)
+            for hit in searcher.search(without, limit=limit):
+                item_id = int(hit["id"])
+                if phrase_terms and item_id not in scores:
+                    continue  # a phrase must match: the concept only re-ranks those texts
+                scores[item_id] = scores.get(item_id, 0.0) + float(hit.score)
+        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+        return ranked[:limit]
+
+    @staticmethod
+    def _related(searcher, query: ParsedQuery, total: int) -> list:
+        """(typed word, clause) per typed word the concepts stand in for: the best of its
+        concepts' terms, boosted by their weight. Every word of a term must match, except its
+        common words (as for typed words, they would make the search read most texts); a term
+        missing from the index or of common words only is left out."""
+        by_source: dict[tuple[str, ...], list] = {}
+        for expansion in query.related:
+            frequencies = [searcher.doc_frequency("text", t) for t in expansion.terms]
+            if not all(frequencies):
+                continue
+            terms = [t for t, n in zip(expansion.terms, frequencies, strict=True)
+                     if not is_common(n, total)]  # fmt: skip
+            if not terms:
+                continue
+            if len(terms) == 1:
+                clause = Term("text", terms[0], boost=expansion.weight)
+            else:
+                clause = And([Term("text", t) for t in terms], boost=expansion.weight)
+            by_source.setdefault(expansion.source, []).append(clause)
+        return [
+            (
+                And([Term("text", t) for t in source]),
+                DisjunctionMax(group) if len(group) > 1 else group[0],
+            )
+            for source, group in by_source.items()
+        ]
 
     def _stamp(self) -> tuple:
         """Which build and table of contents is current, so a rebuilt index is never mistaken for

@@ -24,6 +24,7 @@ from portal.ops.schedule import run_due_jobs
 from portal.organisations.models import Organisation
 from portal.outbox.models import OutboxMessage
 from portal.permissions import SYSTEM, PermissionDenied
+from portal.planning.models import PlannedTender, PlannedTenderInterest
 from portal.questions.models import Answer, Question, question_mentions
 from portal.search.saved import save_search
 from portal.seeding import seed
@@ -117,6 +118,16 @@ def full_site() -> None:
         actor=SYSTEM,
     )  # fmt: skip
     monitor.promote_record(registered, actor=SYSTEM)
+    vaals, beek = (
+        db.session.scalar(select(PlannedTender).where(PlannedTender.reference == reference))
+        for reference in ("VA-2027-01", "BK-2027-01")
+    )
+    db.session.add(
+        PlannedTenderInterest(
+            source=vaals, target=beek, status="accepted", created_by_id=member.id,
+            decided_by_id=moderator.id, decided_at=datetime(2026, 3, 29, 2, 0, tzinfo=UTC),
+        )
+    )  # fmt: skip
     run_due_jobs(datetime(2026, 3, 30, 4, 0, tzinfo=UTC))  # the schedule's housekeeping runs
     db.session.commit()
 

@@ -150,14 +150,18 @@ def show(planned_id: int):
         and permissions.can_view_planned_tender(current_user, interest.source)
         and permissions.can_view_planned_tender(current_user, interest.target)
     ]
-    asked = {(i.source_id, i.target_id) for i in queries.interests_of(planned)}
+    # The other plans with an interest between them and this one (either way): no second button.
+    linked = {
+        i.target_id if i.source_id == planned.id else i.source_id
+        for i in queries.interests_of(planned)
+    }
     return render_template(
         "planning/show.html",
         planned=planned,
         overlaps=overlaps,
         window=window,
         interests=interests,
-        asked=asked,
+        linked=linked,
         can_edit=permissions.can_edit_planned_tender(current_user, planned),
         can_convert=permissions.can_convert_planned_tender(current_user, planned),
         confirm_form=ConfirmForm(),

@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.notifications.views import bp as notifications
     from portal.ops.views import bp as ops
     from portal.organisations import bp as organisations
+    from portal.planning import bp as planning
     from portal.plans.views import bp as plans
     from portal.questions.views import bp as questions
     from portal.regions.views import bp as regions
@@ -150,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
         notifications,
         moderation,
         monitor,
+        planning,
         content,
         search,
         ops,

@@ -264,6 +264,10 @@ def seed_command(with_demo_users: bool) -> None:
         click.echo(
             f"Monitor: {loader.monitor_added} demoregistraties (verzonnen cijfers) toegevoegd."
         )
+    if loader.planned_added:
+        click.echo(
+            f"Inkoopkalender: {loader.planned_added} geplande demo-aanbestedingen toegevoegd."
+        )
     if with_demo_users:
         click.echo("\nDemo-logins (wachtwoord voor allemaal: " + password + "):")
         for role, email, name in demo_logins():

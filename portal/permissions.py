@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from portal.monitor.models import MonitorRecord
     from portal.notifications.models import Notification
     from portal.organisations.models import Membership, Organisation
+    from portal.planning.models import PlannedTender, PlannedTenderInterest
     from portal.questions.models import Answer, Question
 
 Actor = Any  # a User, Flask-Login's AnonymousUserMixin, or SYSTEM
@@ -586,6 +587,68 @@ def can_promote_monitor_record(user: Actor, record: MonitorRecord) -> bool:
 def can_copy_plan(user: Actor, plan: Item, organisation: Organisation) -> bool:
     """A plan the user may open is the start of one for an organisation they publish for."""
     return can_view_item(user, plan) and can_create_item(user, organisation)
+
+
+# --- The tender calendar (planned tenders) ---------------------------------------------------
+# A planned tender is read by the one visibility rule (READERS, as items: public, members, one
+# working group) and by every member of its own organisation; only the organisation's editors
+# and admins write its calendar. `planning.queries.visible_planned` is the SQL form, and
+# tests/test_planning.py proves the two equal.
+
+
+def can_edit_calendar(user: Actor, organisation: Organisation) -> bool:
+    """Editors and admins of organisation add, change, import and delete its planned tenders."""
+    if user is SYSTEM:
+        return True
+    return is_verified_member(user) and organisation_role(user, organisation) in EDITING_ROLES
+
+
+def can_edit_planned_tender(user: Actor, planned: PlannedTender) -> bool:
+    return can_edit_calendar(user, planned.organisation)
+
+
+def can_view_planned_tender(user: Actor, planned: PlannedTender) -> bool:
+    """Its organisation's members, and whoever its visibility admits (READERS)."""
+    if user is SYSTEM or can_moderate(user):
+        return True
+    if is_verified_member(user) and organisation_role(user, planned.organisation) is not None:
+        return True
+    return is_reader(user, planned)  # type: ignore[arg-type]
+
+
+def can_express_interest(user: Actor, own: PlannedTender, other: PlannedTender) -> bool:
+    """An editor of own's organisation, about another organisation's planned tender they see."""
+    return (
+        user is not SYSTEM
+        and own.organisation_id != other.organisation_id
+        and can_edit_planned_tender(user, own)
+        and can_view_planned_tender(user, other)
+    )
+
+
+def can_answer_interest(user: Actor, interest: PlannedTenderInterest) -> bool:
+    """The editors of the organisation the interest is addressed to accept or decline it."""
+    return user is not SYSTEM and can_edit_planned_tender(user, interest.target)
+
+
+def can_see_interest(user: Actor, interest: PlannedTenderInterest) -> bool:
+    """Both sides' editors; the contacts only once accepted (see can_see_interest_contacts)."""
+    return can_edit_planned_tender(user, interest.source) or can_edit_planned_tender(
+        user, interest.target
+    )
+
+
+def can_see_interest_contacts(user: Actor, interest: PlannedTenderInterest) -> bool:
+    return interest.status == "accepted" and can_see_interest(user, interest)
+
+
+def can_convert_planned_tender(user: Actor, planned: PlannedTender) -> bool:
+    """Its editors make a draft example tender of it, once."""
+    return (
+        planned.tender_id is None
+        and can_edit_planned_tender(user, planned)
+        and can_create_item(user, planned.organisation)
+    )
 
 
 # --- Follows and notifications -------------------------------------------------------------

@@ -32,6 +32,8 @@ from portal.notifications import services as notify
 from portal.organisations import services as organisations
 from portal.organisations.models import Organisation
 from portal.permissions import SYSTEM
+from portal.planning import services as planning
+from portal.planning.demo import demo_plans
 from portal.questions import services as qa
 from portal.questions.models import Question
 from portal.regions import services as regions
@@ -101,6 +103,7 @@ class Loader:
         self.registrations_added = 0
         self.community_added = 0
         self.monitor_added = 0
+        self.planned_added = 0
 
     def count_changes(self, session, flush_context, instances) -> None:
         """before_flush hook: count new and really changed rows per table."""
@@ -340,6 +343,14 @@ class Loader:
                     organisation, public=True, benchmark=True, actor=SYSTEM
                 )
 
+    def planning(self) -> None:
+        """The demo tender calendar (made up; only with the demo accounts)."""
+        for slug, plans in demo_plans().items():
+            organisation = _by_slug(Organisation, slug)
+            self.planned_added += planning.load_demo_planned_tenders(
+                organisation, plans, actor=SYSTEM
+            )
+
     def community(self) -> None:
         """Demo questions, answers, votes, follows and "vraagbaak" opt-ins from seeds/community.yaml,
         made through the real services (so notices are made too). A question that exists is left
@@ -541,6 +552,7 @@ def seed(*, demo_password: str | None) -> Loader:
     if demo_password:
         loader.community()
         loader.monitor()
+        loader.planning()
     return loader
 
 

@@ -96,6 +96,30 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
                       ("monitor-upload", f"{records}/uploaden"),
                       ("monitor-behind", f"/organisaties/{world.utrecht.slug}/monitor/aanbestedingen?thema=circulair")]:  # fmt: skip
         get(name, url)
+    # The tender calendar: the calendar, a plan with an overlap and its interest buttons, the
+    # form (blank and after a failed submit) and the import.
+    from portal.planning import services as planning
+
+    for organisation, title in ((world.utrecht, "Schoonmaak stadskantoor"), (world.heumen, "Schoonmaak Heumen")):  # fmt: skip
+        organisation.regions = [world.heumen.regions[0]]
+        made = planning.create_planned_tender(
+            organisation,
+            planning.PlanData(
+                title=title, product_group="schoonmaak", year=2027, quarter=2, visibility="public"
+            ),
+            actor=SYSTEM,
+        )
+    db.session.commit()
+    calendar = f"/organisaties/{world.utrecht.slug}/inkoopkalender"
+    for name, url in [("calendar", "/inkoopkalender"), ("calendar-own", calendar),
+                      ("calendar-new", f"{calendar}/nieuw"), ("calendar-import", f"{calendar}/importeren"),
+                      ("calendar-plan", f"/inkoopkalender/{made.id}")]:  # fmt: skip
+        get(name, url)
+    assert "Belangstelling om samen in te kopen" in pages["calendar-plan"]
+    app.config["WTF_CSRF_ENABLED"] = False
+    failed = client.post(f"{calendar}/nieuw", data={"title": "", "quarter": "5"})
+    assert failed.status_code == 400
+    pages["calendar-failed"] = failed.get_data(as_text=True)
 
     files = []
     for n, (name, html) in enumerate(pages.items()):

@@ -72,6 +72,8 @@ READ_HELPERS = {
     "record_revision",
     # Monitor records: validation and the upload template.
     "clean_record", "example_row", "template_csv", "template_xlsx",
+    # The tender calendar: validation of a planned tender.
+    "clean_plan",
 }  # fmt: skip
 
 

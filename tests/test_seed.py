@@ -113,6 +113,19 @@ def test_seed_is_complete_and_idempotent(app):
         == 0
     )
 
+    # The demo tender calendar: 30+ planned tenders, marked as demo, and small municipalities of
+    # one region (Vaals and Beek, Zuid-Limburg) that plan the same things: "Ook van plan".
+    from flask_login import AnonymousUserMixin
+
+    from portal.planning.models import PlannedTender
+    from portal.planning.queries import overlaps
+
+    planned = db.session.scalars(select(PlannedTender)).all()
+    assert len(planned) == first.planned_added >= 30 and all(p.demo for p in planned)
+    vaals = next(p for p in planned if p.reference == "VA-2027-01")
+    found = overlaps(vaals, AnonymousUserMixin())
+    assert (found[0].planned.organisation.slug, found[0].same_group) == ("gemeente-beek", True)
+
     revisions = db.session.scalar(select(func.count(Revision.id)))
     second = seed(demo_password="demo-MVI-2026")
     db.session.commit()
@@ -124,7 +137,7 @@ def test_seed_is_complete_and_idempotent(app):
     assert second.community_added == 0
     assert second.events_report.unchanged == first.events_report.created
     assert second.registrations_added == 0
-    assert second.monitor_added == 0
+    assert second.monitor_added == 0 and second.planned_added == 0
     assert db.session.scalar(select(func.count(MonitorRecord.id))) == records
     assert db.session.scalar(select(func.count(EventRegistration.id))) == registrations
     assert len(db.session.scalars(select(Answer)).all()) == len(answers)

@@ -25,6 +25,7 @@ from portal.ops.schedule import run_due_jobs
 from portal.organisations.models import Organisation
 from portal.outbox.models import OutboxMessage
 from portal.permissions import SYSTEM, PermissionDenied
+from portal.planning.models import PlannedTender, PlannedTenderInterest
 from portal.questions.models import Answer, Question, question_mentions
 from portal.search.models import SearchEvent
 from portal.search.saved import save_search
@@ -124,6 +125,17 @@ def full_site() -> None:
         SearchEvent(at=datetime(2025, 11, 2, 9, 0, tzinfo=UTC), query="kantine — ü", results=0),
         SearchEvent(at=utcnow(), query="vlees", results=3),
     ])  # fmt: skip
+
+    vaals, beek = (
+        db.session.scalar(select(PlannedTender).where(PlannedTender.reference == reference))
+        for reference in ("VA-2027-01", "BK-2027-01")
+    )
+    db.session.add(
+        PlannedTenderInterest(
+            source=vaals, target=beek, status="accepted", created_by_id=member.id,
+            decided_by_id=moderator.id, decided_at=datetime(2026, 3, 29, 2, 0, tzinfo=UTC),
+        )
+    )  # fmt: skip
     run_due_jobs(datetime(2026, 3, 30, 4, 0, tzinfo=UTC))  # the schedule's housekeeping runs
     db.session.commit()
 

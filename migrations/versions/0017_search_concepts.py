@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_search_concepts"
-down_revision = "0015"  # MERGE: down_revision becomes 0016_monitor_facts
+down_revision = "0016_monitor_facts"
 branch_labels = None
 depends_on = None
 

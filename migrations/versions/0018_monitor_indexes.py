@@ -6,7 +6,7 @@ counting the records themselves took /monitor about 0.8 s a page; these tables h
 thousand rows instead. Filled here from the records already written.
 
 Revision ID: 0018_monitor_indexes
-Revises: 0016_monitor_facts
+Revises: 0017_search_concepts
 Create Date: 2026-12-07 00:00:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_monitor_indexes"
-down_revision = "0016_monitor_facts"  # MERGE: may become 0017_search_concepts
+down_revision = "0017_search_concepts"
 branch_labels = None
 depends_on = None
 

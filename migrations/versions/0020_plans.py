@@ -2,7 +2,7 @@
 tenders, criteria and lessons that carry them out
 
 Revision ID: 0020_plans
-Revises: 0016_monitor_facts
+Revises: 0019_planning
 Create Date: 2026-12-06 23:50:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_plans"
-down_revision = "0018_monitor_indexes"  # MERGE: the search and planning migrations come between
+down_revision = "0019_planning"
 branch_labels = None
 depends_on = None
 

@@ -43,14 +43,15 @@ def _readable(user, statuses) -> list[ColumnElement[bool]]:
     if permissions.can_moderate(user):  # moderators may edit every item
         return conditions
     allowed = [
-        and_(Item.visibility == visibility, _read_by(user, readers))
+        and_(Item.visibility == visibility, read_by(user, readers))
         for visibility, readers in READERS.items()
     ]
     return [*conditions, or_(*allowed, _editable_by(user))]
 
 
-def _read_by(user, readers: Readers) -> ColumnElement[bool]:
-    """permissions.is_reader for one kind of readers, for a user who is not a moderator."""
+def read_by(user, readers: Readers, group_id=Item.group_id) -> ColumnElement[bool]:
+    """permissions.is_reader for one kind of readers, for a user who is not a moderator (group_id:
+    the column of the working group that reads; items' by default)."""
     if readers is Readers.EVERYONE:
         return true()
     if readers is Readers.MEMBERS:
@@ -60,7 +61,7 @@ def _read_by(user, readers: Readers) -> ColumnElement[bool]:
     groups = select(GroupMembership.group_id).where(
         GroupMembership.user_id == user.id, GroupMembership.status == "approved"
     )
-    return Item.group_id.in_(groups)
+    return group_id.in_(groups)
 
 
 def _editable_by(user) -> ColumnElement[bool]:

@@ -30,6 +30,7 @@ MENU = (
     MenuEntry("organisations", _l("Organisaties"), "organisations.index"),
     MenuEntry("regions", _l("Regio's"), "regions.index"),
     MenuEntry("groups", _l("Werkgroepen"), "groups.index"),
+    MenuEntry("calendar", _l("Inkoopkalender"), "planning.index"),
     MenuEntry("events", _l("Bijeenkomsten"), "content.index", (("spec", "event"),)),
     MenuEntry("monitor", _l("MVI-monitor"), "monitor.national"),
 )
@@ -44,6 +45,7 @@ BLUEPRINT_ENTRIES = {
     "organisations": "organisations",
     "regions": "regions",
     "groups": "groups",
+    "planning": "calendar",
 }
 ENDPOINT_ENTRIES = {
     "main.home": "home",

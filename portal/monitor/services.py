@@ -3,8 +3,6 @@ the organisation's monitor population (its records and its example tenders, as u
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, or_, select
 
+from portal import spreadsheets
 from portal.common import ServiceError, utcnow
-from portal.content.files import check_upload
 from portal.content.kinds import kinds
 from portal.content.models import item_co_owners
 from portal.content.services import ItemData, create_item
@@ -35,6 +33,7 @@ from portal.permissions import (
     can_edit_monitor_records,
     can_promote_monitor_record,
 )
+from portal.spreadsheets import UploadError
 from portal.taxonomy.models import (
     AmbitionLevel,
     AwardMethod,
@@ -48,8 +47,6 @@ from portal.tenders.models import Tender
 from portal.tenders.services import MAX_VALUE
 
 MAX_UPLOAD_ROWS = 5000
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-MAX_UPLOAD_ERRORS = 50
 YES = frozenset({"ja", "j", "yes", "y", "1", "true", "waar", "x"})
 NO = frozenset({"nee", "n", "no", "0", "false", "onwaar", ""})
 
@@ -298,14 +295,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 HEADERS = {name: header for name, header, _example in COLUMNS}
 
 
-class UploadError(ServiceError):
-    """A spreadsheet with bad rows: every problem, one Dutch line each; nothing was written."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(problems[0], field="file")
-        self.problems = problems
-
-
 @dataclass
 class UploadResult:
     created: int
@@ -333,76 +322,14 @@ def example_row() -> dict[str, str]:
 
 def template_csv() -> bytes:
     """The upload template as CSV (semicolons, as Dutch spreadsheets write them)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([header for _name, header, _example in COLUMNS])
-    row = example_row()
-    writer.writerow([row[header] for _name, header, _example in COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return spreadsheets.template_csv(list(HEADERS.values()), example_row())
 
 
 def template_xlsx() -> bytes:
     """The upload template as an XLSX workbook."""
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "registraties"
-    sheet.append([header for _name, header, _example in COLUMNS])
-    row = example_row()
-    sheet.append([int(v) if v.isdigit() and h != "referentie" else v for h, v in row.items()])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _read_rows(filename: str, content: bytes) -> list[list[str]]:
-    """The sheet's rows as text cells; the first is the header row."""
-    name = filename.lower()
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise UploadError([_("Het bestand is groter dan 10 MB.")])
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:  # the attachments' checks first: a real XLSX by its content, no zip bomb
-            checked = check_upload(filename, content, max_bytes=MAX_UPLOAD_BYTES)
-        except ServiceError:
-            checked = None
-        if checked is None or checked.kind != "xlsx":
-            raise UploadError([_("Dit XLSX-bestand kan niet worden gelezen.")])
-
-        try:
-            book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise UploadError([_("Dit XLSX-bestand kan niet worden gelezen.")]) from error
-        rows = [
-            [_cell(v) for v in row]
-            for row in book.worksheets[0].iter_rows(values_only=True, max_row=MAX_UPLOAD_ROWS + 2)
-        ]
-        book.close()
-        return rows
-    if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                decoded = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        first = decoded.split("\n", 1)[0]
-        delimiter = max(";,\t", key=first.count)
-        return [
-            [c.strip() for c in row]
-            for row in csv.reader(io.StringIO(decoded), delimiter=delimiter)
-        ]
-    raise UploadError([_("Upload een CSV- of XLSX-bestand.")])
+    return spreadsheets.template_xlsx(
+        list(HEADERS.values()), example_row(), title="registraties", text_columns=("referentie",)
+    )
 
 
 def _mvi_cell(raw: str) -> list[dict[str, str]]:
@@ -421,33 +348,18 @@ def upload_records(
     organisation: Organisation, filename: str, content: bytes, *, actor: Actor
 ) -> UploadResult:
     """Create or update (by reference) a record per row; one bad row and nothing is written."""
-    rows = _read_rows(filename, content)
-    while rows and not any(rows[-1]):
-        rows.pop()
-    if not rows:
-        raise UploadError([_("Het bestand is leeg.")])
-    header = [h.strip().lower() for h in rows[0]]
-    wanted = [h for _n, h, _e in COLUMNS]
-    missing = [h for h in ("referentie", "titel", "jaar") if h not in header]
-    if missing:
-        raise UploadError(
-            [_("De kolom '%(column)s' ontbreekt in de eerste rij.", column=c) for c in missing]
-        )
-    unknown = [h for h in header if h and h not in wanted]
-    if unknown:
-        raise UploadError(
-            [_("Onbekende kolom '%(column)s' in de eerste rij.", column=c[:40]) for c in unknown]
-        )
-    if len(rows) - 1 > MAX_UPLOAD_ROWS:
-        raise UploadError([_("Upload hoogstens %(n)d rijen tegelijk.", n=MAX_UPLOAD_ROWS)])
+    _header, rows = spreadsheets.read_sheet(
+        filename,
+        content,
+        required=("referentie", "titel", "jaar"),
+        known=list(HEADERS.values()),
+        max_rows=MAX_UPLOAD_ROWS,
+    )
     problems: list[str] = []
     cleaned: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     known: dict = {}
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(row):
-            continue
-        cells = {h: (row[i] if i < len(row) else "") for i, h in enumerate(header) if h}
+    for number, cells in rows:
         data = RecordData(
             reference=cells.get("referentie", ""),
             title=cells.get("titel", ""),
@@ -465,26 +377,14 @@ def upload_records(
         try:
             values = clean_record(data, known)
         except ServiceError as error:
-            problems.append(
-                _(
-                    "Rij %(row)d, kolom '%(column)s': %(message)s",
-                    row=number,
-                    column=HEADERS.get(error.field or "", error.field or ""),
-                    message=error.message,
-                )
-            )
+            column = HEADERS.get(error.field or "", error.field or "")
+            problems.append(spreadsheets.row_problem(number, column, error.message))
         else:
             earlier = seen.setdefault(values["reference"], number)
             if earlier != number:
-                problems.append(
-                    _(
-                        "Rij %(row)d, kolom 'referentie': dezelfde referentie staat al in rij %(earlier)d.",
-                        row=number,
-                        earlier=earlier,
-                    )
-                )
+                problems.append(spreadsheets.duplicate_problem(number, "referentie", earlier))
             cleaned.append(values)
-        if len(problems) >= MAX_UPLOAD_ERRORS:
+        if len(problems) >= spreadsheets.MAX_UPLOAD_ERRORS:
             break
     if problems:
         raise UploadError(problems)

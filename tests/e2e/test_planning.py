@@ -13,6 +13,14 @@ from tests.factories import PASSWORD, make_organisation, make_user
 
 
 def test_a_neighbour_plans_the_same_and_they_agree_to_buy_together(live_server, page, world, axe):
+    log_in(page, live_server, world.heumen_admin.email, PASSWORD)
+    neighbours_buy_together(live_server, page, world, axe)
+
+
+def neighbours_buy_together(live_server, page, world, axe) -> None:
+    """Heumen's admin (signed in) adds a planned tender, sees Mook's and expresses interest;
+    Mook's editor accepts. Also the second half of the small municipality's journey
+    (tests/e2e/test_plans.py)."""
     region = world.heumen.regions[0]
     mook = make_organisation("Gemeente Mook", domains=["mook.nl"], regions_=[region])
     editor = make_user("inkoop@mook.nl", name="Mira Mook")
@@ -25,7 +33,7 @@ def test_a_neighbour_plans_the_same_and_they_agree_to_buy_together(live_server, 
     )  # fmt: skip
     db.session.commit()
 
-    log_in(page, live_server, world.heumen_admin.email, PASSWORD)
+    page.goto(live_server + "/")
     page.get_by_role("link", name="Inkoopkalender").first.click()
     assert page.locator("h1").inner_text() == "Inkoopkalender"
     axe.check(page, "planning-index")

@@ -1,17 +1,19 @@
-"""In a real browser: a small municipality copies a peer's public action plan, adapts one goal
-and publishes it; the plan page, its edit form and the yearly report pass axe."""
+"""In a real browser, the journey of issue 15: a small municipality copies a peer's public action
+plan and adapts one goal, adds a planned tender, sees the overlap with a neighbour and expresses
+interest; the neighbour accepts. Every page on the way passes axe at 1280 and 320 px."""
 
 from __future__ import annotations
 
 from portal.common import utcnow
 from portal.extensions import db
 from tests.e2e.browser import log_in
+from tests.e2e.test_planning import neighbours_buy_together
 from tests.factories import PASSWORD, make_item
 
 NEXT_YEAR = utcnow().year + 1
 
 
-def test_copy_a_peers_plan_and_adapt_a_goal(live_server, page, world, axe):
+def test_copy_a_peers_plan_adapt_a_goal_then_buy_together(live_server, page, world, axe):
     original = make_item("plan", world.utrecht, title="Actieplan MVI Utrecht", fields={
         "goals": [{"goal": "Social return in de helft van de aanbestedingen", "theme": "social-return",
                    "indicator": "aandeel-thema", "direction": "stijgen", "baseline": 30,
@@ -36,3 +38,4 @@ def test_copy_a_peers_plan_and_adapt_a_goal(live_server, page, world, axe):
     with page.expect_navigation():
         page.get_by_role("link", name="Jaarrapportage voor het bestuur").click()
     axe.check(page, "plan-report")
+    neighbours_buy_together(live_server, page, world, axe)

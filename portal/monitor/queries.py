@@ -133,13 +133,16 @@ def population(
     # A record stands for a tender when it was promoted to it or linked by the tender's
     # reference; a record with the reference of a tender it could not be linked to (a joint
     # tender another owner's record stands for, or a tender made after the record) as well.
-    stood_for = exists().where(
+    # Two EXISTS rather than one with OR: each is one lookup in a unique index of the records.
+    promoted = exists().where(
+        MonitorRecord.tender_id == Tender.id,
         MonitorRecord.organisation_id == owners.c.organisation_id,
-        or_(
-            MonitorRecord.tender_id == Tender.id,
-            and_(Tender.tender_reference != "", MonitorRecord.reference == Tender.tender_reference),
-        ),
     )
+    same_reference = exists().where(
+        MonitorRecord.organisation_id == owners.c.organisation_id,
+        MonitorRecord.reference == Tender.tender_reference,
+    )
+    stood_for = or_(promoted, and_(Tender.tender_reference != "", same_reference))
     tenders = (
         select(
             owners.c.organisation_id.label("organisation_id"),
@@ -329,24 +332,35 @@ class Outcomes:
     realised_percent: float | None
 
 
-def outcomes(rows: CTE) -> Outcomes:
-    """The MKI gains (winner vs the other bids' average, summed in € and averaged in %) and the
-    average share of promised MVI results realised, over the tenders that report them."""
-    mki, gain, gain_percent, realisation, realised = db.session.execute(
+def years_and_outcomes(rows: CTE) -> tuple[list[tuple[int, PopulationSummary]], Outcomes]:
+    """The population counted per year (oldest first), and its MKI gains (winner vs the other
+    bids' average, summed in € and averaged in %) and average share of promised MVI results
+    realised over the tenders that report them: one query, grouped by year."""
+    per_year = []
+    mki = gain = realisation = 0
+    gain_percent_sum = realised_sum = 0.0
+    for year, *figures, m, g, gp, r, rs in db.session.execute(
         select(
+            rows.c.year,
+            *_figures(rows),
             func.count(rows.c.mki_gain_eur),
             func.coalesce(func.sum(rows.c.mki_gain_eur), 0),
-            func.avg(rows.c.mki_gain_percent),
+            func.coalesce(func.sum(rows.c.mki_gain_percent), 0),
             func.count(rows.c.realised_percent),
-            func.avg(rows.c.realised_percent),
+            func.coalesce(func.sum(rows.c.realised_percent), 0),
         )
-    ).one()
-    return Outcomes(
-        int(mki),
-        int(gain),
-        float(gain_percent) if gain_percent is not None else None,
-        int(realisation),
-        float(realised) if realised is not None else None,
+        .group_by(rows.c.year)
+        .order_by(rows.c.year)
+    ):
+        per_year.append((int(year), _summary(*figures)))
+        mki, gain, gain_percent_sum = mki + int(m), gain + int(g), gain_percent_sum + float(gp)
+        realisation, realised_sum = realisation + int(r), realised_sum + float(rs)
+    return per_year, Outcomes(
+        mki,
+        gain,
+        gain_percent_sum / mki if mki else None,
+        realisation,
+        realised_sum / realisation if realisation else None,
     )
 
 
@@ -717,7 +731,7 @@ def organisation_monitor(
     """Read an organisation's monitor: totals, per year, per theme, outcomes, criteria reuse and,
     with a peer group, the benchmark."""
     rows = population(organisation_id, viewer, period)
-    per_year = summary_per_year(organisation_id, viewer, period)
+    per_year, found_outcomes = years_and_outcomes(rows)
     total = PopulationSummary(  # every row has a year: the total is the years' sum
         *(sum(getattr(figures, name) for _year, figures in per_year)
           for name in ("tenders", "with_mvi", "value", "value_with_mvi"))
@@ -727,7 +741,7 @@ def organisation_monitor(
         total=total,
         per_year=per_year,
         themes=themes,
-        outcomes=outcomes(rows),
+        outcomes=found_outcomes,
         criteria=criteria_reuse(organisation_id, viewer, period),
         benchmark=(
             benchmark(organisation_id, peers.organisations, total, themes, viewer, period)

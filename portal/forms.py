@@ -181,3 +181,36 @@ def button_action(allowed: bool, action, success, target: str, *, failed=None):
     message, category = success(outcome.value) if callable(success) else (success, "success")
     flash(message, category)
     return redirect(target)
+
+
+def handle_upload(form: FlaskForm, action) -> tuple[Outcome, list[str]]:
+    """Handle a spreadsheet upload form: action(filename, content) reads and writes every row in
+    one transaction (commit once), or nothing. Returns the outcome (its value: the action's
+    result) and the file's problems, one Dutch line each, to show above the form."""
+    from flask import current_app
+    from flask_babel import gettext as _
+
+    from portal.spreadsheets import UploadError
+
+    if not form.is_submitted():
+        return Outcome(False, 200), []
+    if not form.validate():
+        return Outcome(False, 400), []
+    chosen = form.file.data
+    if not getattr(chosen, "filename", None):
+        form.file.errors = [_("Kies een bestand.")]
+        return Outcome(False, 400), []
+    content = chosen.read(current_app.config["MAX_CONTENT_LENGTH"])
+    try:
+        value = action(chosen.filename, content)
+        db.session.commit()
+    except UploadError as error:
+        db.session.rollback()
+        problems, status = error.problems, 400
+    except ServiceError as error:
+        db.session.rollback()
+        problems, status = [error.message], error.status
+    else:
+        return Outcome(True, 200, value), []
+    form.file.errors = [_("Er is niets opgeslagen: los de problemen hieronder op.")]
+    return Outcome(False, status), problems

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -24,6 +25,14 @@ class UploadError(ServiceError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__(problems[0], field="file")
         self.problems = problems
+
+
+@dataclass
+class UploadResult:
+    """How many rows of an upload made new rows, and how many updated existing ones."""
+
+    created: int
+    updated: int
 
 
 def _cell(value: Any) -> str:

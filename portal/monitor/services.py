@@ -33,7 +33,7 @@ from portal.permissions import (
     can_edit_monitor_records,
     can_promote_monitor_record,
 )
-from portal.spreadsheets import UploadError
+from portal.spreadsheets import UploadError, UploadResult
 from portal.taxonomy.models import (
     AmbitionLevel,
     AwardMethod,
@@ -293,12 +293,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("realised_percent", "realisatie_procent", "80"),
 )
 HEADERS = {name: header for name, header, _example in COLUMNS}
-
-
-@dataclass
-class UploadResult:
-    created: int
-    updated: int
 
 
 def example_row() -> dict[str, str]:

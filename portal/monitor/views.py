@@ -20,7 +20,7 @@ from portal.content.forms import offered_terms
 from portal.content.models import Item
 from portal.exports import INT, Column, dated_name, export_response
 from portal.extensions import db
-from portal.forms import ConfirmForm, button_action, choices, handle_form
+from portal.forms import ConfirmForm, button_action, choices, handle_form, handle_upload
 from portal.monitor import bp, queries, services
 from portal.monitor.forms import (
     EMPTY_MVI_ROWS,
@@ -538,45 +538,28 @@ def promote(slug: str, record_id: int):
 def upload(slug: str):
     organisation = _writable(slug)
     form = UploadForm()
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        chosen = form.file.data
-        if not getattr(chosen, "filename", None):
-            form.file.errors = [_("Kies een bestand.")]
-            status = 400
-        else:
-            content = chosen.read(current_app.config["MAX_CONTENT_LENGTH"])
-            try:
-                result = services.upload_records(
-                    organisation, chosen.filename, content, actor=current_user
-                )
-                db.session.commit()
-            except services.UploadError as error:
-                db.session.rollback()
-                problems, status = error.problems, 400
-            except ServiceError as error:
-                db.session.rollback()
-                problems, status = [error.message], error.status
-            else:
-                flash(
-                    _(
-                        "%(created)d registraties toegevoegd, %(updated)d bijgewerkt.",
-                        created=result.created,
-                        updated=result.updated,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("monitor.index", slug=slug))
-            form.file.errors = [_("Er is niets opgeslagen: los de problemen hieronder op.")]
-    elif form.is_submitted():
-        status = 400
+    outcome, problems = handle_upload(
+        form,
+        lambda name, content: services.upload_records(
+            organisation, name, content, actor=current_user
+        ),
+    )
+    if outcome.done:
+        flash(
+            _(
+                "%(created)d registraties toegevoegd, %(updated)d bijgewerkt.",
+                created=outcome.value.created,
+                updated=outcome.value.updated,
+            ),
+            "success",
+        )
+        return redirect(url_for("monitor.index", slug=slug))
+    status = outcome.status
     return render_template(
         "monitor/upload.html",
         form=form,
         organisation=organisation,
         problems=problems,
-        columns=services.COLUMNS,
     ), status
 
 

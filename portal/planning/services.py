@@ -49,7 +49,7 @@ from portal.planning.models import (
     PlannedTenderInterest,
 )
 from portal.regions.models import Region
-from portal.spreadsheets import UploadError
+from portal.spreadsheets import UploadError, UploadResult
 from portal.taxonomy.models import ProductGroup, Theme
 from portal.taxonomy.services import clean_cpv_codes
 from portal.tenders.models import Tender
@@ -438,12 +438,6 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 HEADERS = {name: header for name, header, _example in COLUMNS}
 
 
-@dataclass
-class ImportResult:
-    created: int
-    updated: int
-
-
 def example_row() -> dict[str, str]:
     """The template's example row, with terms that exist in this portal."""
     row = {header: example for _name, header, example in COLUMNS}
@@ -475,7 +469,7 @@ def template_xlsx() -> bytes:
 @authorized_by(can_edit_calendar)
 def import_planned_tenders(
     organisation: Organisation, filename: str, content: bytes, *, actor: Actor
-) -> ImportResult:
+) -> UploadResult:
     """Create or update (by reference) a planned tender per row; one bad row and nothing is
     written."""
     _header, rows = spreadsheets.read_sheet(
@@ -534,7 +528,7 @@ def import_planned_tenders(
     db.session.flush()
     for planned in created:
         _announce(planned, actor)
-    return ImportResult(created=len(created), updated=updated)
+    return UploadResult(created=len(created), updated=updated)
 
 
 # --- Demo data ------------------------------------------------------------------------------------

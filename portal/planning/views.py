@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import NoReturn
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from portal import permissions
 from portal.common import ServiceError, whole_number
 from portal.content.forms import active_terms
 from portal.extensions import db
-from portal.forms import ConfirmForm, button_action, choices, handle_form
+from portal.forms import ConfirmForm, button_action, choices, handle_form, handle_upload
 from portal.groups.models import GroupMembership, WorkingGroup
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
@@ -343,39 +343,23 @@ def convert(planned_id: int):
 def upload(slug: str):
     organisation = _writable(slug)
     form = ImportForm()
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        chosen = form.file.data
-        if not getattr(chosen, "filename", None):
-            form.file.errors = [_("Kies een bestand.")]
-            status = 400
-        else:
-            content = chosen.read(current_app.config["MAX_CONTENT_LENGTH"])
-            try:
-                result = services.import_planned_tenders(
-                    organisation, chosen.filename, content, actor=current_user
-                )
-                db.session.commit()
-            except services.UploadError as error:
-                db.session.rollback()
-                problems, status = error.problems, 400
-            except ServiceError as error:
-                db.session.rollback()
-                problems, status = [error.message], error.status
-            else:
-                flash(
-                    _(
-                        "%(created)d geplande aanbestedingen toegevoegd, %(updated)d bijgewerkt.",
-                        created=result.created,
-                        updated=result.updated,
-                    ),
-                    "success",
-                )
-                return redirect(url_for("planning.organisation_calendar", slug=slug))
-            form.file.errors = [_("Er is niets opgeslagen: los de problemen hieronder op.")]
-    elif form.is_submitted():
-        status = 400
+    outcome, problems = handle_upload(
+        form,
+        lambda name, content: services.import_planned_tenders(
+            organisation, name, content, actor=current_user
+        ),
+    )
+    if outcome.done:
+        flash(
+            _(
+                "%(created)d geplande aanbestedingen toegevoegd, %(updated)d bijgewerkt.",
+                created=outcome.value.created,
+                updated=outcome.value.updated,
+            ),
+            "success",
+        )
+        return redirect(url_for("planning.organisation_calendar", slug=slug))
+    status = outcome.status
     return render_template(
         "planning/upload.html", form=form, organisation=organisation, problems=problems
     ), status

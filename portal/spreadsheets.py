@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Response
 from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
 
 from portal.common import ServiceError
 from portal.content.files import check_upload
+from portal.extensions import db
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_ERRORS = 50
@@ -33,6 +36,44 @@ class UploadResult:
 
     created: int
     updated: int
+
+
+def lookup_term(model: type, value: Any, name: str, label: str, known: dict | None = None) -> Any:
+    """A vocabulary row of a cell, by slug or exact name (case-insensitive); unknown values are
+    refused. known: a lookup kept across rows (an upload looks up the same terms again)."""
+    if value in (None, ""):
+        return None
+    raw = str(value).strip()
+    key = (model, raw.lower())
+    if known is not None and key in known:
+        found = known[key]
+    else:
+        found = db.session.scalar(
+            select(model).where(or_(model.slug == raw, func.lower(model.name) == raw.lower()))
+        )
+        if known is not None:
+            known[key] = found
+    if found is None:
+        raise ServiceError(
+            _("Onbekende waarde '%(value)s' voor %(label)s.", value=raw[:60], label=label),
+            field=name,
+        )
+    return found
+
+
+def template_response(extension: str, csv_body: Callable[[], bytes],
+                      xlsx_body: Callable[[], bytes], filename: str) -> Response:  # fmt: skip
+    """An upload's template (the columns and an example row) as a CSV or XLSX download."""
+    if extension == "csv":
+        body, mimetype = csv_body(), "text/csv; charset=utf-8"
+    else:
+        body = xlsx_body()
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{extension}"'},
+    )
 
 
 def _cell(value: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import insert, or_, select
 
 from portal import spreadsheets
 from portal.common import ServiceError, utcnow
@@ -33,7 +33,7 @@ from portal.permissions import (
     can_edit_monitor_records,
     can_promote_monitor_record,
 )
-from portal.spreadsheets import UploadError, UploadResult
+from portal.spreadsheets import UploadError, UploadResult, lookup_term
 from portal.taxonomy.models import (
     AmbitionLevel,
     AwardMethod,
@@ -73,30 +73,6 @@ class RecordData:
 # --- Cleaning --------------------------------------------------------------------------------
 
 
-def _term(model: type, value: Any, name: str, label: str, known: dict | None = None) -> Any:
-    """A vocabulary term by slug or exact name (case-insensitive); unknown values are refused.
-
-    known: a lookup kept across calls (an upload or the demo data looks up the same terms)."""
-    if value in (None, ""):
-        return None
-    raw = str(value).strip()
-    key = (model, raw.lower())
-    if known is not None and key in known:
-        found = known[key]
-    else:
-        found = db.session.scalar(
-            select(model).where(or_(model.slug == raw, func.lower(model.name) == raw.lower()))
-        )
-        if known is not None:
-            known[key] = found
-    if found is None:
-        raise ServiceError(
-            _("Onbekende waarde '%(value)s' voor %(label)s.", value=raw[:60], label=label),
-            field=name,
-        )
-    return found
-
-
 def _yes_no(value: Any, name: str, label: str) -> bool:
     if isinstance(value, bool) or value is None:
         return bool(value)
@@ -115,11 +91,13 @@ def _mvi_rows(
     for row in rows:
         if all(row.get(k) in (None, "") for k in ("theme", "instrument", "ambition_level")):
             continue
-        theme = _term(Theme, row.get("theme"), "mvi", _l("het thema"), known)
+        theme = lookup_term(Theme, row.get("theme"), "mvi", _l("het thema"), known)
         if theme is None:
             raise ServiceError(_("Kies bij elke MVI-rij een thema."), field="mvi")
-        instrument = _term(Instrument, row.get("instrument"), "mvi", _l("het instrument"), known)
-        level = _term(
+        instrument = lookup_term(
+            Instrument, row.get("instrument"), "mvi", _l("het instrument"), known
+        )
+        level = lookup_term(
             AmbitionLevel, row.get("ambition_level"), "mvi", _l("het ambitieniveau"), known
         )
         cleaned.append((theme, instrument, level))
@@ -148,7 +126,7 @@ def clean_record(data: RecordData, known: dict | None = None) -> dict[str, Any]:
     values["value_min"], values["value_max"] = value_range(
         fields, _l("de waarde (vanaf)"), _l("de waarde (tot)"), high=MAX_VALUE
     )
-    values["product_group"] = _term(
+    values["product_group"] = lookup_term(
         ProductGroup, data.product_group, "product_group", _l("de productgroep"), known
     )
     try:
@@ -158,8 +136,10 @@ def clean_record(data: RecordData, known: dict | None = None) -> dict[str, Any]:
     if len(codes.split()) > 1:
         raise ServiceError(_("Vul één CPV-code in."), field="cpv_code")
     values["cpv_code"] = codes
-    values["procedure"] = _term(Procedure, data.procedure, "procedure", _l("de procedure"), known)
-    values["award_method"] = _term(
+    values["procedure"] = lookup_term(
+        Procedure, data.procedure, "procedure", _l("de procedure"), known
+    )
+    values["award_method"] = lookup_term(
         AwardMethod, data.award_method, "award_method", _l("de gunningsmethode"), known
     )
     rows = _mvi_rows(data.mvi or [], known)

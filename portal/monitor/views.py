@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -34,6 +34,7 @@ from portal.monitor.queries import record_years, summarise_population
 from portal.organisations.models import Organisation
 from portal.pagination import paginate
 from portal.sections import add_section
+from portal.spreadsheets import template_response
 from portal.taxonomy.models import AmbitionLevel, Instrument, Theme
 from portal.tenders.models import Tender
 
@@ -567,18 +568,10 @@ def upload(slug: str):
 @login_required
 def template(slug: str, extension: str):
     organisation = _organisation(slug)
-    if extension == "csv":
-        body, mimetype = services.template_csv(), "text/csv; charset=utf-8"
-    else:
-        body = services.template_xlsx()
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="registraties-{organisation.slug}.{extension}"'
-        },
-    )
+    return template_response(
+        extension, services.template_csv, services.template_xlsx,
+        f"registraties-{organisation.slug}",
+    )  # fmt: skip
 
 
 @add_section("organisations.show", "monitor/_organisation_section.html", order=30)

@@ -12,7 +12,7 @@ from uuid import uuid4
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from portal import spreadsheets
@@ -49,7 +49,7 @@ from portal.planning.models import (
     PlannedTenderInterest,
 )
 from portal.regions.models import Region
-from portal.spreadsheets import UploadError, UploadResult
+from portal.spreadsheets import UploadError, UploadResult, lookup_term
 from portal.taxonomy.models import ProductGroup, Theme
 from portal.taxonomy.services import clean_cpv_codes
 from portal.tenders.models import Tender
@@ -90,28 +90,6 @@ class PlanData:
 # --- Cleaning --------------------------------------------------------------------------------
 
 
-def _lookup(model: type, value: Any, name: str, label: str, known: dict | None = None) -> Any:
-    """A row of model by slug or exact name (case-insensitive); unknown values are refused."""
-    if value in (None, ""):
-        return None
-    raw = str(value).strip()
-    key = (model, raw.lower())
-    if known is not None and key in known:
-        found = known[key]
-    else:
-        found = db.session.scalar(
-            select(model).where(or_(model.slug == raw, func.lower(model.name) == raw.lower()))
-        )
-        if known is not None:
-            known[key] = found
-    if found is None:
-        raise ServiceError(
-            _("Onbekende waarde '%(value)s' voor %(label)s.", value=raw[:60], label=label),
-            field=name,
-        )
-    return found
-
-
 def _quarter(value: Any) -> int:
     """1 to 4; also 'K3' or 'Q3'."""
     raw = str(value if value is not None else "").strip().upper()
@@ -138,7 +116,7 @@ def clean_plan(data: PlanData, actor: Actor, known: dict | None = None) -> dict[
     for name in ("reference", "title", "contact_role"):
         if "\n" in values[name]:
             raise ServiceError(_("Gebruik één regel."), field=name)
-    values["product_group"] = _lookup(
+    values["product_group"] = lookup_term(
         ProductGroup, data.product_group, "product_group", _l("de productgroep"), known
     )
     if values["product_group"] is None:
@@ -163,12 +141,12 @@ def clean_plan(data: PlanData, actor: Actor, known: dict | None = None) -> dict[
     if len(codes.split()) > 1:
         raise ServiceError(_("Vul één CPV-code in."), field="cpv_code")
     values["cpv_code"] = codes
-    values["region"] = _lookup(Region, data.region, "region", _l("de regio"), known)
+    values["region"] = lookup_term(Region, data.region, "region", _l("de regio"), known)
     themes = [t for t in (data.themes or []) if str(t).strip()]
     if len(themes) > MAX_THEMES:
         raise ServiceError(_("Kies hoogstens %(n)d thema's.", n=MAX_THEMES), field="themes")
     values["themes"] = list(
-        dict.fromkeys(_lookup(Theme, t, "themes", _l("het thema"), known) for t in themes)
+        dict.fromkeys(lookup_term(Theme, t, "themes", _l("het thema"), known) for t in themes)
     )
     visibility = VISIBILITY_WORDS.get(str(data.visibility or "members").strip().lower())
     if visibility not in VISIBILITIES:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import NoReturn
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -26,6 +26,7 @@ from portal.planning.forms import ImportForm, PlanForm
 from portal.planning.models import FIRST_YEAR, LAST_YEAR, PlannedTender, PlannedTenderInterest
 from portal.regions.models import Region
 from portal.sections import add_section
+from portal.spreadsheets import template_response
 from portal.taxonomy.models import ProductGroup, Theme
 
 
@@ -369,18 +370,10 @@ def upload(slug: str):
 @login_required
 def template(slug: str, extension: str):
     organisation = _writable(slug)
-    if extension == "csv":
-        body, mimetype = services.template_csv(), "text/csv; charset=utf-8"
-    else:
-        body = services.template_xlsx()
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={
-            "Content-Disposition": f'attachment; filename="inkoopkalender-{organisation.slug}.{extension}"'
-        },
-    )
+    return template_response(
+        extension, services.template_csv, services.template_xlsx,
+        f"inkoopkalender-{organisation.slug}",
+    )  # fmt: skip
 
 
 @add_section("organisations.show", "planning/_organisation_section.html", order=35)

@@ -207,3 +207,34 @@ def template_xlsx(
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def clean_rows(
+    rows: list[tuple[int, dict[str, str]]],
+    clean: Callable[[dict[str, str]], dict[str, Any]],
+    headers: dict[str, str],
+) -> list[dict[str, Any]]:
+    """Clean every row (clean(cells) gives its values, with a 'reference'), collecting one Dutch
+    problem per bad cell or repeated reference, naming the spreadsheet row and column; raise
+    UploadError with them, or when there are no rows, so that nothing is written."""
+    problems: list[str] = []
+    cleaned: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for number, cells in rows:
+        try:
+            values = clean(cells)
+        except ServiceError as error:
+            column = headers.get(error.field or "", error.field or "")
+            problems.append(row_problem(number, column, error.message))
+        else:
+            earlier = seen.setdefault(values["reference"], number)
+            if earlier != number:
+                problems.append(duplicate_problem(number, headers["reference"], earlier))
+            cleaned.append(values)
+        if len(problems) >= MAX_UPLOAD_ERRORS:
+            break
+    if problems:
+        raise UploadError(problems)
+    if not cleaned:
+        raise UploadError([_("Het bestand bevat geen rijen onder de kopregel.")])
+    return cleaned

@@ -33,7 +33,7 @@ from portal.permissions import (
     can_edit_monitor_records,
     can_promote_monitor_record,
 )
-from portal.spreadsheets import UploadError, UploadResult, lookup_term
+from portal.spreadsheets import UploadResult, lookup_term
 from portal.taxonomy.models import (
     AmbitionLevel,
     AwardMethod,
@@ -329,11 +329,9 @@ def upload_records(
         known=list(HEADERS.values()),
         max_rows=MAX_UPLOAD_ROWS,
     )
-    problems: list[str] = []
-    cleaned: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
     known: dict = {}
-    for number, cells in rows:
+
+    def clean(cells: dict[str, str]) -> dict[str, Any]:
         data = RecordData(
             reference=cells.get("referentie", ""),
             title=cells.get("titel", ""),
@@ -348,22 +346,10 @@ def upload_records(
             mvi=_mvi_cell(cells.get("mvi", "")),
             realised_percent=cells.get("realisatie_procent"),
         )
-        try:
-            values = clean_record(data, known)
-        except ServiceError as error:
-            column = HEADERS.get(error.field or "", error.field or "")
-            problems.append(spreadsheets.row_problem(number, column, error.message))
-        else:
-            earlier = seen.setdefault(values["reference"], number)
-            if earlier != number:
-                problems.append(spreadsheets.duplicate_problem(number, "referentie", earlier))
-            cleaned.append(values)
-        if len(problems) >= spreadsheets.MAX_UPLOAD_ERRORS:
-            break
-    if problems:
-        raise UploadError(problems)
-    if not cleaned:
-        raise UploadError([_("Het bestand bevat geen rijen onder de kopregel.")])
+        return clean_record(data, known)
+
+    cleaned = spreadsheets.clean_rows(rows, clean, HEADERS)
+    seen = {values["reference"] for values in cleaned}
     existing = {
         record.reference: record
         for record in db.session.scalars(

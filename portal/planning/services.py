@@ -49,7 +49,7 @@ from portal.planning.models import (
     PlannedTenderInterest,
 )
 from portal.regions.models import Region
-from portal.spreadsheets import UploadError, UploadResult, lookup_term
+from portal.spreadsheets import UploadResult, lookup_term
 from portal.taxonomy.models import ProductGroup, Theme
 from portal.taxonomy.services import clean_cpv_codes
 from portal.tenders.models import Tender
@@ -457,33 +457,19 @@ def import_planned_tenders(
         known=list(HEADERS.values()),
         max_rows=MAX_UPLOAD_ROWS,
     )
-    problems: list[str] = []
-    cleaned: list[dict[str, Any]] = []
-    seen: dict[str, int] = {}
     known: dict = {}
-    for number, cells in rows:
+
+    def clean(cells: dict[str, str]) -> dict[str, Any]:
         data = PlanData(
             **{name: cells.get(header, "") for name, header in HEADERS.items() if name != "themes"},
             themes=[t.strip() for t in re.split(r"[;,]", cells.get("themas", ""))],
         )
-        try:
-            values = clean_plan(data, actor, known)
-            if not values["reference"]:
-                raise ServiceError(_("Vul de referentie in."), field="reference")
-        except ServiceError as error:
-            column = HEADERS.get(error.field or "", error.field or "")
-            problems.append(spreadsheets.row_problem(number, column, error.message))
-        else:
-            earlier = seen.setdefault(values["reference"], number)
-            if earlier != number:
-                problems.append(spreadsheets.duplicate_problem(number, "referentie", earlier))
-            cleaned.append(values)
-        if len(problems) >= spreadsheets.MAX_UPLOAD_ERRORS:
-            break
-    if problems:
-        raise UploadError(problems)
-    if not cleaned:
-        raise UploadError([_("Het bestand bevat geen rijen onder de kopregel.")])
+        values = clean_plan(data, actor, known)
+        if not values["reference"]:
+            raise ServiceError(_("Vul de referentie in."), field="reference")
+        return values
+
+    cleaned = spreadsheets.clean_rows(rows, clean, HEADERS)
     existing = {
         planned.reference: planned
         for planned in db.session.scalars(

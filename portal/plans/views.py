@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal import permissions
 from portal.common import ServiceError, utcnow, whole_number
-from portal.content.views import follow_renamed
+from portal.content.kinds import kinds
+from portal.content.views import load_visible
 from portal.extensions import db
 from portal.forms import button_action
 from portal.organisations.models import Organisation
@@ -24,13 +25,7 @@ bp = Blueprint("plans", __name__)
 
 
 def _load(slug: str) -> Plan:
-    """The plan, or 404 also when the visitor may not see it (its existence must not leak)."""
-    plan = db.session.scalar(select(Plan).where(Plan.slug == slug))
-    if plan is None:
-        follow_renamed(Plan, slug)
-    if plan is None or not permissions.can_view_item(current_user, plan):
-        abort(404)
-    return plan
+    return load_visible(kinds()["plan"], slug)
 
 
 @bp.route("/actieplannen/<slug>/overnemen", methods=["POST"])

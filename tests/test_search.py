@@ -567,3 +567,29 @@ def test_spelling_hint_never_corrects_a_word_the_portal_knows(client, world):
     assert client.get("/api/search?q=eiwittransitiegidz").get_json()["suggestion"] == (
         "eiwittransitiegids"
     )
+
+
+def test_a_failing_query_on_a_readable_index_does_not_rebuild_it(app, client, world, monkeypatch):
+    """A fault in building one query must not mark the index damaged: a stranger repeating that
+    query would otherwise have the whole index rebuilt again and again."""
+    from portal.search.services import engine
+    from portal.search.whoosh_engine import WhooshEngine
+
+    monkeypatch.setitem(app.config, "SEARCH_ENGINE", "whoosh")
+    make_item("tender", world.utrecht, title="Asfalt")
+    reindex()
+
+    def broken(self, query, limit):
+        raise IndexError("a fault in building the query")
+
+    monkeypatch.setattr(WhooshEngine, "search", broken)
+    page = client.get("/zoeken?q=asfalt")
+    assert page.status_code == 200 and "wordt opnieuw opgebouwd" in page.get_data(as_text=True)
+    with app.app_context():
+        assert engine().reads() and not engine()._marked_damaged()
+        monkeypatch.setattr(
+            WhooshEngine, "reads", lambda self: False
+        )  # now the index is unreadable
+    client.get("/zoeken?q=asfalt")
+    with app.app_context():
+        assert engine()._marked_damaged()

@@ -277,6 +277,11 @@ def find(query: ParsedQuery, limit: int = MAX_HITS) -> Hits:
     except Exception:  # a segment damaged in a way its manifest missed: say so, never "0 results"
         if engine_name() != "whoosh":
             raise
+        if engine().reads():
+            # The index reads; this query failed (a fault in building it). Rebuilding would not
+            # help, and one stranger repeating the query would rebuild the index again and again.
+            log.exception("Zoekvraag kon niet worden uitgevoerd")
+            return Hits({}, unavailable=True)
         log.exception("Zoekindex onleesbaar")
         engine().mark_damaged()
         nudge()

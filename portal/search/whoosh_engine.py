@@ -17,7 +17,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Or, Term
+from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Every, Or, Term
 from whoosh.scoring import BM25F
 
 from portal.search.query import ParsedQuery, is_common
@@ -128,6 +128,17 @@ class WhooshEngine:
         the next housekeeping round rebuilds it; a rebuild's new build is not marked."""
         with contextlib.suppress(OSError):  # no live build: already unavailable
             (self.root / DAMAGED).write_text(os.readlink(self.root / LIVE), encoding="utf-8")
+
+    def reads(self) -> bool:
+        """Whether the live build still reads: every document is matched and scored by a query
+        that touches no typed word (so a failing search was the query's fault, not the index's)."""
+        try:
+            searcher = self._searcher()
+            searcher.search(Every(), limit=1)
+            searcher.doc_count()
+        except Exception:
+            return False
+        return True
 
     def _marked_damaged(self) -> bool:
         try:

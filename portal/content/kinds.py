@@ -74,6 +74,9 @@ class KindSpec:
     # (portal.exports.Column, read from an item), and loader options that fetch what they read.
     export_columns: Callable[[], tuple[Any, ...]] | None = None
     export_options: Callable[[], tuple[Any, ...]] | None = None
+    # The page's schema.org description (portal/content/linked_data.py): linked_data(item) -> the
+    # kind's own properties over the shared ones ("@type" among them: Event, QAPage ...).
+    linked_data: Callable[[Item], dict[str, Any]] | None = None
 
     def relation_to(self, target: KindSpec) -> str | None:
         return self.links.get(target.key) or self.links.get("*")

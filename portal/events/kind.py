@@ -6,12 +6,34 @@ from flask_babel import lazy_gettext as _l
 
 from portal.common import utcnow
 from portal.content.kinds import KindSpec, ListFilter
+from portal.content.linked_data import organisation
 from portal.events.forms import EVENT_TYPE_CHOICES, EventForm
 from portal.events.models import Event
 from portal.events.queries import detail_context, upcoming_first
 from portal.events.services import apply_fields
 
 WHEN_CHOICES = [("komend", _l("Nog niet afgelopen")), ("geweest", _l("Afgelopen"))]
+
+
+def linked_data(event: Event) -> dict:
+    """schema.org Event: when, where (a place, online or both) and who organises it."""
+    places = []
+    if event.location:
+        places.append({"@type": "Place", "name": event.location, "address": event.location})
+    if event.online_url:
+        places.append({"@type": "VirtualLocation", "url": event.online_url})
+    mode = "Mixed" if len(places) == 2 else "Online" if event.online_url else "Offline"
+    data = {
+        "@type": "Event",
+        "startDate": event.starts_at.isoformat(),
+        "endDate": event.ends_at.isoformat(),
+        "eventAttendanceMode": f"https://schema.org/{mode}EventAttendanceMode",
+        "eventStatus": "https://schema.org/EventScheduled",
+        "organizer": organisation(event.organisation),
+    }
+    if places:
+        data["location"] = places if len(places) > 1 else places[0]
+    return data
 
 
 def _when(value: str):
@@ -52,4 +74,5 @@ SPEC = KindSpec(
     detail_template="events/_details.html",
     list_template="events/_list_links.html",
     text_fields=("location", "agenda_md", "report_md"),
+    linked_data=linked_data,
 )

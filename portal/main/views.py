@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     redirect,
@@ -21,6 +22,8 @@ from portal.content.kinds import kinds
 from portal.content.queries import newest, published_items
 from portal.events.queries import upcoming_events
 from portal.extensions import csrf, db
+from portal.mail import absolute_url
+from portal.main import sitemap
 from portal.main.navigation import main_menu
 from portal.main.queries import home_figures, member_home
 from portal.pagecache import cache_pages
@@ -81,3 +84,36 @@ def accessibility():
 @bp.route("/privacy")
 def privacy():
     return render_template("main/privacy.html")
+
+
+XML = "application/xml; charset=utf-8"
+
+
+@bp.route("/robots.txt")
+def robots():
+    """Everything public may be crawled; account, admin and form pages are nobody's result."""
+    body = render_template("main/robots.txt", sitemap=absolute_url("main.sitemap_index"))
+    return Response(body, mimetype="text/plain")
+
+
+@bp.route("/sitemap.xml")
+def sitemap_index():
+    """The index of the sitemaps: the pages, then the public items in files of a fixed size."""
+    files = [absolute_url("main.sitemap_pages")] + [
+        absolute_url("main.sitemap_items", number=n) for n in range(1, sitemap.item_sitemaps() + 1)
+    ]
+    return Response(render_template("main/sitemap_index.xml", files=files), content_type=XML)
+
+
+@bp.route("/sitemap-paginas.xml")
+def sitemap_pages():
+    body = render_template("main/sitemap.xml", entries=sitemap.page_entries())
+    return Response(body, content_type=XML)
+
+
+@bp.route("/sitemap-items-<int:number>.xml")
+def sitemap_items(number: int):
+    entries = sitemap.item_entries(number) if number >= 1 else []
+    if not entries:
+        abort(404)
+    return Response(render_template("main/sitemap.xml", entries=entries), content_type=XML)

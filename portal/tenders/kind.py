@@ -25,6 +25,28 @@ STATUS_CHOICES = [
 ]
 
 
+def linked_data(tender: Tender) -> dict:
+    """The page is an article about an earlier tender: schema.org Demand (what a buyer sought)
+    with its reference, CPV codes, value range and publication date."""
+    demand: dict = {"@type": "Demand", "name": tender.title}
+    if tender.tender_reference:
+        demand["identifier"] = tender.tender_reference
+    if tender.cpv_list:
+        demand["category"] = [f"CPV {code}" for code in tender.cpv_list]
+    if tender.value_min is not None or tender.value_max is not None:
+        price: dict = {"@type": "PriceSpecification", "priceCurrency": "EUR"}
+        if tender.value_min is not None:
+            price["minPrice"] = tender.value_min
+        if tender.value_max is not None:
+            price["maxPrice"] = tender.value_max
+        demand["priceSpecification"] = price
+    if tender.publication_date:
+        demand["availabilityStarts"] = tender.publication_date.isoformat()
+    if tender.tender_url:
+        demand["url"] = tender.tender_url
+    return {"about": demand}
+
+
 def facet_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
     found: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in db.session.execute(
@@ -108,6 +130,7 @@ SPEC = KindSpec(
     text_fields=("results_md",),
     term_fields=("procedure", "award_method"),
     facet_values=facet_values,
+    linked_data=linked_data,
     export_columns=export_columns,
     export_options=lambda: (selectinload(Tender.procedure), selectinload(Tender.award_method)),
 )

@@ -524,3 +524,34 @@ def test_the_menu_and_the_organisation_page_lead_to_the_calendar(client, world):
     assert "1 geplande aanbesteding bekijken" in page
     assert "Inkoopkalender" not in client.get("/organisaties/gemeente-utrecht").get_data(as_text=True).split("<main", 1)[1]  # fmt: skip
     assert db.session.scalar(select(func.count(Region.id))) >= 1
+
+
+def test_notices_naming_a_plan_are_withdrawn_from_who_may_no_longer_see_it(world):
+    """A notice without an item is not checked again when shown: narrowing a plan's visibility
+    takes it back from followers outside, deleting the plan from everyone."""
+    group = db.session.scalar(select(ProductGroup).where(ProductGroup.slug == "schoonmaak"))
+    db.session.add_all([
+        Follow(user_id=world.outsider.id, target_type="product_group", target_id=group.id),
+        Follow(user_id=world.utrecht_member.id, target_type="product_group", target_id=group.id),
+    ])  # fmt: skip
+    db.session.commit()
+    planned = plan(world.heumen, title="Geheim schoonmaakplan")
+
+    def told() -> list[int]:
+        return sorted(db.session.scalars(
+            select(Notification.user_id).where(Notification.key == f"planned:{planned.id}")
+        ))  # fmt: skip
+
+    assert told() == sorted([world.outsider.id, world.utrecht_member.id])
+    values = {"title": planned.title, "product_group": "schoonmaak", "year": 2027, "quarter": 2}
+    services.update_planned_tender(planned, services.PlanData(**values, visibility="members"),
+                                   actor=world.heumen_admin)  # fmt: skip
+    db.session.commit()
+    assert told() == [world.utrecht_member.id]  # the outsider is no member: taken back
+    services.update_planned_tender(planned, services.PlanData(**values, visibility="public"),
+                                   actor=world.heumen_admin)  # fmt: skip
+    db.session.commit()
+    assert told() == [world.utrecht_member.id]  # widening again does not re-announce
+    services.delete_planned_tender(planned, actor=world.heumen_admin)
+    db.session.commit()
+    assert db.session.scalar(select(func.count(Notification.id))) == 0

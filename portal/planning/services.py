@@ -26,7 +26,7 @@ from portal.groups.models import WorkingGroup
 from portal.lookups import by_slug
 from portal.mail import absolute_url
 from portal.notifications.fanout import notify
-from portal.notifications.models import Follow
+from portal.notifications.models import Follow, Notification
 from portal.organisations.models import Membership, Organisation
 from portal.permissions import (
     SYSTEM,
@@ -277,12 +277,30 @@ def update_planned_tender(planned: PlannedTender, data: PlanData, *, actor: Acto
         )  # fmt: skip
     _apply(planned, values, actor)
     db.session.flush()
+    _withdraw_notices(planned)
     return planned
+
+
+def _withdraw_notices(planned: PlannedTender, *, everyone: bool = False) -> None:
+    """Take back the notices naming planned from whoever may no longer see it (narrower
+    visibility, another group), or from everyone when it is deleted. A notice without an item is
+    not checked again when shown, so its title must not outlive the reader's access."""
+    answered = select(PlannedTenderInterest.id).where(PlannedTenderInterest.target_id == planned.id)
+    keys = [f"planned:{planned.id}"]  # these name it to its followers; answers name the target
+    keys += [f"interest-answer:{interest_id}" for interest_id in db.session.scalars(answered)]
+    notices = db.session.scalars(select(Notification).where(Notification.key.in_(keys))).all()
+    for notice in notices:
+        reader = db.session.get(User, notice.user_id)
+        if everyone or reader is None or not can_view_planned_tender(reader, planned):
+            db.session.delete(notice)
+    db.session.flush()
 
 
 @authorized_by(can_edit_planned_tender)
 def delete_planned_tender(planned: PlannedTender, *, actor: Actor) -> None:
-    """Delete a planned tender with its interests (a tender item made of it stays)."""
+    """Delete a planned tender with its interests and the notices that name it (a tender item
+    made of it stays)."""
+    _withdraw_notices(planned, everyone=True)
     db.session.delete(planned)
     db.session.flush()
 

@@ -14,7 +14,7 @@ from portal.content import services as content
 from portal.content.kinds import kinds
 from portal.extensions import db
 from portal.groups import services as groups
-from portal.monitor import queries
+from portal.monitor import queries, services
 from portal.monitor.queries import PeerLine, Period
 from portal.permissions import SYSTEM
 from portal.taxonomy.models import AmbitionLevel, Instrument, Theme
@@ -440,3 +440,20 @@ def test_an_earlier_example_tender_registered_as_a_record_counts_once_and_is_lin
     assert made.tender_id == tender.id  # the record stands for the tender with its reference
     figures = queries.organisation_monitor(world.utrecht.id, SYSTEM, Period(), None)
     assert figures.total.tenders == 1 and figures.outcomes.mki_tenders == 1
+
+
+def test_a_record_whose_reference_is_changed_no_longer_stands_for_the_tender(world):
+    first = make_item("tender", world.utrecht, fields={"tender_reference": "TN-9"})
+    second = make_item("tender", world.utrecht, fields={"tender_reference": "TN-10"})
+    made = record(world.utrecht, "TN-9", year=2022)
+    assert made.tender_id == first.id
+    values = {"reference": "TN-10", "title": made.title, "year": 2022}
+    services.update_record(made, services.RecordData(**values), actor=SYSTEM)
+    db.session.commit()
+    assert made.tender_id == second.id  # it stands for the tender with its new reference
+    services.update_record(made, services.RecordData(**{**values, "reference": "EIGEN-1"}),
+                           actor=SYSTEM)  # fmt: skip
+    db.session.commit()
+    assert made.tender_id is None
+    figures = queries.organisation_monitor(world.utrecht.id, SYSTEM, Period(), None)
+    assert figures.total.tenders == 3  # two example tenders and the record, each once

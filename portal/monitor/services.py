@@ -184,6 +184,13 @@ def _unclaimed_tenders(organisation: Organisation) -> dict[str, int]:
     return found
 
 
+def _reference_moved(record: MonitorRecord) -> bool:
+    """Whether the record's reference now differs from that of the tender it stands for (a
+    tender without a reference, e.g. promoted from a record without one, stays linked)."""
+    linked = db.session.scalar(select(Tender.tender_reference).where(Tender.id == record.tender_id))
+    return bool(linked) and linked != record.reference
+
+
 def _apply(
     record: MonitorRecord,
     values: dict[str, Any],
@@ -201,6 +208,8 @@ def _apply(
     ]
     record.updated_by_id = getattr(actor, "id", None)
     record.updated_at = utcnow()
+    if record.tender_id is not None and _reference_moved(record):
+        record.tender_id = None  # it no longer stands for that tender: perhaps for another
     if record.tender_id is None:
         if tenders is None:
             tenders = _unclaimed_tenders(record.organisation)

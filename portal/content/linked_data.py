@@ -7,6 +7,8 @@ open the item); the template writes it with `tojson`, which escapes `<`, `>` and
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import unescape
 from typing import Any
 
@@ -17,6 +19,36 @@ from portal.mail import absolute_url
 TEXT_LIMIT = 500  # characters of a body or answer in the description
 # Properties of a creative work (an article, a page) that a kind of another type drops.
 CREATIVE_WORK_ONLY = ("headline", "author", "publisher", "datePublished", "dateModified", "genre")
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """Another representation of an item's page, linked from it with rel="alternate"."""
+
+    kind: str | None  # the kind it is for; None: every kind
+    mimetype: str
+    title: Any  # lazily translated
+    url: Callable[[Item], str]
+
+
+_ALTERNATES: list[Alternate] = []
+
+
+def register_alternate(alternate: Alternate) -> None:
+    """Packages that serve an item in another format plug it in here (the API its JSON, the
+    OCDS package a tender's release); content names none of them."""
+    if alternate not in _ALTERNATES:
+        _ALTERNATES.append(alternate)
+
+
+def alternates(item: Item) -> list[tuple[str, str, str]]:
+    """(mimetype, title, url) of every other format of item; its page is shown only to whoever
+    may open it, and so is each of these."""
+    return [
+        (a.mimetype, str(a.title), a.url(item))
+        for a in _ALTERNATES
+        if a.kind is None or a.kind == item.kind
+    ]
 
 
 def plain_text(html: str, limit: int = TEXT_LIMIT) -> str:

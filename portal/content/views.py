@@ -42,7 +42,7 @@ from portal.content.forms import (
 )
 from portal.content.history import version_history, visible_revisions
 from portal.content.kinds import KindSpec, by_url, kinds, linkable_kinds
-from portal.content.linked_data import item_linked_data
+from portal.content.linked_data import alternates, item_linked_data
 from portal.content.models import (
     Attachment,
     Bookmark,
@@ -235,6 +235,7 @@ def render_item(spec: KindSpec, item: Item, link_form: LinkForm | None = None) -
         link_candidates=_link_candidates(spec, item), link_words=request.args.get("koppel", "")[:100],
         versions=len(visible_revisions(item, current_user)),
         linked_data=item_linked_data(spec, item),
+        alternates=alternates(item),
         **(spec.detail_context(item, current_user) if spec.detail_context else {}),
     )  # fmt: skip
 

@@ -109,5 +109,6 @@ SPEC = KindSpec(
     term_fields=("procedure", "award_method"),
     facet_values=facet_values,
     export_columns=export_columns,
+    field_labels={"ocid": _l("OCDS-ocid (van de import)")},
     export_options=lambda: (selectinload(Tender.procedure), selectinload(Tender.award_method)),
 )

@@ -191,12 +191,13 @@ def _merged(releases: list[dict]) -> dict:
 
 
 def _get(data: Any, path: str) -> Any:
-    value = data
-    for part in path.split("."):
+    value, parts = data, path.split(".")
+    for depth, part in enumerate(parts):
         if value is None:
             return None
         if not isinstance(value, dict):
-            raise ServiceError(_("'%(path)s' moet een JSON-object zijn.", path=part))
+            where = ".".join(parts[:depth])
+            raise ServiceError(_("'%(path)s' moet een JSON-object zijn.", path=where))
         value = value.get(part)
     return value
 
@@ -255,7 +256,7 @@ def _euros(data: Any, path: str) -> int | None:
     value = _object(data, path)
     if not value:
         return None
-    currency = _text(value, "currency")
+    currency = _text(data, f"{path}.currency")
     if currency not in (None, "EUR"):
         raise ServiceError(
             _(
@@ -264,7 +265,7 @@ def _euros(data: Any, path: str) -> int | None:
                 currency=currency[:10],
             )
         )
-    amount = _number(value, "amount")
+    amount = _number(data, f"{path}.amount")
     if amount is not None and amount < 0:
         raise ServiceError(_("'%(path)s' mag niet negatief zijn.", path=f"{path}.amount"))
     return amount
@@ -345,28 +346,28 @@ def _term_by_name(model: type, name: str | None):
     return None
 
 
-def _procedure(tender: dict) -> str | None:
-    found = _term_by_name(Procedure, _text(tender, "procurementMethodDetails"))
+def _procedure(release: dict) -> str | None:
+    found = _term_by_name(Procedure, _text(release, "tender.procurementMethodDetails"))
     if found is None:
-        method = _text(tender, "procurementMethod")
+        method = _text(release, "tender.procurementMethod")
         slug = PROCEDURE_FOR_METHOD.get(method or "")
         found = db.session.scalar(select(Procedure).where(Procedure.slug == slug)) if slug else None
     return found.slug if found else None
 
 
-def _award_method(tender: dict) -> str | None:
-    found = _term_by_name(AwardMethod, _text(tender, "awardCriteriaDetails"))
+def _award_method(release: dict) -> str | None:
+    found = _term_by_name(AwardMethod, _text(release, "tender.awardCriteriaDetails"))
     if found is None:
-        slug = AWARD_METHOD_FOR_CRITERIA.get(_text(tender, "awardCriteria") or "")
+        slug = AWARD_METHOD_FOR_CRITERIA.get(_text(release, "tender.awardCriteria") or "")
         found = (
             db.session.scalar(select(AwardMethod).where(AwardMethod.slug == slug)) if slug else None
         )
     return found.slug if found else None
 
 
-def _cpv_codes(tender: dict) -> list[str]:
+def _cpv_codes(release: dict) -> list[str]:
     codes = []
-    for number, item in enumerate(_list(tender, "items"), start=1):
+    for number, item in enumerate(_list(release, "tender.items"), start=1):
         if not isinstance(item, dict):
             raise ServiceError(_("'tender.items' moet een lijst van JSON-objecten zijn."))
         where = f"tender.items[{number}]"
@@ -491,36 +492,38 @@ def _duration_months(release: dict) -> int | None:
 
 def _tender_values(release: dict) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the shared item values, the tender's own fields) that the release gives; a key is left
-    out when the release says nothing about it, so a re-import keeps what the buyer wrote."""
+    out when the release says nothing about it, so a re-import keeps what is there (a later
+    stage's release often repeats only the ocid and its own part)."""
     tender = _object(release, "tender")
-    title = _text(tender, "title") or _text(release, "planning.budget.description")
-    if not title:
-        raise ServiceError(_("De release heeft geen titel ('tender.title')."))
-    shared: dict[str, Any] = {"title": title}
-    description = _text(tender, "description")
+    title = _text(release, "tender.title") or _text(release, "planning.budget.description")
+    shared: dict[str, Any] = {"title": title} if title else {}
+    description = _text(release, "tender.description")
     if description:
         shared["summary" if len(description) <= SUMMARY_LIMIT else "body"] = description
-    publication = _date(tender, "tenderPeriod.startDate") or _date(tender, "datePublished")
+    publication = _date(release, "tender.tenderPeriod.startDate") or _date(
+        release, "tender.datePublished"
+    )
     bids = _bids(release)
     fields: dict[str, Any] = {
-        "cpv_codes": _cpv_codes(tender) or None,
-        "procedure": _procedure(tender),
-        "award_method": _award_method(tender),
-        "value_max": _euros(tender, "value"),
-        "value_min": _euros(tender, "minValue"),
+        "cpv_codes": _cpv_codes(release) or None,
+        "procedure": _procedure(release),
+        "award_method": _award_method(release),
+        "value_max": _euros(release, "tender.value"),
+        "value_min": _euros(release, "tender.minValue"),
         "publication_date": publication,
         "award_date": _award_date(release),
         "duration_months": _duration_months(release),
         "number_of_bids": _number_of_bids(release, bids),
         "bids": bids or None,
         "tender_status": _tender_status(release),
-        "tender_reference": _text(tender, "id") if isinstance(tender.get("id"), str) else None,
+        "tender_reference": _text(release, "tender.id")
+        if isinstance(tender.get("id"), str)
+        else None,
     }
     if fields["value_max"] is not None and fields["value_min"] is None:
         fields["value_min"] = fields["value_max"]
-    year = publication or _date(release, "date")
-    if year:
-        shared["year"] = int(year[:4])
+    if publication:
+        shared["year"] = int(publication[:4])
     return shared, {k: v for k, v in fields.items() if v is not None}
 
 
@@ -567,6 +570,8 @@ def _import_process(
     spec = kinds()["tender"]
     existing = _existing(ocid)
     if existing is None:
+        if "title" not in shared:
+            raise ServiceError(_("De release heeft geen titel ('tender.title')."))
         if not can_create_item(actor, organisation):
             raise ServiceError(
                 _(
@@ -579,7 +584,7 @@ def _import_process(
             title=shared["title"],
             summary=shared.get("summary", ""),
             body=shared.get("body", ""),
-            year=shared.get("year"),
+            year=shared.get("year") or _year_of(release),
             status="draft",
             fields={**fields, "ocid": ocid},
         )
@@ -601,8 +606,7 @@ def _import_process(
             status=403,
         )
     data = _data_of(existing)
-    data.title = shared["title"]
-    for key in ("summary", "body", "year"):
+    for key in ("title", "summary", "body", "year"):
         if key in shared:
             setattr(data, key, shared[key])
     if fields.get("tender_reference") == existing.external_id:
@@ -612,6 +616,12 @@ def _import_process(
         summary.updated.append((ocid, existing.title, existing.slug))
     else:
         raise _UnchangedError((ocid, existing.title, existing.slug))
+
+
+def _year_of(release: dict) -> int | None:
+    """The year of the release's own date, for a new tender without a publication date."""
+    moment = _date(release, "date")
+    return int(moment[:4]) if moment else None
 
 
 def _name(number: int, release: Any) -> str:

@@ -324,3 +324,12 @@ def test_the_command_imports_a_file_and_names_what_it_refused(app, world, tmp_pa
     assert wrong.exit_code == 1 and "Onbekende organisatie 'bestaat-niet'" in wrong.output
     record = runner.invoke(args=["ocds", "import", str(FIXTURES / "record-package.json")])
     assert record.exit_code == 1 and "record package" in record.output
+
+
+def test_the_tender_list_offers_the_import_to_members_and_the_open_data_to_all(
+    client, world, as_user
+):
+    page = _page(client.get("/aanbestedingen/"))
+    assert "/api/v1/ocds/releases" in page and "/aanbestedingen/importeren-ocds" not in page
+    as_user(world.utrecht_member)
+    assert "/aanbestedingen/importeren-ocds" in _page(client.get("/aanbestedingen/"))

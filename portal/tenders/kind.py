@@ -105,6 +105,7 @@ SPEC = KindSpec(
         ),
     ),
     detail_template="tenders/_details.html",
+    list_template="tenders/_list_links.html",
     text_fields=("results_md",),
     term_fields=("procedure", "award_method"),
     facet_values=facet_values,

@@ -181,7 +181,7 @@ def test_an_ocid_is_refused_when_malformed_or_taken(world):
 
     first = _tender(world, ocid="ocds-tndr01-1")
     other = make_organisation("Gemeente Ander")
-    for wrong in ("TN-1", "ocds-kort-1", "ocds-tndr01-" + "x" * 100, 42):
+    for wrong in ("ocds tndr01 1", "ocds-tndr01-\n1", "ocds-tndr01-" + "x" * 100, 42):
         data = content.ItemData(title="X", fields={"ocid": wrong})
         with pytest.raises(ServiceError):
             content.create_item(other, kinds()["tender"], data, actor=SYSTEM)

@@ -312,7 +312,7 @@ def _buyer_organisation(release: dict, given: Organisation | None) -> Organisati
     wanted = {_normal(name) for name in names}
     found = [
         organisation
-        for organisation in db.session.scalars(select(Organisation))
+        for organisation in db.session.scalars(select(Organisation).order_by(Organisation.id))
         if _normal(organisation.name) in wanted
     ]
     if given is not None:
@@ -596,7 +596,7 @@ def _import_process(
             _("U mag de aanbesteding '%(title)s' niet bewerken.", title=existing.title[:120]),
             status=403,
         )
-    if existing.organisation_id != organisation.id and organisation not in existing.owners:
+    if organisation not in existing.owners:
         raise ServiceError(
             _(
                 "De aanbesteding met deze ocid hoort bij %(owner)s, niet bij %(buyer)s.",

@@ -121,7 +121,9 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
         item.ocid = _ocid(item, fields)
 
 
-OCID_RE = re.compile(r"ocds-[A-Za-z0-9]{6}-\S{1,88}")
+# OCDS asks for a registered prefix (ocds-xxxxxx-); publishers differ, so any ocid of
+# printable characters without spaces is kept as it is given.
+OCID_RE = re.compile(r"[!-~]{1,100}")
 
 
 def _ocid(item: Tender, fields: dict[str, Any]) -> str | None:
@@ -130,9 +132,7 @@ def _ocid(item: Tender, fields: dict[str, Any]) -> str | None:
         return None
     if not isinstance(ocid, str) or not OCID_RE.fullmatch(ocid):
         raise ServiceError(
-            _(
-                "De ocid moet beginnen met 'ocds-' en een voorvoegsel van zes tekens (hoogstens 100 tekens, zonder spaties)."
-            ),
+            _("De ocid moet een tekst van hoogstens 100 tekens zijn, zonder spaties."),
             field="ocid",
         )
     with db.session.no_autoflush:

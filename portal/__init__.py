@@ -125,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.monitor import bp as monitor
     from portal.notifications import fanout  # noqa: F401 - subscribes to the items' signals
     from portal.notifications.views import bp as notifications
+    from portal.ocds import bp as ocds
     from portal.ops.views import bp as ops
     from portal.organisations import bp as organisations
     from portal.planning import bp as planning
@@ -152,6 +153,7 @@ def register_blueprints(app: Flask) -> None:
         moderation,
         monitor,
         planning,
+        ocds,  # before content: /aanbestedingen/<slug>.ocds.json and /importeren-ocds
         content,
         search,
         ops,

@@ -13,6 +13,7 @@ from portal.content.importer import export_items, import_items
 from portal.content.models import Item
 from portal.extensions import db
 from portal.notifications.digest import send_digests
+from portal.ocds.commands import ocds_cli
 from portal.ops.schedule import run_due_jobs
 from portal.outbox.delivery import deliver_due, work_once
 from portal.outbox.models import OutboxMessage
@@ -320,3 +321,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_cli)
     app.cli.add_command(files_cli)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(ocds_cli)

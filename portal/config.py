@@ -125,6 +125,11 @@ def settings_from_env() -> dict:
         "S3_PREFIX": os.environ.get("S3_PREFIX", ""),
         "MAX_ATTACHMENT_BYTES": int(os.environ.get("MAX_ATTACHMENT_MB", "25")) * 1024 * 1024,
         "OUTDATED_AFTER_MONTHS": int(os.environ.get("OUTDATED_AFTER_MONTHS", "36")),
+        # OCDS (portal/ocds): the ocid prefix of tenders made here (ocds- and six letters or
+        # digits; register one with the Open Contracting Partnership before publishing widely),
+        # and the largest OCDS file a member may upload.
+        "OCDS_OCID_PREFIX": os.environ.get("OCDS_OCID_PREFIX", "ocds-mvinl0"),
+        "OCDS_MAX_UPLOAD_BYTES": int(os.environ.get("OCDS_MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(30 * 1024 * 1024))),
     }
 

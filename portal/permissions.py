@@ -286,6 +286,17 @@ def can_create_item(user: Actor, organisation: Organisation) -> bool:
     return is_verified_member(user) and organisation_role(user, organisation) is not None
 
 
+def can_import_ocds(user: Actor) -> bool:
+    """Members who may create items for one of their organisations import OCDS files; each
+    release is checked again (can_create_item for its buyer, can_edit_item for a re-import)."""
+    if user is SYSTEM:
+        return True
+    return is_verified_member(user) and any(
+        membership.is_approved and can_create_item(user, membership.organisation)
+        for membership in user.memberships
+    )
+
+
 def can_edit_item(user: Actor, item: Item) -> bool:
     """Editors and admins of an owning organisation, the author while still a member, moderators."""
     if user is SYSTEM or can_moderate(user):

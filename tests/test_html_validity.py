@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -120,6 +121,18 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
     failed = client.post(f"{calendar}/nieuw", data={"title": "", "quarter": "5"})
     assert failed.status_code == 400
     pages["calendar-failed"] = failed.get_data(as_text=True)
+    # The OCDS import: the form, its summary after an import, and a refused file.
+    get("ocds-import", "/aanbestedingen/importeren-ocds")
+    fixtures = Path(__file__).parent / "fixtures" / "ocds"
+    for name, content, status in (("ocds-imported", (fixtures / "package.json").read_bytes(), 200),
+                                  ("ocds-refused", b"{niet json", 400)):  # fmt: skip
+        sent = client.post(
+            "/aanbestedingen/importeren-ocds",
+            data={"file": (io.BytesIO(content), "tenderned.json")},
+            content_type="multipart/form-data",
+        )
+        assert sent.status_code == status
+        pages[name] = sent.get_data(as_text=True)
 
     files = []
     for n, (name, html) in enumerate(pages.items()):

@@ -160,3 +160,14 @@ def test_lastmod_follows_the_items_update(client, world):
     item = make_item("lesson", world.utrecht, title="Les met datum")
     response = client.get("/sitemap-items-1.xml").get_data(as_text=True)
     assert f"<lastmod>{item.updated_at.strftime('%Y-%m-%d')}</lastmod>" in response
+
+
+def test_a_tender_page_links_its_ocds_release_and_another_kind_does_not(client, world):
+    tender = make_item("tender", world.utrecht, title="Aanbesteding met release")
+    lesson = make_item("lesson", world.utrecht, title="Les zonder release")
+    page = client.get(f"/aanbestedingen/{tender.slug}").get_data(as_text=True)
+    link = re.search(r'<link rel="alternate" type="application/json" title="OCDS-release" '
+                     r'href="([^"]+)">', page)  # fmt: skip
+    assert link and link.group(1) == f"/aanbestedingen/{tender.slug}.ocds.json"
+    assert client.get(link.group(1)).json["ocid"]
+    assert "OCDS-release" not in client.get(f"/lessen/{lesson.slug}").get_data(as_text=True)

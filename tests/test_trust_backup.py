@@ -21,6 +21,7 @@ from portal.content.storage import file_store
 from portal.extensions import db
 from portal.moderation import services as moderation
 from portal.monitor import services as monitor
+from portal.ocds import services as ocds
 from portal.ops.schedule import run_due_jobs
 from portal.organisations.models import Organisation
 from portal.outbox.models import OutboxMessage
@@ -120,6 +121,11 @@ def full_site() -> None:
         actor=SYSTEM,
     )  # fmt: skip
     monitor.promote_record(registered, actor=SYSTEM)
+    # A tender imported from OCDS keeps its ocid (a column the demo leaves empty).
+    made = ocds.import_ocds(
+        (Path(__file__).parent / "fixtures" / "ocds" / "package.json").read_bytes(), actor=SYSTEM
+    )
+    assert len(made.created) == 1
     # Search insights: an old event the housekeeping folds into the totals, and a recent one.
     db.session.add_all([
         SearchEvent(at=datetime(2025, 11, 2, 9, 0, tzinfo=UTC), query="kantine — ü", results=0),

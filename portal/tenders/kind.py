@@ -127,10 +127,12 @@ SPEC = KindSpec(
         ),
     ),
     detail_template="tenders/_details.html",
+    list_template="tenders/_list_links.html",
     text_fields=("results_md",),
     term_fields=("procedure", "award_method"),
     facet_values=facet_values,
     linked_data=linked_data,
     export_columns=export_columns,
+    field_labels={"ocid": _l("OCDS-ocid (van de import)")},
     export_options=lambda: (selectinload(Tender.procedure), selectinload(Tender.award_method)),
 )

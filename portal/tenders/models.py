@@ -71,6 +71,9 @@ class Tender(Item):
     contract_results: Mapped[list] = mapped_column(JSON, default=list)
     contact_name: Mapped[str] = mapped_column(String(120), default="")
     contact_email: Mapped[str] = mapped_column(String(254), default="")
+    # The OCDS contracting process the tender was imported from (portal/ocds), kept so that a
+    # re-import updates it; None for tenders made here (their export names them by external_id).
+    ocid: Mapped[str | None] = mapped_column(String(100), unique=True)
 
     procedure: Mapped[Procedure | None] = relationship()
     award_method: Mapped[AwardMethod | None] = relationship()
@@ -139,6 +142,7 @@ class Tender(Item):
             "contract_results": self.contract_results,
             "contact_name": self.contact_name,
             "contact_email": self.contact_email,
+            "ocid": self.ocid,
         }
 
 

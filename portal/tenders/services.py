@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -116,6 +117,31 @@ def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
     _keep_monitor_figures(item)
     item.contact_name = text(fields, "contact_name", _("de contactpersoon"), 120)
     item.contact_email = text(fields, "contact_email", _("het e-mailadres"), 254).lower()
+    if "ocid" in fields:  # only an OCDS import or a JSON Lines import names it; forms keep it
+        item.ocid = _ocid(item, fields)
+
+
+# OCDS asks for a registered prefix (ocds-xxxxxx-); publishers differ, so any ocid of
+# printable characters without spaces is kept as it is given.
+OCID_RE = re.compile(r"[!-~]{1,100}")
+
+
+def _ocid(item: Tender, fields: dict[str, Any]) -> str | None:
+    ocid = fields.get("ocid")
+    if ocid in (None, ""):
+        return None
+    if not isinstance(ocid, str) or not OCID_RE.fullmatch(ocid):
+        raise ServiceError(
+            _("De ocid moet een tekst van hoogstens 100 tekens zijn, zonder spaties."),
+            field="ocid",
+        )
+    with db.session.no_autoflush:
+        other = db.session.scalar(select(Tender.id).where(Tender.ocid == ocid))
+    if other is not None and other != item.id:
+        raise ServiceError(
+            _("Een andere aanbesteding heeft al de ocid '%(ocid)s'.", ocid=ocid), field="ocid"
+        )
+    return ocid
 
 
 def _keep_monitor_figures(item: Tender) -> None:

@@ -37,6 +37,11 @@ def _messages() -> dict[int, tuple[str, str]]:
     }  # fmt: skip
 
 
+def status_title(status: int) -> str:
+    """The Dutch (or English) title of an HTTP error status, as the error pages head it."""
+    return _messages().get(status, _messages()[500 if status >= 500 else 400])[0]
+
+
 # Path prefix -> renderer(status, title, detail, field) for the errors under it, registered by
 # the package that serves those paths (the REST API answers problem details).
 ERROR_RENDERERS: dict[str, Callable[[int, str, str, str | None], Any]] = {}

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from portal.common import utcnow
 from portal.forms import PortalForm, max_length, required
@@ -21,7 +22,8 @@ class TokenForm(PortalForm):
     )
     scope = SelectField(
         _l("Mag"),
-        choices=[("read", _l("alleen lezen")), ("write", _l("lezen en schrijven"))],
+        choices=[SelectChoice("read", _l("alleen lezen")),
+                 SelectChoice("write", _l("lezen en schrijven"))],
         default="read",
         validators=[required()],
     )

@@ -16,14 +16,14 @@ PROBLEM_TYPE = "application/problem+json"
 def problem_body(
     status: int, detail: str, *, title: str | None = None, errors: dict[str, list[str]] | None = None
 ) -> dict:
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
+    if title is None:
+        from portal.errors import status_title
+
+        title = status_title(status) if status >= 400 else HTTPStatus(status).phrase
     body = {
         # A stable identifier per kind of problem: the docs page explains each status.
         "type": f"{request.host_url.rstrip('/')}/api/v1/docs#probleem-{status}",
-        "title": title or phrase,
+        "title": title,
         "status": status,
         "detail": detail,
         "instance": request.path,

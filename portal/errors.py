@@ -47,7 +47,9 @@ def status_title(status: int) -> str:
 ERROR_RENDERERS: dict[str, Callable[[int, str, str, str | None], Any]] = {}
 
 
-def register_error_renderer(prefix: str, renderer: Callable[[int, str, str, str | None], Any]) -> None:
+def register_error_renderer(
+    prefix: str, renderer: Callable[[int, str, str, str | None], Any]
+) -> None:
     """Answer every error under the path prefix with renderer instead of the HTML page."""
     ERROR_RENDERERS[prefix] = renderer
 

@@ -21,7 +21,9 @@ def _slugs(response) -> set[str]:
 def hidden_kinds(world):
     """One public item, and a draft, a members-only, a closed-group and a moderator-hidden one."""
     public = make_item("tender", world.utrecht, title="Openbare aanbesteding")
-    draft = make_item("tender", world.utrecht, world.utrecht_editor, title="Concept", status="draft")
+    draft = make_item(
+        "tender", world.utrecht, world.utrecht_editor, title="Concept", status="draft"
+    )
     members = make_item("lesson", world.utrecht, title="Alleen voor leden", visibility="members")
     group = make_item("criterion", world.heumen, world.heumen_admin, title="Werkgroepcriterium",
                       visibility="group", group=world.closed_group.slug)  # fmt: skip
@@ -47,11 +49,17 @@ def test_a_token_sees_what_its_member_sees(client, world, hidden_kinds):
     member = bearer(make_token(world.utrecht_member, scope="read"))
     assert _slugs(client.get("/api/v1/items", headers=member)) == {
         hidden_kinds["public"].slug, hidden_kinds["members"].slug}  # fmt: skip
-    assert client.get(f"/api/v1/items/{hidden_kinds['group'].slug}", headers=member).status_code == 404
-    assert client.get(f"/api/v1/items/{hidden_kinds['draft'].slug}", headers=member).status_code == 404
+    assert (
+        client.get(f"/api/v1/items/{hidden_kinds['group'].slug}", headers=member).status_code == 404
+    )
+    assert (
+        client.get(f"/api/v1/items/{hidden_kinds['draft'].slug}", headers=member).status_code == 404
+    )
     editor = bearer(make_token(world.utrecht_editor, scope="read"))
     # Its own organisation's draft opens (as on the web), but lists show published items only.
-    assert client.get(f"/api/v1/items/{hidden_kinds['draft'].slug}", headers=editor).status_code == 200
+    assert (
+        client.get(f"/api/v1/items/{hidden_kinds['draft'].slug}", headers=editor).status_code == 200
+    )
     assert hidden_kinds["draft"].slug not in _slugs(client.get("/api/v1/items", headers=editor))
     group_admin = bearer(make_token(world.heumen_admin, scope="read"))
     assert hidden_kinds["group"].slug in _slugs(client.get("/api/v1/items", headers=group_admin))
@@ -75,13 +83,17 @@ def test_filters_as_on_the_lists(client, world):
     assert _slugs(client.get("/api/v1/items?thema=circulair")) == {tender.slug, lesson.slug}
     assert _slugs(client.get("/api/v1/items?jaar=2022&kind=lesson")) == {lesson.slug}
     assert _slugs(client.get("/api/v1/items?jaar=2021")) == set()
-    assert _slugs(client.get("/api/v1/items?kind=tender&procedure=openbare-procedure")) == {tender.slug}
+    assert _slugs(client.get("/api/v1/items?kind=tender&procedure=openbare-procedure")) == {
+        tender.slug
+    }
 
 
 def test_q_searches_like_the_search_page(client, world):
     tender = make_item("tender", world.utrecht, title="Asfalt met lage MKI")
     make_item("lesson", world.heumen, title="Les over catering", product_groups=[])
-    hidden = make_item("tender", world.utrecht, title="Asfalt alleen voor leden", visibility="members")
+    hidden = make_item(
+        "tender", world.utrecht, title="Asfalt alleen voor leden", visibility="members"
+    )
     found = _slugs(client.get("/api/v1/items?q=asfalt"))
     assert found == {tender.slug}
     assert hidden.slug not in found
@@ -143,7 +155,10 @@ def test_etag_answers_304_until_the_item_changes(client, world):
     again = client.get(f"/api/v1/items/{item.slug}", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""
     listing = client.get("/api/v1/items")
-    assert client.get("/api/v1/items", headers={"If-None-Match": listing.headers["ETag"]}).status_code == 304
+    assert (
+        client.get("/api/v1/items", headers={"If-None-Match": listing.headers["ETag"]}).status_code
+        == 304
+    )
     data = content.ItemData(title="Les met ETag", summary="Nieuw.", status="published",
                             fields={"lesson": "Anders.", "phase": "specificeren"})  # fmt: skip
     content.update_item(item, data, actor=SYSTEM)
@@ -181,10 +196,14 @@ def test_a_question_shows_its_visible_answers(client, world):
     from portal.questions import services as questions
 
     question = questions.ask_question(
-        questions.QuestionData(title="Wie heeft ervaring met circulair asfalt?", body="Graag tips."),
+        questions.QuestionData(
+            title="Wie heeft ervaring met circulair asfalt?", body="Graag tips."
+        ),
         actor=world.utrecht_editor,
     )
-    shown = questions.answer_question(question, "Wij wel: vraag naar de MKI.", actor=world.heumen_admin)
+    shown = questions.answer_question(
+        question, "Wij wel: vraag naar de MKI.", actor=world.heumen_admin
+    )
     gone = questions.answer_question(question, "Een ander antwoord.", actor=world.utrecht_admin)
     moderation.set_answer_hidden(gone, True, actor=world.moderator)
     db.session.commit()

@@ -64,7 +64,9 @@ def test_only_verified_members_make_tokens(client, as_user, world):
     db.session.commit()
     with pytest.raises(PermissionDenied):
         services.create_api_token("x", "read", utcnow().date(), actor=unverified)
-    as_user(world.outsider)  # verified, no organisation: may read with a token as they may on the web
+    as_user(
+        world.outsider
+    )  # verified, no organisation: may read with a token as they may on the web
     assert client.get("/account/api-tokens/nieuw").status_code == 200
 
 
@@ -107,7 +109,9 @@ def test_revoking_on_the_account_page(client, as_user, world):
 def test_a_read_token_may_not_write(client, world):
     plain = make_token(world.utrecht_editor, scope="read")
     item = make_item("lesson", world.utrecht, world.utrecht_editor)
-    response = client.patch(f"/api/v1/items/{item.slug}", json={"title": "Nieuw"}, headers=bearer(plain))
+    response = client.patch(
+        f"/api/v1/items/{item.slug}", json={"title": "Nieuw"}, headers=bearer(plain)
+    )
     assert response.status_code == 403
     assert "alleen lezen" in response.json["detail"]
 
@@ -135,7 +139,9 @@ def test_rate_limit_per_token_and_per_address(app, client, world):
     app.config.update(API_LIMIT_PER_TOKEN="3 per minute", API_LIMIT_PER_IP="2 per minute")
     try:
         plain = make_token(world.utrecht_member)
-        statuses = [client.get("/api/v1/themes", headers=bearer(plain)).status_code for _ in range(4)]
+        statuses = [
+            client.get("/api/v1/themes", headers=bearer(plain)).status_code for _ in range(4)
+        ]
         assert statuses == [200, 200, 200, 429]
         limited = client.get("/api/v1/themes", headers=bearer(plain))
         assert limited.mimetype == "application/problem+json" and limited.headers["Retry-After"]

@@ -106,7 +106,9 @@ def test_bad_bodies_are_problems_and_write_nothing(client, world, editor, body, 
 
 
 def test_malformed_json_wrong_type_and_oversized_bodies(app, client, world, editor):
-    broken = client.post("/api/v1/items", data="{kapot", content_type="application/json", headers=editor)
+    broken = client.post(
+        "/api/v1/items", data="{kapot", content_type="application/json", headers=editor
+    )
     assert broken.status_code == 400 and "geen geldige JSON" in broken.json["detail"]
     form = client.post("/api/v1/items", data={"title": "x"}, headers=editor)
     assert form.status_code == 415 and form.mimetype == "application/problem+json"
@@ -116,7 +118,9 @@ def test_malformed_json_wrong_type_and_oversized_bodies(app, client, world, edit
     assert _count(Item) == 0
 
 
-def test_nothing_half_written_when_an_attachment_like_step_fails(client, world, editor, monkeypatch):
+def test_nothing_half_written_when_an_attachment_like_step_fails(
+    client, world, editor, monkeypatch
+):
     """A refusal after the item's row was flushed (its co-owners' invitations) rolls back all."""
     from portal.content import services as content
 
@@ -153,22 +157,35 @@ def test_an_unchanged_patch_makes_no_revision(client, world, editor):
         assert response.status_code == 200, response.get_data(as_text=True)
     db.session.expire_all()
     assert len(db.session.get(Item, item.id).revisions) == 1
-    assert client.get(f"/api/v1/items/{item.slug}", headers=editor).json["updated_at"] == before["updated_at"]
+    assert (
+        client.get(f"/api/v1/items/{item.slug}", headers=editor).json["updated_at"]
+        == before["updated_at"]
+    )
 
 
 def test_patch_on_another_members_item_is_403(client, world, editor):
     theirs = make_item("tender", world.heumen, world.heumen_admin)
-    response = client.patch(f"/api/v1/items/{theirs.slug}", json={"title": "Van mij"}, headers=editor)
+    response = client.patch(
+        f"/api/v1/items/{theirs.slug}", json={"title": "Van mij"}, headers=editor
+    )
     assert response.status_code == 403
     assert db.session.get(Item, theirs.id).title != "Van mij"
     members_only = make_item("lesson", world.heumen, world.heumen_admin, visibility="members")
     outsider = bearer(make_token(world.outsider))  # cannot even see it: 404, as on the web
-    assert client.patch(f"/api/v1/items/{members_only.slug}", json={}, headers=outsider).status_code == 404
+    assert (
+        client.patch(f"/api/v1/items/{members_only.slug}", json={}, headers=outsider).status_code
+        == 404
+    )
 
 
 def test_a_bad_patch_changes_nothing(client, world, editor):
     item = make_item("tender", world.utrecht, world.utrecht_editor, title="Blijft zo")
-    for body in ({"title": ""}, {"kind": "lesson"}, {"fields": {"value_min": "veel"}}, {"year": 99}):
+    for body in (
+        {"title": ""},
+        {"kind": "lesson"},
+        {"fields": {"value_min": "veel"}},
+        {"year": 99},
+    ):
         response = client.patch(f"/api/v1/items/{item.slug}", json=body, headers=editor)
         assert response.status_code == 422, body
     db.session.expire_all()
@@ -181,12 +198,16 @@ def test_attachments_with_the_web_uploads_limits(app, client, world, editor):
 
     item = make_item("tender", world.utrecht, world.utrecht_editor)
     url = f"/api/v1/items/{item.slug}/attachments"
-    ok = client.post(url, data={"file": (io.BytesIO(make_pdf("Bestek")), "bestek.pdf")}, headers=editor)
+    ok = client.post(
+        url, data={"file": (io.BytesIO(make_pdf("Bestek")), "bestek.pdf")}, headers=editor
+    )
     assert ok.status_code == 201, ok.get_data(as_text=True)
     assert ok.json["name"] == "bestek.pdf" and ok.json["content_type"] == "application/pdf"
     fake = client.post(url, data={"file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "virus.pdf")}, headers=editor)  # fmt: skip
     assert fake.status_code == 422 and fake.json["errors"]
-    missing = client.post(url, data={"other": "x"}, content_type="multipart/form-data", headers=editor)
+    missing = client.post(
+        url, data={"other": "x"}, content_type="multipart/form-data", headers=editor
+    )
     assert missing.status_code == 422 and "file" in missing.json["errors"]
     as_json = client.post(url, json={"file": "x"}, headers=editor)
     assert as_json.status_code == 415
@@ -222,7 +243,9 @@ def test_answer_a_question(client, world):
     from portal.questions import services as questions
 
     question = questions.ask_question(
-        questions.QuestionData(title="Wie heeft ervaring met circulair asfalt?", body="Graag tips."),
+        questions.QuestionData(
+            title="Wie heeft ervaring met circulair asfalt?", body="Graag tips."
+        ),
         actor=world.utrecht_editor,
     )
     db.session.commit()

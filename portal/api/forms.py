@@ -22,8 +22,10 @@ class TokenForm(PortalForm):
     )
     scope = SelectField(
         _l("Mag"),
-        choices=[SelectChoice("read", _l("alleen lezen")),
-                 SelectChoice("write", _l("lezen en schrijven"))],
+        choices=[
+            SelectChoice("read", _l("alleen lezen")),
+            SelectChoice("write", _l("lezen en schrijven")),
+        ],
         default="read",
         validators=[required()],
     )

@@ -86,13 +86,19 @@ def spec(server_url: str = "/") -> dict[str, Any]:
         "servers": [{"url": server_url}],
         "components": {
             "securitySchemes": {
-                "token": {"type": "http", "scheme": "bearer", "description": "Persoonlijk API-token (mvi_...)"}
+                "token": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Persoonlijk API-token (mvi_...)",
+                }
             },
             "schemas": {"Problem": PROBLEM, **copy.deepcopy(_SCHEMAS)},
             "responses": responses,
         },
         "security": [{}, {"token": []}],
-        "paths": {path: dict(sorted(ops.items())) for path, ops in sorted(copy.deepcopy(_PATHS).items())},
+        "paths": {
+            path: dict(sorted(ops.items())) for path, ops in sorted(copy.deepcopy(_PATHS).items())
+        },
     }
 
 

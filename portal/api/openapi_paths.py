@@ -151,7 +151,10 @@ register_schema("OrganisationPage", _page_of("Organisation"))
 
 
 def _json(schema: str, description: str, **headers) -> dict:
-    response = {"description": description, "content": {"application/json": {"schema": ref(schema)}}}
+    response = {
+        "description": description,
+        "content": {"application/json": {"schema": ref(schema)}},
+    }
     if headers:
         response["headers"] = {name: {"schema": {"type": "string"}, "description": text}
                                for name, text in headers.items()}  # fmt: skip

@@ -14,7 +14,11 @@ PROBLEM_TYPE = "application/problem+json"
 
 
 def problem_body(
-    status: int, detail: str, *, title: str | None = None, errors: dict[str, list[str]] | None = None
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: dict[str, list[str]] | None = None,
 ) -> dict:
     if title is None:
         from portal.errors import status_title

@@ -22,7 +22,7 @@ from portal.permissions import (
     can_use_api_token,
 )
 
-TOKEN_PREFIX = "mvi_"
+TOKEN_PREFIX = "mvi_"  # noqa: S105 - the recognisable start of every token, not a secret
 MAX_DAYS = 365
 MAX_ACTIVE_TOKENS = 20
 USE_RECORDED_EVERY = timedelta(minutes=1)

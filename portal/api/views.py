@@ -240,7 +240,9 @@ def _run(action: Callable[[], Any]) -> Any:
     except ServiceError as error:
         db.session.rollback()
         status = 422 if error.status == 400 else error.status
-        raise Problem(status, error.message, errors={error.field or "body": [error.message]}) from None
+        raise Problem(
+            status, error.message, errors={error.field or "body": [error.message]}
+        ) from None
     except BaseException:
         db.session.rollback()
         raise

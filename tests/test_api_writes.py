@@ -264,3 +264,73 @@ def test_answer_a_question(client, world):
     lesson = make_item("lesson", world.utrecht)
     assert client.post(f"/api/v1/items/{lesson.slug}/answers", json={"body": "x"}, headers=answerer).status_code == 404  # fmt: skip
     assert _count(Answer) == 2
+
+
+WEIRD = [
+    "x",
+    5,
+    -1,
+    10**30,
+    1.5,
+    True,
+    None,
+    [],
+    [1],
+    ["x"],
+    [{"a": 1}],
+    {},
+    {"a": [1]},
+    "2024-13-45",
+]
+
+
+@pytest.mark.parametrize("kind", ["tender", "criterion", "consultation", "lesson", "plan", "event"])
+def test_odd_values_in_a_kinds_own_fields_are_refused_not_a_500(client, world, editor, kind):
+    """Every field of the kind's own (as GET shows them), each given values of every JSON type:
+    422 (or accepted), never a server error, and nothing of a refused one written."""
+    from portal.content.kinds import kinds
+
+    blank = kinds()[kind].model(cpv_codes="") if kind == "tender" else kinds()[kind].model()
+    names = list(blank.kind_fields())
+    if kind == "event":
+        names += ["starts_at", "ends_at"]
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False
+    failures = []
+    try:
+        for name in names:
+            for value in WEIRD:
+                body = {"kind": kind, "organisation": "gemeente-utrecht", "title": "Vreemd",
+                        "status": "draft", "fields": {name: value}}  # fmt: skip
+                before = _count(Item)
+                response = client.post("/api/v1/items", json=body, headers=editor)
+                if response.status_code not in (201, 422):
+                    failures.append((name, value, response.status_code))
+                elif response.status_code == 422:
+                    assert _count(Item) == before
+    finally:
+        client.application.config["PROPAGATE_EXCEPTIONS"] = None
+    assert failures == [], "\n".join(map(repr, failures))
+
+
+def test_odd_values_in_a_questions_fields_are_refused_not_a_500(client, world, editor):
+    from portal.questions import services as questions
+
+    question = questions.ask_question(
+        questions.QuestionData(
+            title="Wie heeft ervaring met circulair asfalt?", body="Graag tips."
+        ),
+        actor=world.utrecht_editor,
+    )
+    db.session.commit()
+    client.application.config["PROPAGATE_EXCEPTIONS"] = False
+    failures = []
+    try:
+        for name in ("region", "addressed_to", "addressed_groups", "duplicate_of"):
+            for value in WEIRD:
+                response = client.patch(f"/api/v1/items/{question.slug}",
+                                        json={"fields": {name: value}}, headers=editor)  # fmt: skip
+                if response.status_code not in (200, 422):
+                    failures.append((name, value, response.status_code))
+    finally:
+        client.application.config["PROPAGATE_EXCEPTIONS"] = None
+    assert failures == [], "\n".join(map(repr, failures))

@@ -161,3 +161,18 @@ def test_the_token_count_is_bounded(world):
 
     with pytest.raises(ServiceError):
         make_token(world.utrecht_member, name="Eén te veel")
+
+
+def test_csrf_guards_the_token_form_but_not_token_requests(app, client, as_user, world):
+    as_user(world.utrecht_editor)
+    app.config["WTF_CSRF_ENABLED"] = True
+    form = client.post("/account/api-tokens/nieuw", data={"name": "Zonder code", "scope": "write"})
+    assert form.status_code == 400
+    assert db.session.scalar(select(ApiToken)) is None
+    plain = make_token(world.utrecht_editor)
+    body = {"kind": "lesson", "organisation": "gemeente-utrecht", "title": "Les via de API",
+            "fields": {"lesson": "Vroeg beginnen.", "phase": "specificeren"}}  # fmt: skip
+    client.post("/uitloggen")  # a token request needs no session and no CSRF code
+    fresh = app.test_client()
+    response = fresh.post("/api/v1/items", json=body, headers=bearer(plain))
+    assert response.status_code == 201, response.get_data(as_text=True)

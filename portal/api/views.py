@@ -191,7 +191,7 @@ def _json_body(allowed: dict[str, tuple[str, ...]], required: tuple[str, ...] = 
         if types is None:
             problems[str(key)[:60]] = [_("Onbekend veld.")]
         elif not _of_type(value, types):
-            problems[key] = [_("Verwacht: %(types)s.", types=" of ".join(_TYPE_NAMES[t]() for t in types))]  # fmt: skip
+            problems[key] = [_("Verwacht: %(types)s.", types=f" {_('of')} ".join(_TYPE_NAMES[t]() for t in types))]  # fmt: skip
     for key in required:
         if key not in data and key not in problems:
             problems[key] = [_("Dit veld is verplicht.")]

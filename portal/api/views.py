@@ -75,9 +75,11 @@ def _bearer() -> str | None:
     return value.strip()
 
 
-@bp.before_request
+# For every route under /api/v1, also those other packages add on their own blueprints (e.g. an
+# export's /api/v1/ocds/...): the same token, rate limit and ETag rules.
+@bp.before_app_request
 def authenticate() -> None:
-    if not request.path.startswith(API + "/") or request.endpoint == "api.docs":
+    if not request.path.startswith(API + "/") or request.endpoint in (None, "api.docs"):
         return
     g._login_user = AnonymousUserMixin()  # never the session's member
     g.api_token = None
@@ -109,10 +111,10 @@ def _limit(key: str) -> None:
                       headers={"Retry-After": "60"})  # fmt: skip
 
 
-@bp.after_request
+@bp.after_app_request
 def conditional(response: Response) -> Response:
     """ETag on every JSON read; If-None-Match with it answers 304 without a body."""
-    if not request.path.startswith(API + "/") or request.endpoint == "api.docs":
+    if not request.path.startswith(API + "/") or request.endpoint in (None, "api.docs"):
         return response
     response.vary.add("Authorization")
     if request.method in ("GET", "HEAD") and response.status_code == 200:

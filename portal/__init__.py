@@ -116,6 +116,8 @@ def register_blueprints(app: Flask) -> None:
     from portal import mail  # noqa: F401 - registers the outbox's mail handler
     from portal.accounts.views import bp as accounts
     from portal.admin.views import bp as admin
+    from portal.api import openapi_paths  # noqa: F401 - describes the API's own operations
+    from portal.api.views import bp as api
     from portal.content.views import bp as content
     from portal.criteria.views import bp as criteria
     from portal.events.views import bp as events
@@ -156,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
         ocds,  # before content: /aanbestedingen/<slug>.ocds.json and /importeren-ocds
         content,
         search,
+        api,
         ops,
     ):
         app.register_blueprint(blueprint)

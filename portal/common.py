@@ -125,6 +125,8 @@ def clean_url(value: str | None, *, field: str = "website") -> str:
     """Accept an empty value or an http(s) URL of at most 300 characters."""
     from flask_babel import gettext as _
 
+    if value is not None and not isinstance(value, str):  # a number or a list from JSON
+        raise ServiceError(_("Vul een volledig webadres in dat begint met https://."), field=field)
     url = (value or "").strip()
     if not url:
         return ""

@@ -106,6 +106,10 @@ def settings_from_env() -> dict:
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_LIMIT_PER_IP": os.environ.get("LOGIN_LIMIT_PER_IP", "30 per 15 minutes"),
         "MAIL_LIMIT_PER_IP": os.environ.get("MAIL_LIMIT_PER_IP", "10 per hour"),
+        # REST API (/api/v1): requests per token, and per IP address without a token.
+        "API_LIMIT_PER_TOKEN": os.environ.get("API_LIMIT_PER_TOKEN", "600 per minute"),
+        "API_LIMIT_PER_IP": os.environ.get("API_LIMIT_PER_IP", "120 per minute"),
+        "API_MAX_JSON_BYTES": int(os.environ.get("API_MAX_JSON_BYTES", str(1024 * 1024))),
         "VERIFY_TOKEN_HOURS": int(os.environ.get("VERIFY_TOKEN_HOURS", "48")),
         "RESET_TOKEN_HOURS": int(os.environ.get("RESET_TOKEN_HOURS", "2")),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", "demo-MVI-2026"),

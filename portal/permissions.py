@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request
 
 if TYPE_CHECKING:
     from portal.accounts.models import User
+    from portal.api.models import ApiToken
     from portal.content.models import CoOwnerInvitation, Item
     from portal.events.models import Event
     from portal.groups.models import GroupMembership, WorkingGroup
@@ -186,6 +187,21 @@ def can_count_search(user: Actor) -> bool:
 def can_edit_account(user: Actor, account: User) -> bool:
     """Only the account holder changes their own profile, e-mail, password or deletes it."""
     return is_signed_in(user) and (user is SYSTEM or user.id == account.id)
+
+
+def can_create_api_token(user: Actor) -> bool:
+    """A verified member makes personal API tokens that act with exactly their own permissions."""
+    return user is not SYSTEM and is_verified_member(user)
+
+
+def can_revoke_api_token(user: Actor, token: ApiToken) -> bool:
+    """Only the token's own member revokes it (and sees it listed)."""
+    return is_signed_in(user) and user is not SYSTEM and token.user_id == user.id
+
+
+def can_use_api_token(user: Actor, token: ApiToken) -> bool:
+    """A request with the token acts as its member, while the token is neither revoked nor expired."""
+    return can_revoke_api_token(user, token) and token.is_active
 
 
 # --- Organisations ------------------------------------------------------------------------

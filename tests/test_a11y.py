@@ -252,3 +252,28 @@ def test_feed_links_show_with_or_without_the_follow_button(client, world, as_use
     assert bool(shown.find("form", action="/volgen")) is signed_in  # visitors cannot follow
     assert shown.find("a", href="/themas/circulair.atom")
     assert shown.forms_in_p == []
+
+
+def test_the_api_token_pages(client, world, as_user):
+    """The token form after a failed submit focuses its summary; the account's token list is a
+    named, focusable table region with one revoke button per token, each named by its token."""
+    from tests.api_helpers import make_token
+
+    as_user(world.utrecht_member)
+    failed = client.post("/account/api-tokens/nieuw", data={"name": "", "scope": "read"})
+    assert failed.status_code == 400
+    shown = Page(failed.get_data(as_text=True))
+    assert shown.title.startswith("Fout: ")
+    assert "autofocus" in shown.with_class("div", "error-summary")[0]
+    for name in ("Koppeling A", "Koppeling B"):
+        make_token(world.utrecht_member, name=name)
+    account = page(client, "/account")
+    assert account.find(
+        "div", role="region", tabindex="0", **{"aria-labelledby": "api-tokens-table"}
+    )
+    html = client.get("/account").get_data(as_text=True)
+    assert "‘Koppeling A’ intrekken" in html and "‘Koppeling B’ intrekken" in html
+    assert account.duplicate_ids() == [] and account.forms_in_p == []
+    docs = page(client, "/api/v1/docs")
+    assert docs.find("div", role="region", tabindex="0", **{"aria-labelledby": "api-operations"})
+    assert docs.duplicate_ids() == []

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from portal.common import utcnow
 from portal.extensions import db
 from portal.monitor import services as monitor
 from portal.permissions import SYSTEM
@@ -65,7 +66,7 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
         pages[name] = response.get_data(as_text=True)
 
     for url in ["/", "/aanbestedingen/", "/zoeken?q=asfalt", f"/aanbestedingen/{tender.slug}",
-                f"/criteria/{criterion.slug}", *follow_pages]:  # fmt: skip
+                f"/criteria/{criterion.slug}", "/api/v1/docs", *follow_pages]:  # fmt: skip
         get("visitor" + url, url)
     assert "Asfalt met MKI" in pages["visitor/zoeken?q=asfalt"]  # the search page with results
 
@@ -73,11 +74,20 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
     failed = client.post("/aanbestedingen/nieuw", data={"title": ""})
     assert failed.status_code == 400
     pages["failed-submit"] = failed.get_data(as_text=True)
+    # API tokens: the form after a failed submit, the token shown once, the account's list.
+    failed = client.post("/account/api-tokens/nieuw", data={"name": "", "scope": "read"})
+    assert failed.status_code == 400
+    pages["token-failed"] = failed.get_data(as_text=True)
+    made = client.post("/account/api-tokens/nieuw", data={"name": "Koppeling", "scope": "write",
+                       "expires_on": utcnow().date().isoformat()})  # fmt: skip
+    assert made.status_code == 200
+    pages["token-made"] = made.get_data(as_text=True)
     app.config["WTF_CSRF_ENABLED"] = True  # the pages as served, with their tokens
     for url in ["/", "/aanbestedingen/nieuw", f"/aanbestedingen/{tender.slug}",
                 f"/aanbestedingen/{tender.slug}/bewerken", f"/criteria/{criterion.slug}",
                 f"/actieplannen/{plan.slug}", f"/actieplannen/{plan.slug}/bewerken",
-                f"/actieplannen/{plan.slug}/rapportage", *follow_pages]:  # fmt: skip
+                f"/actieplannen/{plan.slug}/rapportage", "/account", "/account/api-tokens/nieuw",
+                *follow_pages]:  # fmt: skip
         get("editor" + url, url)
     app.config["WTF_CSRF_ENABLED"] = False
     client = app.test_client()

@@ -74,6 +74,8 @@ READ_HELPERS = {
     "clean_record", "example_row", "template_csv", "template_xlsx",
     # The tender calendar: validation of a planned tender.
     "clean_plan",
+    # API tokens: finding a token by its text, a member's own list.
+    "hash_token", "token_for", "tokens_of",
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select
 
 from portal.accounts import services as accounts
 from portal.accounts.models import User
+from portal.api import services as api_tokens
 from portal.backup.services import MANIFEST, SKIPPED_TABLES, create_backup, restore_backup
 from portal.common import utcnow
 from portal.content import services as content
@@ -142,6 +143,8 @@ def full_site() -> None:
             decided_by_id=moderator.id, decided_at=datetime(2026, 3, 29, 2, 0, tzinfo=UTC),
         )
     )  # fmt: skip
+    _token, _plain = api_tokens.create_api_token("Koppeling — ü", "write", utcnow().date(),
+                                                 actor=member)  # fmt: skip
     run_due_jobs(datetime(2026, 3, 30, 4, 0, tzinfo=UTC))  # the schedule's housekeeping runs
     db.session.commit()
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022_tender_ocid"
-down_revision = "0020_plans"  # MERGE: re-chain if needed
+down_revision = "0021_api_tokens"
 branch_labels = None
 depends_on = None
 

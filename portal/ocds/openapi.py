@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from portal.api.openapi import problem_responses, register_path
+
 PATH = "/api/v1/ocds/releases"
 
 RELEASE_PACKAGE_SCHEMA = (
@@ -81,18 +83,10 @@ OPERATION = {
                     }
                 },
             },
-            "400": {
-                "description": "Ongeldige parameter (RFC 9457 problem details, Nederlandse `detail`).",
-                "content": {
-                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                },
-            },
-            "404": {
-                "description": "Pagina bestaat niet.",
-                "content": {
-                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-                },
-            },
+            "304": {"description": "Ongewijzigd (If-None-Match)"},
+            **problem_responses(400, 401, 404, 429, 500),
         },
     }
 }
+
+register_path(PATH, "get", OPERATION["get"])

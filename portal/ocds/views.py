@@ -10,11 +10,12 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from portal import permissions
+from portal.api.problems import problem
 from portal.common import ServiceError, whole_number
 from portal.content.linked_data import Alternate, register_alternate
 from portal.content.views import load_visible
 from portal.extensions import db
-from portal.ocds import bp, queries, services
+from portal.ocds import bp, openapi, queries, services  # noqa: F401 - openapi registers
 from portal.ocds.forms import OcdsUploadForm
 from portal.tenders.kind import SPEC as TENDERS
 
@@ -31,15 +32,6 @@ register_alternate(
 def _json(data: dict, status: int = 200, mimetype: str = "application/json") -> Response:
     return Response(
         json.dumps(data, ensure_ascii=False, indent=None) + "\n", status=status, mimetype=mimetype
-    )
-
-
-def problem(status: int, title: str, detail: str) -> Response:
-    """An RFC 9457 problem details response with a Dutch detail."""
-    return _json(
-        {"type": "about:blank", "title": title, "status": status, "detail": detail},
-        status,
-        "application/problem+json",
     )
 
 
@@ -63,7 +55,6 @@ def releases():
     if page is None or per_page is None:
         return problem(
             400,
-            "Bad Request",
             _(
                 "'page' moet een geheel getal van 1 tot 10000 zijn en 'per_page' een geheel "
                 "getal van 1 tot %(n)d.",
@@ -76,7 +67,6 @@ def releases():
     if page > 1 and page > (pages.pages or 1):
         return problem(
             404,
-            "Not Found",
             _("Deze pagina bestaat niet (er zijn %(n)d pagina's).", n=pages.pages or 1),
         )
 

@@ -75,15 +75,28 @@ def _addressed_groups(keys: list[str], organisation: Organisation) -> list[Organ
     return found
 
 
+def _texts(value: Any, field: str) -> list[str]:
+    """A list of slugs as a form, an import or the API gives it; anything else is refused."""
+    if value is None or value == "":
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ServiceError(_("Geef een lijst met slugs."), field=field)
+    return value
+
+
 def apply_fields(item: Question, fields: dict[str, Any]) -> None:
     """A question's own fields (region scope, addressed organisations); used by the kind registry."""
     if "region" in fields:  # the generic edit form leaves scope and addressees as they are
         region = fields.get("region") or None
+        if region is not None and not isinstance(region, str):
+            raise ServiceError(_("Onbekende regio."), field="region")
         item.region = by_slug(Region, region) if region else None
         if region and item.region is None:
             raise ServiceError(_("Onbekende regio."), field="region")
     if "addressed_to" in fields:
-        slugs = list(dict.fromkeys(s for s in (fields.get("addressed_to") or []) if s))
+        slugs = list(
+            dict.fromkeys(s for s in _texts(fields.get("addressed_to"), "addressed_to") if s)
+        )
         if len(slugs) > MAX_ADDRESSED:
             raise ServiceError(
                 _("Richt een vraag aan hoogstens %(n)d organisaties.", n=MAX_ADDRESSED),
@@ -93,7 +106,7 @@ def apply_fields(item: Question, fields: dict[str, Any]) -> None:
         if any(o is None for o in organisations):
             raise ServiceError(_("Onbekende organisatie bij 'gericht aan'."), field="addressed_to")
         for organisation in _addressed_groups(
-            fields.get("addressed_groups") or [], item.organisation
+            _texts(fields.get("addressed_groups"), "addressed_groups"), item.organisation
         ):
             if organisation not in organisations:
                 organisations.append(organisation)

@@ -78,7 +78,9 @@ def _contract_result(row: dict) -> dict:
 def apply_fields(item: Tender, fields: dict[str, Any]) -> None:
     """Validate a tender's own fields and write them onto item (ServiceError on the first problem)."""
     codes = fields.get("cpv_codes") or ""
-    item.cpv_codes = clean_cpv_codes(" ".join(codes) if isinstance(codes, list) else str(codes))
+    item.cpv_codes = clean_cpv_codes(
+        " ".join(map(str, codes)) if isinstance(codes, list) else str(codes)
+    )
     item.procedure = term(fields, "procedure", Procedure, _("procedure"))
     item.award_method = term(fields, "award_method", AwardMethod, _("gunningsmethode"))
     item.value_min, item.value_max = value_range(

@@ -171,3 +171,12 @@ def test_a_tender_page_links_its_ocds_release_and_another_kind_does_not(client, 
     assert link and link.group(1) == f"/aanbestedingen/{tender.slug}.ocds.json"
     assert client.get(link.group(1)).json["ocid"]
     assert "OCDS-release" not in client.get(f"/lessen/{lesson.slug}").get_data(as_text=True)
+
+
+def test_every_item_page_links_its_json_in_the_api(client, world):
+    lesson = make_item("lesson", world.utrecht, title="Les met JSON")
+    page = client.get(f"/lessen/{lesson.slug}").get_data(as_text=True)
+    link = re.search(r'<link rel="alternate" type="application/json" title="JSON \(REST API\)" '
+                     r'href="([^"]+)">', page)  # fmt: skip
+    assert link and link.group(1) == f"/api/v1/items/{lesson.slug}"
+    assert client.get(link.group(1)).json["title"] == "Les met JSON"

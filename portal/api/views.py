@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from flask import abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user, login_required
 from limits import parse
 from sqlalchemy import or_, select
@@ -27,6 +28,7 @@ from portal.api.problems import Problem, render
 from portal.common import ServiceError, whole_number
 from portal.content import services as content
 from portal.content.kinds import kinds
+from portal.content.linked_data import Alternate, register_alternate
 from portal.content.models import Attachment, Item, SlugRedirect
 from portal.content.queries import BadListError, count_of, list_query
 from portal.extensions import count_limit, csrf, db
@@ -49,6 +51,11 @@ ASKED_KINDS = frozenset({"question"})
 
 errors.register_error_renderer(API + "/", render)
 errors.register_error_renderer(API, render)
+# Every item's page links its JSON here (rel="alternate"); content does not know the API.
+register_alternate(
+    Alternate(None, "application/json", _l("JSON (REST API)"),
+              lambda item: url_for("api.item", slug=item.slug))
+)  # fmt: skip
 
 
 def api_route(rule: str, **options) -> Callable:

@@ -334,3 +334,69 @@ def test_odd_values_in_a_questions_fields_are_refused_not_a_500(client, world, e
     finally:
         client.application.config["PROPAGATE_EXCEPTIONS"] = None
     assert failures == [], "\n".join(map(repr, failures))
+
+
+def test_ask_a_question_through_the_question_service(client, world):
+    from portal.notifications.models import Follow
+    from portal.questions.models import Question
+
+    body = {"title": "Hoe vraag ik social return onder de drempel?", "body": "Wij zijn klein.",
+            "themes": ["social-return"], "addressed_to": ["gemeente-heumen"]}  # fmt: skip
+    asker = bearer(make_token(world.utrecht_member))
+    response = client.post("/api/v1/questions", json=body, headers=asker)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    question = db.session.scalar(select(Question))
+    assert response.headers["Location"].endswith(f"/api/v1/items/{question.slug}")
+    assert response.json["kind"] == "question" and question.status == "published"
+    assert question.organisation == world.utrecht and question.author == world.utrecht_member
+    assert [o.slug for o in question.addressed_to] == ["gemeente-heumen"]
+    # The question service's own steps ran: the asker follows the question.
+    assert db.session.scalar(select(Follow.id).where(Follow.user_id == world.utrecht_member.id))
+    # POST /items with kind=question points here.
+    wrong = client.post("/api/v1/items", json={"title": body["title"], "kind": "question", "organisation": "gemeente-utrecht"},
+                        headers=asker)  # fmt: skip
+    assert wrong.status_code == 422 and "/api/v1/questions" in wrong.json["detail"]
+
+
+@pytest.mark.parametrize(
+    "body, status, words",
+    [
+        ({"title": "Kort?", "body": "x"}, 422, "minstens 10 tekens"),
+        ({"title": "Een vraag zonder tekst erbij?"}, 422, "body"),
+        ({"title": "Een vraag met een onbekend veld?", "body": "x", "extra": 1}, 422, "extra"),
+        ({"title": "Een vraag met een getal als tekst?", "body": 5}, 422, "body"),
+        (
+            {
+                "title": "Een vraag aan een onbekende organisatie?",
+                "body": "x",
+                "addressed_to": ["bestaat-niet"],
+            },
+            422,
+            "",
+        ),
+    ],
+)
+def test_a_bad_question_is_a_problem_and_asks_nothing(client, world, body, status, words):
+    from portal.questions.models import Question
+
+    response = client.post(
+        "/api/v1/questions", json=body, headers=bearer(make_token(world.utrecht_member))
+    )
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json" and words in response.get_data(
+        as_text=True
+    )
+    assert _count(Question) == 0
+
+
+def test_asking_needs_a_write_token_of_a_member_of_an_organisation(client, world):
+    from portal.questions.models import Question
+
+    body = {"title": "Mag iemand zonder organisatie iets vragen?", "body": "?"}
+    assert client.post("/api/v1/questions", json=body).status_code == 401
+    reader = bearer(make_token(world.utrecht_member, scope="read"))
+    assert client.post("/api/v1/questions", json=body, headers=reader).status_code == 403
+    outsider = bearer(make_token(world.outsider))  # no organisation
+    refused = client.post("/api/v1/questions", json=body, headers=outsider)
+    assert refused.status_code == 403 and "lid zijn van een organisatie" in refused.json["detail"]
+    assert _count(Question) == 0

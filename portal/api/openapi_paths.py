@@ -97,6 +97,16 @@ register_schema("ItemUpdate", {
     "type": "object", "additionalProperties": False, "properties": INPUT_PROPERTIES,
     "description": "Alleen de meegegeven velden veranderen; een ongewijzigde update maakt geen versie.",
 })  # fmt: skip
+register_schema("QuestionCreate", {
+    "type": "object", "required": ["title", "body"], "additionalProperties": False,
+    "properties": {
+        "title": {"type": "string", "minLength": 10, "maxLength": 200},
+        "body": {"type": "string", "minLength": 1},
+        "themes": STRINGS, "product_groups": STRINGS, "addressed_to": STRINGS,
+        "region": {"type": ["string", "null"]}, "group": {"type": ["string", "null"]},
+        "visibility": {"type": "string", "enum": ["public", "members", "group"]},
+    },
+})  # fmt: skip
 register_schema("AnswerCreate", {
     "type": "object", "required": ["body"], "additionalProperties": False,
     "properties": {"body": {"type": "string", "minLength": 1}, "linked_items": STRINGS},
@@ -205,7 +215,7 @@ register_path("/api/v1/items", "get", {
 register_path("/api/v1/items", "post", {
     "operationId": "createItem",
     "summary": "Een item plaatsen",
-    "description": "Met een token dat mag schrijven; als concept of gepubliceerd, met dezelfde controles als het formulier op de website. Vragen stelt u op de website.",
+    "description": "Met een token dat mag schrijven; als concept of gepubliceerd, met dezelfde controles als het formulier op de website. Een vraag stelt u met POST /api/v1/questions.",
     "security": [{"token": []}],
     "requestBody": {"required": True, "content": {"application/json": {"schema": ref("ItemCreate")}}},
     "responses": {"201": _json("Item", "Het geplaatste item", Location="Adres van het item"),
@@ -253,6 +263,15 @@ register_path("/api/v1/items/{slug}/answers", "post", {
     "requestBody": {"required": True, "content": {"application/json": {"schema": ref("AnswerCreate")}}},
     "responses": {"201": _json("Answer", "Het antwoord"),
                   "308": {"description": "Het item heeft een nieuwe slug"},
+                  **problem_responses(*WRITE_PROBLEMS)},
+})  # fmt: skip
+register_path("/api/v1/questions", "post", {
+    "operationId": "askQuestion",
+    "summary": "Een vraag stellen",
+    "description": "Zoals op /vragen/nieuw: onder uw organisatie, direct gepubliceerd; volgers en de organisaties waaraan u de vraag richt (addressed_to: slugs) krijgen een melding.",
+    "security": [{"token": []}],
+    "requestBody": {"required": True, "content": {"application/json": {"schema": ref("QuestionCreate")}}},
+    "responses": {"201": _json("Item", "De gestelde vraag", Location="Adres van de vraag"),
                   **problem_responses(*WRITE_PROBLEMS)},
 })  # fmt: skip
 register_path("/api/v1/organisations", "get", {

@@ -483,7 +483,7 @@ def create_item():
         message = _("Onbekende soort ‘%(kind)s’. Kies uit: %(choices)s.", kind=data["kind"][:40], choices=", ".join(kinds()))  # fmt: skip
         raise Problem(422, message, errors={"kind": [message]})
     if spec.key in ASKED_KINDS:
-        message = _("Een vraag stelt u op de website; via de API kunt u vragen lezen en beantwoorden.")  # fmt: skip
+        message = _("Een vraag stelt u met POST /api/v1/questions.")
         raise Problem(422, message, errors={"kind": [message]})
     organisation = by_slug(Organisation, data["organisation"])
     if organisation is None:
@@ -548,6 +548,33 @@ def answer_question(slug: str):
         question, data["body"], data.get("linked_items") or [], actor=current_user))  # fmt: skip
     response = jsonify(_answer(answer))
     response.status_code = 201
+    return response
+
+
+ASK_INPUT = {
+    "title": ("string",), "body": ("string",), "themes": ("array",), "product_groups": ("array",),
+    "region": ("string", "null"), "group": ("string", "null"), "visibility": ("string",),
+    "addressed_to": ("array",),
+}  # fmt: skip
+
+
+@api_route("/questions", methods=["POST"])
+def ask_question():
+    """Ask a question as on /vragen/nieuw: under the member's organisation, published at once,
+    its followers and the organisations it is addressed to told (the question service)."""
+    if not permissions.can_ask_question(current_user):
+        raise Problem(403, _("U moet lid zijn van een organisatie om een vraag te stellen."))
+    data = _json_body(ASK_INPUT, required=("title", "body"))
+    asked = questions.QuestionData(
+        title=data["title"], body=data["body"], themes=data.get("themes") or [],
+        product_groups=data.get("product_groups") or [], region=data.get("region"),
+        group=data.get("group"), visibility=data.get("visibility") or "public",
+        addressed_to=data.get("addressed_to") or [],
+    )  # fmt: skip
+    question = _run(lambda: questions.ask_question(asked, actor=current_user))
+    response = jsonify(item_detail(question))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.item", slug=question.slug, _external=True)
     return response
 
 

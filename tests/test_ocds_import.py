@@ -211,6 +211,9 @@ def _rename_buyer(release: dict, name: str) -> None:
         (lambda r: r["tender"].update(numberOfTenderers=True), "moet een getal zijn"),
         (lambda r: r["tender"].update(title=["lijst"]), "moet een tekst zijn"),
         (lambda r: r.update(date=None), "geen datum"),
+        (lambda r: r["tender"].update(contractPeriod={"durationInDays": 10**400}), "te groot"),
+        (lambda r: r["tender"].update(value={"amount": 1e308}), "te groot"),
+        (lambda r: r["tender"]["tenderPeriod"].update(startDate="2024-03-01 of later"), "moet een datum zijn"),
     ],
 )  # fmt: skip
 def test_a_release_with_bad_values_is_refused_in_dutch_and_nothing_is_written(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
@@ -37,6 +37,7 @@ from portal.taxonomy.models import AwardMethod, Procedure
 from portal.tenders.models import Tender
 
 MAX_RELEASES = 1000
+MAX_NUMBER = 10**15  # far above any figure a tender holds; bounds arithmetic on a stranger's numbers
 SUMMARY_LIMIT = 600  # a longer tender description becomes the body
 
 # From OCDS's closed procurementMethod codelist back to a procedure, when the release does not
@@ -237,6 +238,8 @@ def _number(data: Any, path: str) -> int | None:
         raise ServiceError(_("'%(path)s' moet een getal zijn.", path=path))
     if value != value or value in (float("inf"), float("-inf")):
         raise ServiceError(_("'%(path)s' moet een getal zijn.", path=path))
+    if abs(value) > MAX_NUMBER:
+        raise ServiceError(_("'%(path)s' is te groot.", path=path))
     return round(value)
 
 
@@ -244,8 +247,9 @@ def _date(data: Any, path: str) -> str | None:
     value = _text(data, path)
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value[:10]).isoformat()
+    try:  # a date, or a moment whose own (local) date counts; nothing else after it
+        moment = date.fromisoformat(value) if len(value) <= 10 else datetime.fromisoformat(value)
+        return date(moment.year, moment.month, moment.day).isoformat()
     except ValueError:
         raise ServiceError(
             _("'%(path)s' moet een datum zijn (zoals 2024-03-01T00:00:00Z).", path=path)

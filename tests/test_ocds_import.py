@@ -336,3 +336,17 @@ def test_the_tender_list_offers_the_import_to_members_and_the_open_data_to_all(
     assert "/api/v1/ocds/releases" in page and "/aanbestedingen/importeren-ocds" not in page
     as_user(world.utrecht_member)
     assert "/aanbestedingen/importeren-ocds" in _page(client.get("/aanbestedingen/"))
+
+
+def test_a_reimport_of_a_tender_the_member_may_not_see_does_not_name_it(client, world, as_user):
+    hidden = make_item(
+        "tender", world.heumen, title="Geheim concept", status="draft", fields={"ocid": OCID}
+    )
+    as_user(world.utrecht_editor)  # guesses (or reads on TenderNed) the ocid of Heumen's draft
+    response = _upload(client, _file("tender.json"))
+    assert response.status_code == 403
+    body = _page(response)
+    assert "Geheim concept" not in body and "Heumen" not in body
+    assert "Een andere aanbesteding heeft deze ocid al" in body
+    db.session.refresh(hidden)
+    assert hidden.title == "Geheim concept" and _count() == 1

@@ -32,6 +32,7 @@ from portal.permissions import (
     can_create_item,
     can_edit_item,
     can_import_ocds,
+    can_view_item,
 )
 from portal.taxonomy.models import AwardMethod, Procedure
 from portal.tenders.models import Tender
@@ -595,6 +596,11 @@ def _import_process(
         tender = content_services.create_item(organisation, spec, data, actor=actor)
         summary.created.append((ocid, tender.title, tender.slug))
         return
+    if not can_view_item(actor, existing):  # its title and owner must not leak
+        raise ServiceError(
+            _("Een andere aanbesteding heeft deze ocid al; u mag haar niet bewerken."),
+            status=403,
+        )
     if not can_edit_item(actor, existing):
         raise ServiceError(
             _("U mag de aanbesteding '%(title)s' niet bewerken.", title=existing.title[:120]),

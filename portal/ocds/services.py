@@ -38,7 +38,9 @@ from portal.taxonomy.models import AwardMethod, Procedure
 from portal.tenders.models import Tender
 
 MAX_RELEASES = 1000
-MAX_NUMBER = 10**15  # far above any figure a tender holds; bounds arithmetic on a stranger's numbers
+MAX_NUMBER = (
+    10**15
+)  # far above any figure a tender holds; bounds arithmetic on a stranger's numbers
 SUMMARY_LIMIT = 600  # a longer tender description becomes the body
 
 # From OCDS's closed procurementMethod codelist back to a procedure, when the release does not
@@ -642,9 +644,15 @@ def _name(number: int, release: Any) -> str:
 
 @authorized_by(can_import_ocds)
 def import_ocds(
-    content: bytes, *, actor: Actor, organisation: Organisation | None = None
+    content: bytes,
+    *,
+    actor: Actor,
+    organisation: Organisation | None = None,
+    filename: str | None = None,
 ) -> ImportSummary:
     """Import an OCDS release or release package: one savepoint per contracting process."""
+    if filename is not None and not filename.lower().endswith(".json"):
+        raise ServiceError(_("Kies een JSON-bestand (.json) met OCDS-releases."), status=415)
     summary = ImportSummary()
     processes: dict[str, list[dict]] = {}
     for number, release in enumerate(_read_releases(content), start=1):

@@ -211,6 +211,7 @@ def _rename_buyer(release: dict, name: str) -> None:
         (lambda r: r["tender"].update(numberOfTenderers=True), "moet een getal zijn"),
         (lambda r: r["tender"].update(title=["lijst"]), "moet een tekst zijn"),
         (lambda r: r.update(date=None), "geen datum"),
+        (lambda r: r.update(date="maart 2024"), "'date' moet een datum zijn"),
         (lambda r: r["tender"].update(contractPeriod={"durationInDays": 10**400}), "te groot"),
         (lambda r: r["tender"].update(value={"amount": 1e308}), "te groot"),
         (lambda r: r["tender"]["tenderPeriod"].update(startDate="2024-03-01 of later"), "moet een datum zijn"),
@@ -350,3 +351,12 @@ def test_a_reimport_of_a_tender_the_member_may_not_see_does_not_name_it(client, 
     assert "Een andere aanbesteding heeft deze ocid al" in body
     db.session.refresh(hidden)
     assert hidden.title == "Geheim concept" and _count() == 1
+
+
+def test_releases_of_one_process_merge_in_the_order_of_their_moments_across_time_zones(world):
+    first = _json("tender.json")  # 2024-03-01T10:00:00+01:00 is 09:00 UTC
+    later = copy.deepcopy(first)
+    later["date"] = "2024-03-01T09:30:00Z"  # half an hour after it, though it sorts before as text
+    later["tender"]["title"] = "Schoonmaak, gewijzigd"
+    summary = _import({"releases": [later, first]}, world.utrecht_editor)
+    assert summary.refused == [] and summary.created[0][1] == "Schoonmaak, gewijzigd"

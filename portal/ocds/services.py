@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
@@ -182,13 +182,27 @@ def _merge(into: dict, release: dict) -> None:
 
 def _merged(releases: list[dict]) -> dict:
     """The releases of one ocid merged oldest first (a release's date orders it)."""
+    moments = []
     for release in releases:
         if not isinstance(release.get("date"), str) or not release["date"]:
             raise ServiceError(_("Een release heeft geen datum ('date'), nodig om te ordenen."))
+        moments.append(_moment(release["date"]))
     result: dict = {}
-    for release in sorted(releases, key=lambda r: r["date"]):
+    # By the moment, not the text: "09:30:00Z" is later than "10:00:00+01:00".
+    for _when, release in sorted(zip(moments, releases, strict=True), key=lambda pair: pair[0]):
         _merge(result, release)
     return result
+
+
+def _moment(value: str) -> datetime:
+    """A release's date as a moment in UTC (a date or a moment without offset counts as UTC)."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ServiceError(
+            _("'%(path)s' moet een datum zijn (zoals 2024-03-01T00:00:00Z).", path="date")
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- reading values with Dutch refusals ----------------------------------------------------

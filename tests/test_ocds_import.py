@@ -360,3 +360,20 @@ def test_releases_of_one_process_merge_in_the_order_of_their_moments_across_time
     later["tender"]["title"] = "Schoonmaak, gewijzigd"
     summary = _import({"releases": [later, first]}, world.utrecht_editor)
     assert summary.refused == [] and summary.created[0][1] == "Schoonmaak, gewijzigd"
+
+
+@pytest.mark.parametrize("status", ["in-voorbereiding", "gepubliceerd", "gegund", "afgerond"])
+def test_the_tender_status_survives_the_round_trip_without_bids_or_award_date(app, world, status):
+    original = make_item(
+        "tender", world.heumen, title="Zonder gunning", fields={"tender_status": status}
+    )
+    with app.test_request_context():
+        release = queries.release(original)
+    from tests.ocds_schema import release_errors
+
+    assert release_errors(release) == []
+    release["ocid"] = "ocds-ander1-zonder-gunning"
+    summary = _import(release, SYSTEM)
+    assert summary.refused == [] and len(summary.created) == 1
+    copy_ = db.session.scalar(select(Tender).where(Tender.ocid == "ocds-ander1-zonder-gunning"))
+    assert copy_.tender_status == status

@@ -377,3 +377,17 @@ def test_the_tender_status_survives_the_round_trip_without_bids_or_award_date(ap
     assert summary.refused == [] and len(summary.created) == 1
     copy_ = db.session.scalar(select(Tender).where(Tender.ocid == "ocds-ander1-zonder-gunning"))
     assert copy_.tender_status == status
+
+
+def test_a_later_stage_release_that_does_not_repeat_the_buyer_updates_the_tender(world):
+    assert len(_import(_file("tender.json"), world.utrecht_editor).created) == 1
+    award = _json("award.json")
+    del award["buyer"]  # OCDS does not ask a later stage to repeat it
+    summary = _import(award, world.utrecht_editor)
+    assert (summary.refused, len(summary.updated)) == ([], 1)
+    tender = db.session.scalar(select(Tender).where(Tender.ocid == OCID))
+    assert tender.tender_status == "gegund" and len(tender.bids) == 3
+    new = copy.deepcopy(award)
+    new["ocid"] = "ocds-tndr01-nieuw"
+    new["tender"]["title"] = "Zonder koper"
+    assert "geen koper" in _import(new, world.utrecht_editor).refused[0][1]  # still needed

@@ -312,9 +312,12 @@ def _parties(release: dict) -> dict[str, dict]:
     return found
 
 
-def _buyer_organisation(release: dict, given: Organisation | None) -> Organisation:
+def _buyer_organisation(
+    release: dict, given: Organisation | None, known: Organisation | None = None
+) -> Organisation:
     """The organisation of the release's buyer: by exact name (case and spaces aside) of the
-    buyer, its party or its registered legal name; never guessed."""
+    buyer, its party or its registered legal name; never guessed. A release that names no buyer
+    is for given, else for known (the owner of the tender it updates)."""
     buyer = _object(release, "buyer") or _object(release, "tender.procuringEntity")
     party = _parties(release).get(str(buyer.get("id"))) if buyer.get("id") is not None else None
     names = [
@@ -327,8 +330,8 @@ def _buyer_organisation(release: dict, given: Organisation | None) -> Organisati
         if name
     ]
     if not names:
-        if given is not None:
-            return given
+        if given is not None or known is not None:
+            return given or known
         raise ServiceError(_("De release noemt geen koper ('buyer' met een naam)."))
     wanted = {_normal(name) for name in names}
     found = [
@@ -587,9 +590,11 @@ def _import_process(
     ocid: str, release: dict, given: Organisation | None, actor: Actor, summary: ImportSummary
 ) -> None:
     shared, fields = _tender_values(release)
-    organisation = _buyer_organisation(release, given)
-    spec = kinds()["tender"]
     existing = _existing(ocid)
+    organisation = _buyer_organisation(
+        release, given, existing.organisation if existing is not None else None
+    )
+    spec = kinds()["tender"]
     if existing is None:
         if "title" not in shared:
             raise ServiceError(_("De release heeft geen titel ('tender.title')."))

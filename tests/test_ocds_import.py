@@ -211,6 +211,10 @@ def _rename_buyer(release: dict, name: str) -> None:
         (lambda r: r["tender"].update(numberOfTenderers=True), "moet een getal zijn"),
         (lambda r: r["tender"].update(title=["lijst"]), "moet een tekst zijn"),
         (lambda r: r.update(date=None), "geen datum"),
+        (lambda r: r.update(date="maart 2024"), "'date' moet een datum zijn"),
+        (lambda r: r["tender"].update(contractPeriod={"durationInDays": 10**400}), "te groot"),
+        (lambda r: r["tender"].update(value={"amount": 1e308}), "te groot"),
+        (lambda r: r["tender"]["tenderPeriod"].update(startDate="2024-03-01 of later"), "moet een datum zijn"),
     ],
 )  # fmt: skip
 def test_a_release_with_bad_values_is_refused_in_dutch_and_nothing_is_written(
@@ -333,3 +337,57 @@ def test_the_tender_list_offers_the_import_to_members_and_the_open_data_to_all(
     assert "/api/v1/ocds/releases" in page and "/aanbestedingen/importeren-ocds" not in page
     as_user(world.utrecht_member)
     assert "/aanbestedingen/importeren-ocds" in _page(client.get("/aanbestedingen/"))
+
+
+def test_a_reimport_of_a_tender_the_member_may_not_see_does_not_name_it(client, world, as_user):
+    hidden = make_item(
+        "tender", world.heumen, title="Geheim concept", status="draft", fields={"ocid": OCID}
+    )
+    as_user(world.utrecht_editor)  # guesses (or reads on TenderNed) the ocid of Heumen's draft
+    response = _upload(client, _file("tender.json"))
+    assert response.status_code == 403
+    body = _page(response)
+    assert "Geheim concept" not in body and "Heumen" not in body
+    assert "Een andere aanbesteding heeft deze ocid al" in body
+    db.session.refresh(hidden)
+    assert hidden.title == "Geheim concept" and _count() == 1
+
+
+def test_releases_of_one_process_merge_in_the_order_of_their_moments_across_time_zones(world):
+    first = _json("tender.json")  # 2024-03-01T10:00:00+01:00 is 09:00 UTC
+    later = copy.deepcopy(first)
+    later["date"] = "2024-03-01T09:30:00Z"  # half an hour after it, though it sorts before as text
+    later["tender"]["title"] = "Schoonmaak, gewijzigd"
+    summary = _import({"releases": [later, first]}, world.utrecht_editor)
+    assert summary.refused == [] and summary.created[0][1] == "Schoonmaak, gewijzigd"
+
+
+@pytest.mark.parametrize("status", ["in-voorbereiding", "gepubliceerd", "gegund", "afgerond"])
+def test_the_tender_status_survives_the_round_trip_without_bids_or_award_date(app, world, status):
+    original = make_item(
+        "tender", world.heumen, title="Zonder gunning", fields={"tender_status": status}
+    )
+    with app.test_request_context():
+        release = queries.release(original)
+    from tests.ocds_schema import release_errors
+
+    assert release_errors(release) == []
+    release["ocid"] = "ocds-ander1-zonder-gunning"
+    summary = _import(release, SYSTEM)
+    assert summary.refused == [] and len(summary.created) == 1
+    copy_ = db.session.scalar(select(Tender).where(Tender.ocid == "ocds-ander1-zonder-gunning"))
+    assert copy_.tender_status == status
+
+
+def test_a_later_stage_release_that_does_not_repeat_the_buyer_updates_the_tender(world):
+    assert len(_import(_file("tender.json"), world.utrecht_editor).created) == 1
+    award = _json("award.json")
+    del award["buyer"]  # OCDS does not ask a later stage to repeat it
+    summary = _import(award, world.utrecht_editor)
+    assert (summary.refused, len(summary.updated)) == ([], 1)
+    tender = db.session.scalar(select(Tender).where(Tender.ocid == OCID))
+    assert tender.tender_status == "gegund" and len(tender.bids) == 3
+    new = copy.deepcopy(award)
+    new["ocid"] = "ocds-tndr01-nieuw"
+    new["tender"]["title"] = "Zonder koper"
+    assert "geen koper" in _import(new, world.utrecht_editor).refused[0][1]  # still needed

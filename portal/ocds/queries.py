@@ -166,7 +166,9 @@ def release(tender: Tender) -> dict:
     bids, tenderers = _bids(tender)
     buyer = _buyer(tender)
     winners = [bid for bid in bids if bid["isWinner"]]
-    awarded = bool(winners) or tender.award_date is not None
+    # A completed tender was awarded, even when its award is not filled in: its closed
+    # contract needs an award to name (and tells an importer it is "afgerond", not "gegund").
+    awarded = bool(winners) or tender.award_date is not None or tender.tender_status == "afgerond"
     procedure = tender.procedure
     award_method = tender.award_method
     duration = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
@@ -32,11 +32,15 @@ from portal.permissions import (
     can_create_item,
     can_edit_item,
     can_import_ocds,
+    can_view_item,
 )
 from portal.taxonomy.models import AwardMethod, Procedure
 from portal.tenders.models import Tender
 
 MAX_RELEASES = 1000
+MAX_NUMBER = (
+    10**15
+)  # far above any figure a tender holds; bounds arithmetic on a stranger's numbers
 SUMMARY_LIMIT = 600  # a longer tender description becomes the body
 
 # From OCDS's closed procurementMethod codelist back to a procedure, when the release does not
@@ -178,13 +182,27 @@ def _merge(into: dict, release: dict) -> None:
 
 def _merged(releases: list[dict]) -> dict:
     """The releases of one ocid merged oldest first (a release's date orders it)."""
+    moments = []
     for release in releases:
         if not isinstance(release.get("date"), str) or not release["date"]:
             raise ServiceError(_("Een release heeft geen datum ('date'), nodig om te ordenen."))
+        moments.append(_moment(release["date"]))
     result: dict = {}
-    for release in sorted(releases, key=lambda r: r["date"]):
+    # By the moment, not the text: "09:30:00Z" is later than "10:00:00+01:00".
+    for _when, release in sorted(zip(moments, releases, strict=True), key=lambda pair: pair[0]):
         _merge(result, release)
     return result
+
+
+def _moment(value: str) -> datetime:
+    """A release's date as a moment in UTC (a date or a moment without offset counts as UTC)."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ServiceError(
+            _("'%(path)s' moet een datum zijn (zoals 2024-03-01T00:00:00Z).", path="date")
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- reading values with Dutch refusals ----------------------------------------------------
@@ -237,6 +255,8 @@ def _number(data: Any, path: str) -> int | None:
         raise ServiceError(_("'%(path)s' moet een getal zijn.", path=path))
     if value != value or value in (float("inf"), float("-inf")):
         raise ServiceError(_("'%(path)s' moet een getal zijn.", path=path))
+    if abs(value) > MAX_NUMBER:
+        raise ServiceError(_("'%(path)s' is te groot.", path=path))
     return round(value)
 
 
@@ -244,8 +264,9 @@ def _date(data: Any, path: str) -> str | None:
     value = _text(data, path)
     if value is None:
         return None
-    try:
-        return date.fromisoformat(value[:10]).isoformat()
+    try:  # a date, or a moment whose own (local) date counts; nothing else after it
+        moment = date.fromisoformat(value) if len(value) <= 10 else datetime.fromisoformat(value)
+        return date(moment.year, moment.month, moment.day).isoformat()
     except ValueError:
         raise ServiceError(
             _("'%(path)s' moet een datum zijn (zoals 2024-03-01T00:00:00Z).", path=path)
@@ -291,9 +312,12 @@ def _parties(release: dict) -> dict[str, dict]:
     return found
 
 
-def _buyer_organisation(release: dict, given: Organisation | None) -> Organisation:
+def _buyer_organisation(
+    release: dict, given: Organisation | None, known: Organisation | None = None
+) -> Organisation:
     """The organisation of the release's buyer: by exact name (case and spaces aside) of the
-    buyer, its party or its registered legal name; never guessed."""
+    buyer, its party or its registered legal name; never guessed. A release that names no buyer
+    is for given, else for known (the owner of the tender it updates)."""
     buyer = _object(release, "buyer") or _object(release, "tender.procuringEntity")
     party = _parties(release).get(str(buyer.get("id"))) if buyer.get("id") is not None else None
     names = [
@@ -306,8 +330,8 @@ def _buyer_organisation(release: dict, given: Organisation | None) -> Organisati
         if name
     ]
     if not names:
-        if given is not None:
-            return given
+        if given is not None or known is not None:
+            return given or known
         raise ServiceError(_("De release noemt geen koper ('buyer' met een naam)."))
     wanted = {_normal(name) for name in names}
     found = [
@@ -566,9 +590,11 @@ def _import_process(
     ocid: str, release: dict, given: Organisation | None, actor: Actor, summary: ImportSummary
 ) -> None:
     shared, fields = _tender_values(release)
-    organisation = _buyer_organisation(release, given)
-    spec = kinds()["tender"]
     existing = _existing(ocid)
+    organisation = _buyer_organisation(
+        release, given, existing.organisation if existing is not None else None
+    )
+    spec = kinds()["tender"]
     if existing is None:
         if "title" not in shared:
             raise ServiceError(_("De release heeft geen titel ('tender.title')."))
@@ -591,6 +617,11 @@ def _import_process(
         tender = content_services.create_item(organisation, spec, data, actor=actor)
         summary.created.append((ocid, tender.title, tender.slug))
         return
+    if not can_view_item(actor, existing):  # its title and owner must not leak
+        raise ServiceError(
+            _("Een andere aanbesteding heeft deze ocid al; u mag haar niet bewerken."),
+            status=403,
+        )
     if not can_edit_item(actor, existing):
         raise ServiceError(
             _("U mag de aanbesteding '%(title)s' niet bewerken.", title=existing.title[:120]),
@@ -632,9 +663,15 @@ def _name(number: int, release: Any) -> str:
 
 @authorized_by(can_import_ocds)
 def import_ocds(
-    content: bytes, *, actor: Actor, organisation: Organisation | None = None
+    content: bytes,
+    *,
+    actor: Actor,
+    organisation: Organisation | None = None,
+    filename: str | None = None,
 ) -> ImportSummary:
     """Import an OCDS release or release package: one savepoint per contracting process."""
+    if filename is not None and not filename.lower().endswith(".json"):
+        raise ServiceError(_("Kies een JSON-bestand (.json) met OCDS-releases."), status=415)
     summary = ImportSummary()
     processes: dict[str, list[dict]] = {}
     for number, release in enumerate(_read_releases(content), start=1):

@@ -3,7 +3,7 @@ and the upload that imports releases as draft tenders."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, json, render_template, request, url_for
+from flask import abort, json, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -11,10 +11,11 @@ from werkzeug.wrappers import Response
 
 from portal import permissions
 from portal.api.problems import problem
-from portal.common import ServiceError, whole_number
+from portal.common import whole_number
 from portal.content.linked_data import Alternate, register_alternate
 from portal.content.views import load_visible
 from portal.extensions import db
+from portal.forms import handle_upload
 from portal.ocds import bp, openapi, queries, services  # noqa: F401 - openapi registers
 from portal.ocds.forms import OcdsUploadForm
 from portal.tenders.kind import SPEC as TENDERS
@@ -94,28 +95,12 @@ def upload():
     if not permissions.can_import_ocds(current_user):
         abort(403)
     form = OcdsUploadForm()
-    summary, problems, status = None, [], 200
-    if form.is_submitted():
-        if not form.validate():
-            return render_template("ocds/upload.html", form=form, summary=None, problems=[]), 400
-        chosen = form.file.data
-        if not getattr(chosen, "filename", None):
-            form.file.errors = [_("Kies een bestand.")]
-            return render_template("ocds/upload.html", form=form, summary=None, problems=[]), 400
-        limit = current_app.config["OCDS_MAX_UPLOAD_BYTES"]
-        content = chosen.read(limit + 1)
-        try:
-            if not chosen.filename.lower().endswith(".json"):
-                raise ServiceError(
-                    _("Kies een JSON-bestand (.json) met OCDS-releases."), status=415
-                )
-            summary = services.import_ocds(content, actor=current_user)
-            db.session.commit()
-            status = summary.status
-        except ServiceError as error:
-            db.session.rollback()
-            problems, status = [error.message], error.status
-            form.file.errors = [_("Er is niets opgeslagen: los het probleem hieronder op.")]
+    outcome, problems = handle_upload(
+        form,
+        lambda name, content: services.import_ocds(content, actor=current_user, filename=name),
+    )
+    summary = outcome.value
+    status = summary.status if outcome.done else outcome.status
     return render_template(
         "ocds/upload.html", form=form, summary=summary, problems=problems
     ), status

@@ -12,7 +12,14 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from portal.search.models import SearchDocument
-from portal.search.query import ParsedQuery, is_common
+from portal.search.query import (
+    ALTERNATIVE_COVERAGE,
+    COVERAGE,
+    PROXIMITY_SLOP,
+    ParsedQuery,
+    is_common,
+)
+from portal.search.typos import MAX_DISTANCE, expand_typos
 from portal.search.worker_cache import cached
 
 # ts_rank weights for D, C, B, A: about the Whoosh field boosts (attachments < body < summary < title).
@@ -27,7 +34,16 @@ UPSERT = text(
     "ON CONFLICT (item_id) DO UPDATE SET kind = excluded.kind, content_hash = excluded.content_hash, "
     "head_vector = excluded.head_vector, vector = excluded.vector"
 )
-SHARES_TTL = 300.0  # seconds: ANALYZE statistics change slowly
+# A text in which two typed words stand next to each other gains this much (ts_rank of one
+# word in a title is about 0.6).
+PROXIMITY_BONUS = 0.3
+SHARES_TTL = 300.0
+# The indexed words, for typo tolerance (migration 0023): a word of a deleted text may stay, which
+# only costs a look-up that finds nothing.
+LEXEMES = text(
+    "INSERT INTO search_lexemes (term) SELECT DISTINCT unnest(tsvector_to_array(vector)) "
+    "FROM search_documents WHERE item_id = ANY(:ids) ON CONFLICT DO NOTHING"
+)  # seconds: ANALYZE statistics change slowly
 
 
 def _group(terms: tuple[str, ...]) -> str:
@@ -59,6 +75,7 @@ class PostgresEngine:
             )
         if documents:
             session.execute(UPSERT, [{**d, "id": int(d["id"])} for d in documents])
+            session.execute(LEXEMES, {"ids": [int(d["id"]) for d in documents]})
 
     def available(self) -> bool:
         """The table is part of the schema, so it is there when the database answers (an
@@ -100,13 +117,20 @@ class PostgresEngine:
         return cached("pg-shares", load, SHARES_TTL)
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
-        """(item id, score): ts_rank of the weighted vector times the share of typed words matched."""
+        """(item id, score): the coverage (distinct typed words matched; through a concept's
+        term or a typo's nearest word for less) first, then ts_rank of the weighted vector with
+        the concepts' terms and a bonus for typed words next to each other in the text."""
         should = list(query.should)
         required = [t for phrase in query.phrases for t in phrase]
         if not should and not required:
             return []
         wanted = list(dict.fromkeys(should + required))
         with self.engine.connect() as connection:
+            expand_typos(
+                query,
+                lambda term: self._present(connection, term),
+                lambda term: self._neighbours(connection, term),
+            )
             shares = self._shares(connection)
             common = [t for t in should if t in shares]
             rare = [t for t in should if t not in common]
@@ -114,70 +138,111 @@ class PostgresEngine:
             # most texts); a term of common words only is left out.
             related = [
                 replace(e, terms=kept)
-                for e in query.related
+                for e in query.alternatives
                 if (kept := tuple(t for t in e.terms if t not in shares))
             ]
             # Terms come from the analysis: only [a-z0-9], so they are safe tsquery lexemes.
             groups = [_group(e.terms) for e in related]  # texts with a concept's term match too
             if required:
                 matches = [" & ".join(required)]
-            elif rare:
+            elif rare or groups:
                 matches = [" | ".join(rare + groups)]
             else:  # only frequent words: texts with all of them, or else any of them
-                matches = [
-                    " | ".join([f"({' & '.join(common)})", *groups]),
-                    " | ".join(common + groups),
-                ]
+                matches = [f"({' & '.join(common)})", " | ".join(common)]
             for match in matches:
                 if query.exclude:
                     match = f"({match}) & !({' | '.join(query.exclude)})"
-                rows = self._ranked(connection, match, wanted, limit, related)
+                rows = self._ranked(connection, match, wanted, limit, related, query)
                 if rows:
                     return rows
             return []
 
     @staticmethod
+    def _present(connection, term: str) -> bool:
+        """Whether an indexed text holds the term."""
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT EXISTS (SELECT 1 FROM search_documents "
+                    "WHERE vector @@ to_tsquery('simple', :t))"
+                ),
+                {"t": term},
+            )
+        )
+
+    @staticmethod
+    def _neighbours(connection, term: str) -> list[str]:
+        """Indexed words at most MAX_DISTANCE edits from the term (fuzzystrmatch), the most
+        similar first (pg_trgm); typos.nearest picks from them as from Whoosh's."""
+        return list(
+            connection.scalars(
+                text(
+                    "SELECT term FROM search_lexemes WHERE length(term) BETWEEN :lo AND :hi "
+                    "AND levenshtein_less_equal(term, :t, :most) <= :most "
+                    "ORDER BY similarity(term, :t) DESC, term LIMIT 50"
+                ),
+                {"t": term, "lo": len(term) - MAX_DISTANCE, "hi": len(term) + MAX_DISTANCE,
+                 "most": MAX_DISTANCE},
+            )
+        )  # fmt: skip
+
+    @staticmethod
     def _ranked(
-        connection, match: str, wanted: list[str], limit: int, related: list | None = None
+        connection,
+        match: str,
+        wanted: list[str],
+        limit: int,
+        related: list | None = None,
+        query: ParsedQuery | None = None,
     ) -> list[tuple[int, float]]:
         """Tiered: when at least `limit` texts match in their title, summary or taxonomy terms,
         rank just those on that small vector (the heaviest fields decide the top anyway);
         otherwise rank every match on the whole weighted vector.
 
-        A concept's terms (`related`) add their rank times their weight to texts without the
-        typed word they stand in for (the best of them per typed word), as the Whoosh engine
-        boosts them; the coverage stays the share of typed words matched."""
+        The score is COVERAGE per typed word the text holds (a part of it for a word only a
+        concept's term or a typo's nearest word stands in for) plus the relevance: ts_rank, the
+        alternatives' rank times their weight (as the Whoosh engine adds their BM25F scores),
+        and a bonus per pair of typed words that stand next to each other."""
         params: dict[str, Any] = {
             "q": match, "r": " | ".join(wanted), "n": max(1, len(wanted)), "limit": limit,
+            "full": COVERAGE, "part": COVERAGE * ALTERNATIVE_COVERAGE, "near": PROXIMITY_BONUS,
         }  # fmt: skip
-        params.update({f"t{i}": term for i, term in enumerate(wanted)})
-        # Per typed word a concept stands in for: the best of its terms (times its weight),
-        # counted only for texts without that word, as the Whoosh engine does.
         sources: dict[tuple[str, ...], list] = {}
         for expansion in related or ():
             sources.setdefault(expansion.source, []).append(expansion)
         extra_rank = []
-        for j, (source, group) in enumerate(sources.items()):
-            params[f"s{j}"] = " & ".join(source)
+        for j, group in enumerate(sources.values()):
             ranks = []
             for i, expansion in enumerate(group):
                 params[f"e{j}_{i}"], params[f"w{j}_{i}"] = _group(expansion.terms), expansion.weight
-                query = f"to_tsquery('simple', :e{j}_{i})"
-                ranks.append(f":w{j}_{i} * ts_rank('{WEIGHTS}', COLUMN, {query})")
-            without = f"CASE WHEN COLUMN @@ to_tsquery('simple', :s{j}) THEN 0 ELSE GREATEST("
+                tsquery = f"to_tsquery('simple', :e{j}_{i})"
+                ranks.append(f":w{j}_{i} * ts_rank('{WEIGHTS}', COLUMN, {tsquery})")
             # ts_rank divides an OR query's rank by its number of terms: so does this one.
-            extra_rank.append(without + ", ".join(ranks) + ") / :n END")
+            extra_rank.append("(" + " + ".join(ranks) + ") / :n")
+        # Coverage: per typed word, the full share when the text has it, else a part when it has
+        # a term that stands in for it.
+        coverage = []
+        for g, group in enumerate(query.groups if query else ()):
+            params[f"g{g}"] = " | ".join(group.terms)
+            options = [f"(COLUMN @@ to_tsquery('simple', :g{g}))::int * :full"]
+            for j, (source, alternatives) in enumerate(sources.items()):
+                if group.key in source:
+                    params[f"a{g}_{j}"] = " | ".join(_group(e.terms) for e in alternatives)
+                    options.append(f"(COLUMN @@ to_tsquery('simple', :a{g}_{j}))::int * :part")
+            coverage.append(options[0] if len(options) == 1 else f"GREATEST({', '.join(options)})")
+        near = []
+        for k, (first, second) in enumerate(query.pairs if query else ()):
+            params[f"p{k}"] = " | ".join(
+                f"{first} <{d}> {second}" for d in range(1, PROXIMITY_SLOP + 1)
+            )
+            near.append(f"(COLUMN @@ to_tsquery('simple', :p{k}))::int * :near")
         for column, tier_limit in (("head_vector", limit), ("vector", None)):
-            coverage = " + ".join(
-                f"({column} @@ to_tsquery('simple', :t{i}))::int" for i in range(len(wanted))
-            )
-            rank = " + ".join(
-                [f"ts_rank('{WEIGHTS}', {column}, r)"]
-                + [part.replace("COLUMN", column) for part in extra_rank]
-            )
+            score = " + ".join(
+                [f"ts_rank('{WEIGHTS}', {column}, r)", *extra_rank, *coverage, *near]
+            ).replace("COLUMN", column)
             # Only constants are formatted in; every value is a bound parameter.
             sql = text(
-                f"SELECT item_id, ({rank}) * (0.25 + ({coverage})::float / :n) AS score "  # noqa: S608
+                f"SELECT item_id, {score} AS score "  # noqa: S608
                 "FROM search_documents, to_tsquery('simple', :q) AS q, to_tsquery('simple', :r) AS r "
                 f"WHERE {column} @@ q ORDER BY score DESC LIMIT :limit"
             )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
-from portal.search.analysis import analyze, expand_query, tokens
+from portal.search.analysis import analyze, expand_query, stem, stop_words, tokens
 
 MAX_QUERY = 500  # characters; longer input is cut, never an error
 # A query word found in more than this share of the texts only re-ranks the texts the rarer words
@@ -17,6 +18,36 @@ COMMON_MIN_TEXTS = 2000  # below this every text is simply scored
 
 def is_common(documents_with_term: float, documents: float) -> bool:
     return documents >= COMMON_MIN_TEXTS and documents_with_term / documents > COMMON_SHARE
+
+
+# Coverage: a text that matches more of a query's distinct words ranks above one that matches
+# fewer, however often. A word matched only through a concept's term or a typo's nearest word
+# covers it this much (the typed word itself covers 1).
+ALTERNATIVE_COVERAGE = 0.5
+# Scores carry the coverage as COVERAGE per word on top of the relevance, which never reaches it:
+# sorting by score sorts by coverage first (split_score takes them apart again).
+COVERAGE = 1_000_000.0
+MAX_GROUPS = 32  # distinct typed words a query is ranked by (the rest still match)
+# Proximity: two typed words that stand next to each other in a text (at most PROXIMITY_SLOP
+# positions apart, so a compound's split parts in between still count) add a bonus.
+PROXIMITY_SLOP = 3
+MAX_PAIRS = 8
+
+
+@dataclass(frozen=True)
+class Group:
+    """One distinct typed word: the terms that stand for it (its stem, its compound parts, the
+    abbreviation it spells) and the stem that concepts and typo expansion name it by."""
+
+    key: str
+    terms: tuple[str, ...]
+    word: str = ""  # as typed (folded)
+
+
+def split_score(score: float) -> tuple[float, float]:
+    """(coverage, relevance) of an engine's score."""
+    coverage = round(score / COVERAGE, 2)
+    return coverage, max(0.0, score - coverage * COVERAGE)
 
 
 _PART_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
@@ -31,6 +62,11 @@ class ParsedQuery:
     words: list[str] = field(default_factory=list)  # the plain typed words' tokens, in order
     # Terms the concepts add (portal/search/concepts.py: Expansion), at a lower weight.
     related: list = field(default_factory=list)
+    # Nearest indexed words for typed words the index does not hold (Expansion, portal/search/
+    # typos.py), at a lower weight.
+    fuzzy: list = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)  # distinct typed words, for coverage
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # adjacent typed words' stems
 
     @property
     def is_empty(self) -> bool:
@@ -42,7 +78,13 @@ class ParsedQuery:
             set(self.should)
             | {t for p in self.phrases for t in p}
             | {t for e in self.related for t in e.terms}
+            | {t for e in self.fuzzy for t in e.terms}
         )
+
+    @property
+    def alternatives(self) -> list:
+        """Concept terms and typo expansions: what may stand in for a typed word."""
+        return [*self.related, *self.fuzzy]
 
     @property
     def concepts(self) -> list[str]:
@@ -72,4 +114,28 @@ def parse(raw: str) -> ParsedQuery:
             parsed.should.extend(expand_query(word))
             parsed.words.extend(tokens(word))
     parsed.should = list(dict.fromkeys(parsed.should))
+    _structure(parsed)
     return parsed
+
+
+def _structure(parsed: ParsedQuery) -> None:
+    """The distinct typed words (groups) and the adjacent pairs of them, for coverage and
+    proximity; stop words are skipped, as the analysis skips them in texts."""
+    meaningful = [w for w in parsed.words if w not in stop_words()]
+    seen: dict[str, Group] = {}
+    for word in meaningful:
+        terms = tuple(expand_query(word))
+        if terms and stem(word) not in seen and len(seen) < MAX_GROUPS:
+            seen[stem(word)] = Group(stem(word), terms, word)
+    parsed.groups = list(seen.values())
+    pairs: dict[tuple[str, str], None] = {}
+    for first, second in itertools.pairwise(meaningful):
+        if len(pairs) >= MAX_PAIRS:
+            break
+        if stem(first) != stem(second):
+            pairs[(stem(first), stem(second))] = None
+    for phrase in parsed.phrases:
+        for first, second in itertools.pairwise(phrase):
+            if len(pairs) < MAX_PAIRS and first != second:
+                pairs[(first, second)] = None
+    parsed.pairs = list(pairs)

@@ -17,15 +17,32 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Every, Or, Term
+from whoosh.query import (
+    And,
+    AndMaybe,
+    AndNot,
+    ConstantScoreQuery,
+    Every,
+    Or,
+    Phrase,
+    Term,
+)
 from whoosh.scoring import BM25F
 
-from portal.search.query import ParsedQuery, is_common
+from portal.search.query import (
+    ALTERNATIVE_COVERAGE,
+    COVERAGE,
+    PROXIMITY_SLOP,
+    ParsedQuery,
+    is_common,
+)
+from portal.search.typos import MAX_DISTANCE, expand_typos
 
 # BM25F sums each field's term frequency times its weight before saturating; one field in which a
 # term occurs weight times per occurrence is the same sum, and merges one posting list per term
 # instead of five (frequencies only, so the repeats cost no index space).
 REPEATS = {"title": 6, "summary": 3, "taxonomy": 3, "body": 2, "attachments": 1}
+PROXIMITY_BOOST = 0.5  # of the two words' own BM25F scores
 
 
 def _schema() -> Schema:
@@ -34,7 +51,8 @@ def _schema() -> Schema:
         kind=ID(stored=True),
         # What the document was made from (documents.source_hash), so `search check` finds stale ones.
         hash=ID(stored=True),
-        text=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False),
+        # Positions, for the proximity bonus (typed words next to each other in a text).
+        text=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True),
     )
 
 
@@ -112,7 +130,9 @@ class WhooshEngine:
             raise
         except Exception as error:  # unreadable table of contents or segment
             raise IndexUnavailableError(str(error)) from error
-        if set(ix.schema.names()) != set(_schema().names()):
+        if set(ix.schema.names()) != set(_schema().names()) or not ix.schema[
+            "text"
+        ].format.supports("positions"):
             raise IndexUnavailableError("zoekindex met een oud schema: herbouw hem")
         return ix
 
@@ -219,83 +239,90 @@ class WhooshEngine:
             )  # fmt: skip
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
-        """(item id, score) of the best matches; texts matching more of the typed words rank first.
-        A concept's terms add their score to texts without the typed word they stand in for."""
+        """(item id, score) of the best matches: the coverage (distinct typed words matched, a
+        word matched only through a concept's term or a typo's nearest word counting less) first,
+        then BM25F with a bonus for typed words that stand next to each other in the text."""
         searcher = self._searcher()
         total = max(1, searcher.doc_count())
-        should = [t for t in query.should if searcher.doc_frequency("text", t)]
-        common = [t for t in should if is_common(searcher.doc_frequency("text", t), total)]
+
+        def frequency(term: str) -> int:
+            return searcher.doc_frequency("text", term)
+
+        expand_typos(
+            query,
+            lambda term: frequency(term) > 0,
+            lambda term: searcher.reader().terms_within("text", term, MAX_DISTANCE),
+        )
+        should = [t for t in query.should if frequency(t)]
+        common = [t for t in should if is_common(frequency(t), total)]
         rare = [t for t in should if t not in common]
         phrase_terms = [t for phrase in query.phrases for t in phrase]
-        related = self._related(searcher, query, total)
+        alternatives = self._alternatives(query, frequency, total)
         if phrase_terms:
             required = And([Term("text", t) for t in phrase_terms])
-        elif rare:
-            required = Or([Term("text", t) for t in rare])
+        elif rare or alternatives:
+            clauses = [c for group in alternatives.values() for c, _w in group]
+            required = Or([*(Term("text", t) for t in rare), *clauses])
         elif common:
             # Only frequent words: texts with all of them first; if none has all, any of them.
             required = And([Term("text", t) for t in common])
             if not searcher.search(required, limit=1):
                 required = Or([Term("text", t) for t in common])
-            common = []
-        elif related:
-            required = None
         else:
             return []
-        excluded = [Term("text", t) for t in query.exclude]
-        scores: dict[int, float] = {}
-        if required is not None:
-            optional = should if phrase_terms else common
-            combined = (
-                AndMaybe(required, Or([Term("text", t) for t in optional]))
-                if optional
-                else required
-            )
-            if excluded:
-                combined = AndNot(combined, Or(excluded))
-            hits = searcher.search(combined, limit=limit)
-            if not related:
-                return [(int(hit["id"]), float(hit.score)) for hit in hits]
-            scores = {int(hit["id"]): float(hit.score) for hit in hits}
-        for typed, best in related:
-            # A search of its own, AndNot at its top: nested in a query that skips ahead,
-            # Whoosh's AndNotMatcher.skip_to reads past an exhausted matcher and fails.
-            without = AndNot(best, Or([typed, *excluded]) if excluded else typed)
-            for hit in searcher.search(without, limit=limit):
-                item_id = int(hit["id"])
-                if phrase_terms and item_id not in scores:
-                    continue  # a phrase must match: the concept only re-ranks those texts
-                scores[item_id] = scores.get(item_id, 0.0) + float(hit.score)
-        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
-        return ranked[:limit]
+        scoring = self._coverage(query, frequency, alternatives)
+        scoring += [
+            Phrase("text", list(pair), slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
+            for pair in query.pairs
+            if frequency(pair[0]) and frequency(pair[1])
+        ]
+        combined = AndMaybe(ConstantScoreQuery(required, 0.0), Or(scoring)) if scoring else required
+        if query.exclude:
+            combined = AndNot(combined, Or([Term("text", t) for t in query.exclude]))
+        hits = searcher.search(combined, limit=limit)
+        return [(int(hit["id"]), float(hit.score)) for hit in hits]
 
     @staticmethod
-    def _related(searcher, query: ParsedQuery, total: int) -> list:
-        """(typed word, clause) per typed word the concepts stand in for: the best of its
-        concepts' terms, boosted by their weight. Every word of a term must match, except its
-        common words (as for typed words, they would make the search read most texts); a term
-        missing from the index or of common words only is left out."""
-        by_source: dict[tuple[str, ...], list] = {}
-        for expansion in query.related:
-            frequencies = [searcher.doc_frequency("text", t) for t in expansion.terms]
+    def _coverage(query: ParsedQuery, frequency, alternatives: dict) -> list:
+        """Per typed word: COVERAGE for a text with the word, ALTERNATIVE_COVERAGE of it for a
+        text with only a term that stands in for it (two constant halves, as Whoosh's
+        DisjunctionMax scores wrongly), plus the BM25F scores of the word and of the terms,
+        these times their weight."""
+        clauses = []
+        for group in query.groups:
+            typed = [Term("text", t) for t in group.terms if frequency(t)]
+            standing_in = alternatives.get(group.key, [])
+            either = typed + [clause for clause, _weight in standing_in]
+            if not either:
+                continue
+            clauses.append(ConstantScoreQuery(Or(either), COVERAGE * ALTERNATIVE_COVERAGE))
+            if typed:
+                clauses.append(ConstantScoreQuery(Or(typed), COVERAGE * (1 - ALTERNATIVE_COVERAGE)))
+                clauses.extend(typed)
+            clauses.extend(clause.with_boost(weight) for clause, weight in standing_in)
+        return clauses
+
+    @staticmethod
+    def _alternatives(query: ParsedQuery, frequency, total: int) -> dict[str, list]:
+        """typed word (stem) -> (clause, weight) of the concept terms and typo expansions that
+        stand in for it. Every word of a term must match, except its common words (as for typed
+        words, they would make the search read most texts); a term missing from the index or of
+        common words only is left out."""
+        found: dict[str, list] = {}
+        for expansion in query.alternatives:
+            frequencies = [frequency(t) for t in expansion.terms]
             if not all(frequencies):
                 continue
             terms = [t for t, n in zip(expansion.terms, frequencies, strict=True)
                      if not is_common(n, total)]  # fmt: skip
             if not terms:
                 continue
-            if len(terms) == 1:
-                clause = Term("text", terms[0], boost=expansion.weight)
-            else:
-                clause = And([Term("text", t) for t in terms], boost=expansion.weight)
-            by_source.setdefault(expansion.source, []).append(clause)
-        return [
-            (
-                And([Term("text", t) for t in source]),
-                DisjunctionMax(group) if len(group) > 1 else group[0],
+            clause = (
+                Term("text", terms[0]) if len(terms) == 1 else And([Term("text", t) for t in terms])
             )
-            for source, group in by_source.items()
-        ]
+            for key in expansion.source:
+                found.setdefault(key, []).append((clause, expansion.weight))
+        return found
 
     def _stamp(self) -> tuple:
         """Which build and table of contents is current, so a rebuilt index is never mistaken for

@@ -15,7 +15,6 @@ from portal.search.models import SearchDocument
 from portal.search.query import (
     ALTERNATIVE_COVERAGE,
     COVERAGE,
-    PROXIMITY_SLOP,
     ParsedQuery,
     is_common,
 )
@@ -231,10 +230,8 @@ class PostgresEngine:
                     options.append(f"(COLUMN @@ to_tsquery('simple', :a{g}_{j}))::int * :part")
             coverage.append(options[0] if len(options) == 1 else f"GREATEST({', '.join(options)})")
         near = []
-        for k, (first, second) in enumerate(query.pairs if query else ()):
-            params[f"p{k}"] = " | ".join(
-                f"{first} <{d}> {second}" for d in range(1, PROXIMITY_SLOP + 1)
-            )
+        for k, (first, second, gap) in enumerate(query.pairs if query else ()):
+            params[f"p{k}"] = f"{first} <{gap}> {second}"
             near.append(f"(COLUMN @@ to_tsquery('simple', :p{k}))::int * :near")
         for column, tier_limit in (("head_vector", limit), ("vector", None)):
             score = " + ".join(

@@ -6,7 +6,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from portal.search.analysis import analyze, expand_query, stem, stop_words, tokens
+from portal.search.analysis import analyze, expand_query, split_compound, stem, stop_words, tokens
 
 MAX_QUERY = 500  # characters; longer input is cut, never an error
 # A query word found in more than this share of the texts only re-ranks the texts the rarer words
@@ -28,9 +28,7 @@ ALTERNATIVE_COVERAGE = 0.5
 # sorting by score sorts by coverage first (split_score takes them apart again).
 COVERAGE = 1_000_000.0
 MAX_GROUPS = 32  # distinct typed words a query is ranked by (the rest still match)
-# Proximity: two typed words that stand next to each other in a text (at most PROXIMITY_SLOP
-# positions apart, so a compound's split parts in between still count) add a bonus.
-PROXIMITY_SLOP = 3
+# Proximity: two typed words that stand next to each other in a text add a bonus.
 MAX_PAIRS = 8
 
 
@@ -66,7 +64,8 @@ class ParsedQuery:
     # typos.py), at a lower weight.
     fuzzy: list = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)  # distinct typed words, for coverage
-    pairs: list[tuple[str, str]] = field(default_factory=list)  # adjacent typed words' stems
+    # Adjacent typed words' stems and how far apart they stand in a text that has them together.
+    pairs: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -128,14 +127,16 @@ def _structure(parsed: ParsedQuery) -> None:
         if terms and stem(word) not in seen and len(seen) < MAX_GROUPS:
             seen[stem(word)] = Group(stem(word), terms, word)
     parsed.groups = list(seen.values())
-    pairs: dict[tuple[str, str], None] = {}
-    for first, second in itertools.pairwise(meaningful):
+    pairs: dict[tuple[str, str], int] = {}
+    for first, second in zip(meaningful, meaningful[1:], strict=False):
         if len(pairs) >= MAX_PAIRS:
             break
         if stem(first) != stem(second):
-            pairs[(stem(first), stem(second))] = None
+            # In a text the analysis puts a compound's parts right after it: the next word
+            # then stands that many positions further.
+            pairs.setdefault((stem(first), stem(second)), 1 + len(split_compound(first)))
     for phrase in parsed.phrases:
-        for first, second in itertools.pairwise(phrase):
+        for first, second in zip(phrase, phrase[1:], strict=False):
             if len(pairs) < MAX_PAIRS and first != second:
-                pairs[(first, second)] = None
-    parsed.pairs = list(pairs)
+                pairs.setdefault((first, second), 1)
+    parsed.pairs = [(first, second, gap) for (first, second), gap in pairs.items()]

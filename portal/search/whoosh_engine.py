@@ -32,7 +32,6 @@ from whoosh.scoring import BM25F
 from portal.search.query import (
     ALTERNATIVE_COVERAGE,
     COVERAGE,
-    PROXIMITY_SLOP,
     ParsedQuery,
     is_common,
 )
@@ -272,9 +271,9 @@ class WhooshEngine:
             return []
         scoring = self._coverage(query, frequency, alternatives)
         scoring += [
-            Phrase("text", list(pair), slop=PROXIMITY_SLOP, boost=PROXIMITY_BOOST)
-            for pair in query.pairs
-            if frequency(pair[0]) and frequency(pair[1])
+            Phrase("text", [first, second], slop=gap, boost=PROXIMITY_BOOST)
+            for first, second, gap in query.pairs
+            if frequency(first) and frequency(second)
         ]
         combined = AndMaybe(ConstantScoreQuery(required, 0.0), Or(scoring)) if scoring else required
         if query.exclude:

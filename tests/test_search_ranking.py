@@ -20,12 +20,14 @@ def titles(client, query: str, **params) -> list[str]:
 
 
 def test_coverage_beats_frequency(client, world):
-    make_item("lesson", world.utrecht, title="Zonnepanelen zonnepanelen zonnepanelen",
-              body="Zonnepanelen op elk dak: zonnepanelen, zonnepanelen en nog eens zonnepanelen.")  # fmt: skip
+    make_item("lesson", world.utrecht, title="Onderhoud, onderhoud en nog eens onderhoud",
+              body="Onderhoud van het gemeentehuis: onderhoud plannen, onderhoud uitvoeren.")  # fmt: skip
     make_item("lesson", world.utrecht, title="Evaluatie van een project",
               body="Het onderhoud van de zonnepanelen viel tegen.")  # fmt: skip
+    for n in range(8):  # a common word and a rarer one
+        make_item("lesson", world.utrecht, title=f"Zonnepanelen op school {n}")
     found = titles(client, "zonnepanelen onderhoud")
-    assert found == ["Evaluatie van een project", "Zonnepanelen zonnepanelen zonnepanelen"]
+    assert found[:2] == ["Evaluatie van een project", "Onderhoud, onderhoud en nog eens onderhoud"]
 
 
 def _padding(world, strong: int, weak: int) -> None:
@@ -58,6 +60,9 @@ def test_no_divider_when_too_few_match_most_and_never_an_empty_list(client, worl
     assert len(found) == 4 and "Minder passend" not in client.get(
         "/zoeken?q=ecologisch+zonnepanelen"
     ).get_data(as_text=True)
+    _padding(world, strong=1, weak=0)  # now three match most of the query
+    page = client.get("/zoeken?q=ecologisch+bermbeheer+maaisel").get_data(as_text=True)
+    assert page.count("Minder passend</h2>") == 1
 
 
 def test_a_misspelt_word_finds_the_right_items_without_a_click(client, world):
@@ -97,7 +102,11 @@ def test_expansion_is_capped_for_bad_input(client, world):
     assert len(query.fuzzy) <= typos.MAX_WORDS * typos.MAX_TERMS
     assert client.get("/zoeken", query_string={"q": long_query}).status_code == 200
     only_stop_words = expand(parse("de het een van en of"))
-    assert only_stop_words.is_empty and only_stop_words.groups == [] and not find(only_stop_words).scores
+    assert (
+        only_stop_words.is_empty
+        and only_stop_words.groups == []
+        and not find(only_stop_words).scores
+    )
     assert client.get("/zoeken?q=de+het+een").status_code == 200
 
 

@@ -128,7 +128,7 @@ def _structure(parsed: ParsedQuery) -> None:
             seen[stem(word)] = Group(stem(word), terms, word)
     parsed.groups = list(seen.values())
     pairs: dict[tuple[str, str], int] = {}
-    for first, second in zip(meaningful, meaningful[1:], strict=False):
+    for first, second in itertools.pairwise(meaningful):
         if len(pairs) >= MAX_PAIRS:
             break
         if stem(first) != stem(second):
@@ -136,7 +136,7 @@ def _structure(parsed: ParsedQuery) -> None:
             # then stands that many positions further.
             pairs.setdefault((stem(first), stem(second)), 1 + len(split_compound(first)))
     for phrase in parsed.phrases:
-        for first, second in zip(phrase, phrase[1:], strict=False):
+        for first, second in itertools.pairwise(phrase):
             if len(pairs) < MAX_PAIRS and first != second:
                 pairs.setdefault((first, second), 1)
     parsed.pairs = [(first, second, gap) for (first, second), gap in pairs.items()]

@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from portal.search.models import SearchDocument
 from portal.search.query import (
-    ALTERNATIVE_COVERAGE,
+    CONCEPT_COVERAGE,
     COVERAGE,
+    FUZZY_COVERAGE,
+    PART_COVERAGE,
     ParsedQuery,
     is_common,
 )
@@ -204,7 +206,7 @@ class PostgresEngine:
         and a bonus per pair of typed words that stand next to each other."""
         params: dict[str, Any] = {
             "q": match, "r": " | ".join(wanted), "n": max(1, len(wanted)), "limit": limit,
-            "full": COVERAGE, "part": COVERAGE * ALTERNATIVE_COVERAGE, "near": PROXIMITY_BONUS,
+            "near": PROXIMITY_BONUS,
         }  # fmt: skip
         sources: dict[tuple[str, ...], list] = {}
         for expansion in related or ():
@@ -217,18 +219,29 @@ class PostgresEngine:
                 tsquery = f"to_tsquery('simple', :e{j}_{i})"
                 ranks.append(f":w{j}_{i} * ts_rank('{WEIGHTS}', COLUMN, {tsquery})")
             # ts_rank divides an OR query's rank by its number of terms: so does this one.
-            extra_rank.append("(" + " + ".join(ranks) + ") / :n")
+            # Their mean, as in the Whoosh engine.
+            extra_rank.append(f"({' + '.join(ranks)}) / :n / {len(ranks)}")
         # Coverage: per typed word, the full share when the text has it, else a part when it has
         # a term that stands in for it.
         coverage = []
         for g, group in enumerate(query.groups if query else ()):
-            params[f"g{g}"] = " | ".join(group.terms)
-            options = [f"(COLUMN @@ to_tsquery('simple', :g{g}))::int * :full"]
-            for j, (source, alternatives) in enumerate(sources.items()):
-                if group.key in source:
-                    params[f"a{g}_{j}"] = " | ".join(_group(e.terms) for e in alternatives)
-                    options.append(f"(COLUMN @@ to_tsquery('simple', :a{g}_{j}))::int * :part")
-            coverage.append(options[0] if len(options) == 1 else f"GREATEST({', '.join(options)})")
+            shares: dict[float, list[str]] = {1.0: list(group.whole)}
+            if group.parts:
+                shares[1.0].append("(" + " & ".join(group.parts) + ")")
+                shares.setdefault(PART_COVERAGE, []).extend(group.parts)
+            for e in related or ():
+                if group.key in e.source:
+                    share = CONCEPT_COVERAGE if e.concept else FUZZY_COVERAGE
+                    shares.setdefault(share, []).append(_group(e.terms))
+            options = []
+            for h, (share, terms) in enumerate(sorted(shares.items(), reverse=True)):
+                if share > 0 and terms:
+                    params[f"g{g}_{h}"], params[f"c{g}_{h}"] = " | ".join(terms), COVERAGE * share
+                    options.append(f"(COLUMN @@ to_tsquery('simple', :g{g}_{h}))::int * :c{g}_{h}")
+            if options:
+                coverage.append(
+                    options[0] if len(options) == 1 else f"GREATEST({', '.join(options)})"
+                )
         near = []
         for k, (first, second, gap) in enumerate(query.pairs if query else ()):
             params[f"p{k}"] = f"{first} <{gap}> {second}"

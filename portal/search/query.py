@@ -21,9 +21,13 @@ def is_common(documents_with_term: float, documents: float) -> bool:
 
 
 # Coverage: a text that matches more of a query's distinct words ranks above one that matches
-# fewer, however often. A word matched only through a concept's term or a typo's nearest word
-# covers it this much (the typed word itself covers 1).
-ALTERNATIVE_COVERAGE = 0.5
+# fewer, however often. The typed word (its stem, an abbreviation's other form, or all parts of
+# a compound) covers it wholly; a typo's nearest indexed word nearly so; one part of a compound
+# ("werk" of werkkleding) or a concept's term (eiwittransitie for "vlees") this much. They still
+# add to the relevance that orders texts of equal coverage.
+FUZZY_COVERAGE = 0.9
+PART_COVERAGE = 0.0
+CONCEPT_COVERAGE = 0.0
 # Scores carry the coverage as COVERAGE per word on top of the relevance, which never reaches it:
 # sorting by score sorts by coverage first (split_score takes them apart again).
 COVERAGE = 1_000_000.0
@@ -40,6 +44,14 @@ class Group:
     key: str
     terms: tuple[str, ...]
     word: str = ""  # as typed (folded)
+    # The compound's parts (werkkleding: werk, kleding): a text with all of them covers the word,
+    # one with only some covers it as an alternative does ("werk" alone is not "werkkleding").
+    parts: tuple[str, ...] = ()
+
+    @property
+    def whole(self) -> tuple[str, ...]:
+        """The terms that each cover the word: its stem and the abbreviation's forms."""
+        return tuple(t for t in self.terms if t not in self.parts)
 
 
 def split_score(score: float) -> tuple[float, float]:
@@ -125,7 +137,10 @@ def _structure(parsed: ParsedQuery) -> None:
     for word in meaningful:
         terms = tuple(expand_query(word))
         if terms and stem(word) not in seen and len(seen) < MAX_GROUPS:
-            seen[stem(word)] = Group(stem(word), terms, word)
+            parts = tuple(
+                p for p in dict.fromkeys(stem(p) for p in split_compound(word)) if p != stem(word)
+            )
+            seen[stem(word)] = Group(stem(word), terms, word, parts)
     parsed.groups = list(seen.values())
     pairs: dict[tuple[str, str], int] = {}
     for first, second in itertools.pairwise(meaningful):

@@ -30,8 +30,10 @@ from whoosh.query import (
 from whoosh.scoring import BM25F
 
 from portal.search.query import (
-    ALTERNATIVE_COVERAGE,
+    CONCEPT_COVERAGE,
     COVERAGE,
+    FUZZY_COVERAGE,
+    PART_COVERAGE,
     ParsedQuery,
     is_common,
 )
@@ -260,7 +262,7 @@ class WhooshEngine:
         if phrase_terms:
             required = And([Term("text", t) for t in phrase_terms])
         elif rare or alternatives:
-            clauses = [c for group in alternatives.values() for c, _w in group]
+            clauses = [c for group in alternatives.values() for c, _w, _s in group]
             required = Or([*(Term("text", t) for t in rare), *clauses])
         elif common:
             # Only frequent words: texts with all of them first; if none has all, any of them.
@@ -283,27 +285,36 @@ class WhooshEngine:
 
     @staticmethod
     def _coverage(query: ParsedQuery, frequency, alternatives: dict) -> list:
-        """Per typed word: COVERAGE for a text with the word, ALTERNATIVE_COVERAGE of it for a
-        text with only a term that stands in for it (two constant halves, as Whoosh's
-        DisjunctionMax scores wrongly), plus the BM25F scores of the word and of the terms,
-        these times their weight."""
+        """Per typed word: COVERAGE times the largest share of it the text covers (see
+        portal.search.query), as constant clauses, one per step of share (Whoosh's
+        DisjunctionMax scores wrongly), plus the BM25F scores of the word's terms and of the
+        terms standing in for it, these times their weight."""
         clauses = []
         for group in query.groups:
             typed = [Term("text", t) for t in group.terms if frequency(t)]
+            shares = [(Term("text", t), 1.0) for t in group.whole if frequency(t)]
+            if group.parts and all(frequency(t) for t in group.parts):
+                shares.append((And([Term("text", t) for t in group.parts]), 1.0))
+                shares += [(Term("text", t), PART_COVERAGE) for t in group.parts]
             standing_in = alternatives.get(group.key, [])
-            either = typed + [clause for clause, _weight in standing_in]
-            if not either:
-                continue
-            clauses.append(ConstantScoreQuery(Or(either), COVERAGE * ALTERNATIVE_COVERAGE))
-            if typed:
-                clauses.append(ConstantScoreQuery(Or(typed), COVERAGE * (1 - ALTERNATIVE_COVERAGE)))
-                clauses.extend(typed)
-            clauses.extend(clause.with_boost(weight) for clause, weight in standing_in)
+            shares += [(clause, share) for clause, _weight, share in standing_in]
+            steps = sorted({share for _clause, share in shares if share > 0})
+            below = 0.0
+            for step in steps:
+                reaching = [clause for clause, share in shares if share >= step]
+                clauses.append(ConstantScoreQuery(Or(reaching), COVERAGE * (step - below)))
+                below = step
+            clauses.extend(typed)
+            # Their mean, not their sum: a text does not gain by holding many of a concept's terms.
+            clauses.extend(
+                clause.with_boost(weight / len(standing_in))
+                for clause, weight, _share in standing_in
+            )
         return clauses
 
     @staticmethod
     def _alternatives(query: ParsedQuery, frequency, total: int) -> dict[str, list]:
-        """typed word (stem) -> (clause, weight) of the concept terms and typo expansions that
+        """typed word (stem) -> (clause, weight, share of coverage) of the concept terms and typo expansions that
         stand in for it. Every word of a term must match, except its common words (as for typed
         words, they would make the search read most texts); a term missing from the index or of
         common words only is left out."""
@@ -319,8 +330,9 @@ class WhooshEngine:
             clause = (
                 Term("text", terms[0]) if len(terms) == 1 else And([Term("text", t) for t in terms])
             )
+            share = CONCEPT_COVERAGE if expansion.concept else FUZZY_COVERAGE
             for key in expansion.source:
-                found.setdefault(key, []).append((clause, expansion.weight))
+                found.setdefault(key, []).append((clause, expansion.weight, share))
         return found
 
     def _stamp(self) -> tuple:

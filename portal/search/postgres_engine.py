@@ -16,6 +16,7 @@ from portal.search.query import (
     CONCEPT_COVERAGE,
     COVERAGE,
     FUZZY_COVERAGE,
+    HEAD_COVERAGE,
     PART_COVERAGE,
     ParsedQuery,
     is_common,
@@ -233,15 +234,22 @@ class PostgresEngine:
                 if group.key in e.source:
                     share = CONCEPT_COVERAGE if e.concept else FUZZY_COVERAGE
                     shares.setdefault(share, []).append(_group(e.terms))
-            options = []
-            for h, (share, terms) in enumerate(sorted(shares.items(), reverse=True)):
-                if share > 0 and terms:
-                    params[f"g{g}_{h}"], params[f"c{g}_{h}"] = " | ".join(terms), COVERAGE * share
-                    options.append(f"(COLUMN @@ to_tsquery('simple', :g{g}_{h}))::int * :c{g}_{h}")
-            if options:
-                coverage.append(
-                    options[0] if len(options) == 1 else f"GREATEST({', '.join(options)})"
-                )
+            for column, scale, name in (
+                ("COLUMN", COVERAGE, "c"),
+                ("head_vector", HEAD_COVERAGE, "d"),
+            ):
+                options = []
+                for h, (share, terms) in enumerate(sorted(shares.items(), reverse=True)):
+                    if share > 0 and terms:
+                        params[f"g{g}_{h}"] = " | ".join(terms)
+                        params[f"{name}{g}_{h}"] = scale * share
+                        options.append(
+                            f"({column} @@ to_tsquery('simple', :g{g}_{h}))::int * :{name}{g}_{h}"
+                        )
+                if options:
+                    coverage.append(
+                        options[0] if len(options) == 1 else f"GREATEST({', '.join(options)})"
+                    )
         near = []
         for k, (first, second, gap) in enumerate(query.pairs if query else ()):
             params[f"p{k}"] = f"{first} <{gap}> {second}"

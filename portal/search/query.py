@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -28,9 +29,12 @@ def is_common(documents_with_term: float, documents: float) -> bool:
 FUZZY_COVERAGE = 0.9
 PART_COVERAGE = 0.0
 CONCEPT_COVERAGE = 0.0
-# Scores carry the coverage as COVERAGE per word on top of the relevance, which never reaches it:
-# sorting by score sorts by coverage first (split_score takes them apart again).
+# Scores carry the coverage as COVERAGE per word, then the coverage of the heading fields (title,
+# summary, taxonomy terms: what the text is about) as HEAD_COVERAGE per word, on top of the
+# relevance, which never reaches it: sorting by score sorts by coverage, then by the heading's
+# coverage, then by relevance (split_score takes them apart again). Shares are tenths.
 COVERAGE = 1_000_000.0
+HEAD_COVERAGE = 1_000.0
 MAX_GROUPS = 32  # distinct typed words a query is ranked by (the rest still match)
 # Proximity: two typed words that stand next to each other in a text add a bonus.
 MAX_PAIRS = 8
@@ -54,10 +58,12 @@ class Group:
         return tuple(t for t in self.terms if t not in self.parts)
 
 
-def split_score(score: float) -> tuple[float, float]:
-    """(coverage, relevance) of an engine's score."""
-    coverage = round(score / COVERAGE, 2)
-    return coverage, max(0.0, score - coverage * COVERAGE)
+def split_score(score: float) -> tuple[float, float, float]:
+    """(coverage, the heading's coverage, relevance) of an engine's score."""
+    coverage = math.floor(score / COVERAGE * 10 + 1e-6) / 10
+    rest = score - coverage * COVERAGE
+    head = math.floor(rest / HEAD_COVERAGE * 10 + 1e-6) / 10
+    return coverage, head, max(0.0, rest - head * HEAD_COVERAGE)
 
 
 _PART_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')

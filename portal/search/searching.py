@@ -225,15 +225,16 @@ def _ranked(
 ) -> tuple[dict[int, float], dict[int, float]]:
     """Sort found in the page's order (in place); each one's boosted relevance and coverage.
     Coverage decides first (a text with more of the typed words ranks above one with fewer,
-    however often it has them); the boosts only order texts of equal coverage."""
-    scores, coverage = {}, {}
+    however often it has them), then the coverage of its title, summary and taxonomy terms; the
+    boosts only order texts equal in both."""
+    scores, coverage, head = {}, {}, {}
     for m in found:
-        coverage[m.id], relevance = split_score(hits.scores[m.id])
+        coverage[m.id], head[m.id], relevance = split_score(hits.scores[m.id])
         scores[m.id] = relevance * boost(m.reviewed_at, m.answered, *m.values["soort"])
     if sort == "datum" or query.is_empty:  # browsing has no relevance: newest first
         found.sort(key=lambda m: (m.published_at is not None, m.published_at, m.id), reverse=True)
     else:
-        found.sort(key=lambda m: (coverage[m.id], scores[m.id], m.id), reverse=True)
+        found.sort(key=lambda m: (coverage[m.id], head[m.id], scores[m.id], m.id), reverse=True)
     return scores, coverage
 
 

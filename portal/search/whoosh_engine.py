@@ -33,6 +33,7 @@ from portal.search.query import (
     CONCEPT_COVERAGE,
     COVERAGE,
     FUZZY_COVERAGE,
+    HEAD_COVERAGE,
     PART_COVERAGE,
     ParsedQuery,
     is_common,
@@ -43,6 +44,7 @@ from portal.search.typos import MAX_DISTANCE, expand_typos
 # term occurs weight times per occurrence is the same sum, and merges one posting list per term
 # instead of five (frequencies only, so the repeats cost no index space).
 REPEATS = {"title": 6, "summary": 3, "taxonomy": 3, "body": 2, "attachments": 1}
+HEAD_FIELDS = ("title", "summary", "taxonomy")
 PROXIMITY_BOOST = 0.5  # of the two words' own BM25F scores
 
 
@@ -54,6 +56,8 @@ def _schema() -> Schema:
         hash=ID(stored=True),
         # Positions, for the proximity bonus (typed words next to each other in a text).
         text=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True),
+        # Title, summary and taxonomy terms once each: which typed words the text is about.
+        head=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False),
     )
 
 
@@ -61,11 +65,22 @@ def weighted_text(document: dict[str, str]) -> str:
     return " ".join(" ".join([document[name]] * n) for name, n in REPEATS.items() if document[name])
 
 
+def head_text(document: dict[str, str]) -> str:
+    return " ".join(document[name] for name in HEAD_FIELDS if document[name])
+
+
 _LOCAL = threading.local()
 LIVE = "live"  # symlink to the build directory in use
 # Size and mtime of each segment file, which Whoosh never rewrites.
 MANIFEST = "portal-manifest.json"
 DAMAGED = "damaged"  # names a build that failed to read
+
+
+def _in_field(clause, field: str):
+    """The same Term or And of Terms, in another field."""
+    if isinstance(clause, Term):
+        return Term(field, clause.text)
+    return And([Term(field, sub.text) for sub in clause.subqueries])
 
 
 class IndexUnavailableError(RuntimeError):
@@ -236,7 +251,7 @@ class WhooshEngine:
         for document in documents:
             writer.update_document(
                 id=document["id"], kind=document["kind"], hash=document["hash"],
-                text=weighted_text(document),
+                text=weighted_text(document), head=head_text(document),
             )  # fmt: skip
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
@@ -299,11 +314,12 @@ class WhooshEngine:
             standing_in = alternatives.get(group.key, [])
             shares += [(clause, share) for clause, _weight, share in standing_in]
             steps = sorted({share for _clause, share in shares if share > 0})
-            below = 0.0
-            for step in steps:
-                reaching = [clause for clause, share in shares if share >= step]
-                clauses.append(ConstantScoreQuery(Or(reaching), COVERAGE * (step - below)))
-                below = step
+            for field, scale in (("text", COVERAGE), ("head", HEAD_COVERAGE)):
+                below = 0.0
+                for step in steps:
+                    reaching = [_in_field(c, field) for c, share in shares if share >= step]
+                    clauses.append(ConstantScoreQuery(Or(reaching), scale * (step - below)))
+                    below = step
             clauses.extend(typed)
             # Their mean, not their sum: a text does not gain by holding many of a concept's terms.
             clauses.extend(

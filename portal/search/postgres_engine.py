@@ -235,9 +235,9 @@ class PostgresEngine:
                     share = CONCEPT_COVERAGE if e.concept else FUZZY_COVERAGE
                     shares.setdefault(share, []).append(_group(e.terms))
             for column, scale, name in (
-                ("COLUMN", COVERAGE, "c"),
-                ("head_vector", HEAD_COVERAGE, "d"),
-            ):
+                ("COLUMN", COVERAGE, "c"), ("head_vector", HEAD_COVERAGE, "d"),
+                ("ts_filter(head_vector, '{a}')", HEAD_COVERAGE, "t"),
+            ):  # fmt: skip
                 options = []
                 for h, (share, terms) in enumerate(sorted(shares.items(), reverse=True)):
                     if share > 0 and terms:

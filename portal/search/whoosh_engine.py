@@ -58,6 +58,7 @@ def _schema() -> Schema:
         text=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True),
         # Title, summary and taxonomy terms once each: which typed words the text is about.
         head=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False),
+        title=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False),
     )
 
 
@@ -251,7 +252,7 @@ class WhooshEngine:
         for document in documents:
             writer.update_document(
                 id=document["id"], kind=document["kind"], hash=document["hash"],
-                text=weighted_text(document), head=head_text(document),
+                text=weighted_text(document), head=head_text(document), title=document["title"],
             )  # fmt: skip
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
@@ -314,7 +315,9 @@ class WhooshEngine:
             standing_in = alternatives.get(group.key, [])
             shares += [(clause, share) for clause, _weight, share in standing_in]
             steps = sorted({share for _clause, share in shares if share > 0})
-            for field, scale in (("text", COVERAGE), ("head", HEAD_COVERAGE)):
+            for field, scale in (
+                ("text", COVERAGE), ("head", HEAD_COVERAGE), ("title", HEAD_COVERAGE)
+            ):  # fmt: skip
                 below = 0.0
                 for step in steps:
                     reaching = [_in_field(c, field) for c, share in shares if share >= step]

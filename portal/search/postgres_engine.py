@@ -17,7 +17,6 @@ from portal.search.query import (
     COVERAGE,
     FUZZY_COVERAGE,
     HEAD_COVERAGE,
-    PART_COVERAGE,
     ParsedQuery,
     is_common,
 )
@@ -226,10 +225,7 @@ class PostgresEngine:
         # a term that stands in for it.
         coverage = []
         for g, group in enumerate(query.groups if query else ()):
-            shares: dict[float, list[str]] = {1.0: list(group.whole)}
-            if group.parts:
-                shares[1.0].append("(" + " & ".join(group.parts) + ")")
-                shares.setdefault(PART_COVERAGE, []).extend(group.parts)
+            shares: dict[float, list[str]] = {1.0: [_group(whole) for whole in group.wholes]}
             for e in related or ():
                 if group.key in e.source:
                     share = CONCEPT_COVERAGE if e.concept else FUZZY_COVERAGE

@@ -7,7 +7,15 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from portal.search.analysis import analyze, expand_query, split_compound, stem, stop_words, tokens
+from portal.search.analysis import (
+    abbreviations,
+    analyze,
+    expand_query,
+    split_compound,
+    stem,
+    stop_words,
+    tokens,
+)
 
 MAX_QUERY = 500  # characters; longer input is cut, never an error
 # A query word found in more than this share of the texts only re-ranks the texts the rarer words
@@ -22,12 +30,12 @@ def is_common(documents_with_term: float, documents: float) -> bool:
 
 
 # Coverage: a text that matches more of a query's distinct words ranks above one that matches
-# fewer, however often. The typed word (its stem, an abbreviation's other form, or all parts of
-# a compound) covers it wholly; a typo's nearest indexed word nearly so; one part of a compound
-# ("werk" of werkkleding) or a concept's term (eiwittransitie for "vlees") this much. They still
+# fewer, however often. The typed word (its stem, all parts of a compound, all words of what an
+# abbreviation stands for) covers it wholly; a typo's nearest indexed word nearly so; a concept's
+# term (eiwittransitie for "vlees") this much. One part of a compound ("werk" of werkkleding) or
+# one word of a spelled-out abbreviation ("inschrijving" of EMVI) covers nothing, but these still
 # add to the relevance that orders texts of equal coverage.
 FUZZY_COVERAGE = 0.9
-PART_COVERAGE = 0.0
 CONCEPT_COVERAGE = 0.0
 # Scores carry the coverage as COVERAGE per word, then the coverage of the heading fields (title,
 # summary, taxonomy terms: what the text is about) as HEAD_COVERAGE per word, on top of the
@@ -48,14 +56,9 @@ class Group:
     key: str
     terms: tuple[str, ...]
     word: str = ""  # as typed (folded)
-    # The compound's parts (werkkleding: werk, kleding): a text with all of them covers the word,
-    # one with only some covers it as an alternative does ("werk" alone is not "werkkleding").
-    parts: tuple[str, ...] = ()
-
-    @property
-    def whole(self) -> tuple[str, ...]:
-        """The terms that each cover the word: its stem and the abbreviation's forms."""
-        return tuple(t for t in self.terms if t not in self.parts)
+    # Each way the text can hold the word whole: its stem, all its compound's parts
+    # (werkkleding: werk and kleding), all words of the abbreviation's other form.
+    wholes: tuple[tuple[str, ...], ...] = ()
 
 
 def split_score(score: float) -> tuple[float, float, float]:
@@ -135,6 +138,18 @@ def parse(raw: str) -> ParsedQuery:
     return parsed
 
 
+def _wholes(word: str) -> tuple[tuple[str, ...], ...]:
+    """The ways a text holds the typed word whole (see Group.wholes)."""
+    found = [(stem(word),)]
+    parts = tuple(dict.fromkeys(stem(part) for part in split_compound(word)))
+    if parts:
+        found.append(parts)
+    spelled = tuple(stem(t) for t in abbreviations().get(word, ()))
+    if spelled:
+        found.append(spelled)
+    return tuple(dict.fromkeys(found))
+
+
 def _structure(parsed: ParsedQuery) -> None:
     """The distinct typed words (groups) and the adjacent pairs of them, for coverage and
     proximity; stop words are skipped, as the analysis skips them in texts."""
@@ -143,10 +158,7 @@ def _structure(parsed: ParsedQuery) -> None:
     for word in meaningful:
         terms = tuple(expand_query(word))
         if terms and stem(word) not in seen and len(seen) < MAX_GROUPS:
-            parts = tuple(
-                p for p in dict.fromkeys(stem(p) for p in split_compound(word)) if p != stem(word)
-            )
-            seen[stem(word)] = Group(stem(word), terms, word, parts)
+            seen[stem(word)] = Group(stem(word), terms, word, _wholes(word))
     parsed.groups = list(seen.values())
     pairs: dict[tuple[str, str], int] = {}
     for first, second in itertools.pairwise(meaningful):

@@ -34,7 +34,6 @@ from portal.search.query import (
     COVERAGE,
     FUZZY_COVERAGE,
     HEAD_COVERAGE,
-    PART_COVERAGE,
     ParsedQuery,
     is_common,
 )
@@ -308,10 +307,16 @@ class WhooshEngine:
         clauses = []
         for group in query.groups:
             typed = [Term("text", t) for t in group.terms if frequency(t)]
-            shares = [(Term("text", t), 1.0) for t in group.whole if frequency(t)]
-            if group.parts and all(frequency(t) for t in group.parts):
-                shares.append((And([Term("text", t) for t in group.parts]), 1.0))
-                shares += [(Term("text", t), PART_COVERAGE) for t in group.parts]
+            shares = [
+                (
+                    Term("text", whole[0])
+                    if len(whole) == 1
+                    else And([Term("text", t) for t in whole]),
+                    1.0,
+                )
+                for whole in group.wholes
+                if all(frequency(t) for t in whole)
+            ]
             standing_in = alternatives.get(group.key, [])
             shares += [(clause, share) for clause, _weight, share in standing_in]
             steps = sorted({share for _clause, share in shares if share > 0})

@@ -37,7 +37,7 @@ UPSERT = text(
 )
 # A text in which two typed words stand next to each other gains this much (ts_rank of one
 # word in a title is about 0.6).
-PROXIMITY_BONUS = 0.3
+PROXIMITY_BONUS = 0.15
 SHARES_TTL = 300.0
 # The indexed words, for typo tolerance (migration 0023): a word of a deleted text may stay, which
 # only costs a look-up that finds nothing.

@@ -36,7 +36,7 @@ def is_common(documents_with_term: float, documents: float) -> bool:
 # one word of a spelled-out abbreviation ("inschrijving" of EMVI) covers nothing, but these still
 # add to the relevance that orders texts of equal coverage.
 FUZZY_COVERAGE = 0.9
-CONCEPT_COVERAGE = 0.0
+CONCEPT_COVERAGE = 0.5
 # Scores carry the coverage as COVERAGE per word, then the coverage of the heading fields (title,
 # summary, taxonomy terms: what the text is about) as HEAD_COVERAGE per word, on top of the
 # relevance, which never reaches it: sorting by score sorts by coverage, then by the heading's

@@ -44,7 +44,7 @@ from portal.search.typos import MAX_DISTANCE, expand_typos
 # instead of five (frequencies only, so the repeats cost no index space).
 REPEATS = {"title": 6, "summary": 3, "taxonomy": 3, "body": 2, "attachments": 1}
 HEAD_FIELDS = ("title", "summary", "taxonomy")
-PROXIMITY_BOOST = 0.5  # of the two words' own BM25F scores
+PROXIMITY_BOOST = 0.25  # of the two words' own BM25F scores
 
 
 def _schema() -> Schema:

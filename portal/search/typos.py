@@ -15,7 +15,7 @@ from whoosh.support.levenshtein import levenshtein
 from portal.search.concepts import Expansion
 from portal.search.query import ParsedQuery
 
-MIN_LETTERS = 5  # shorter words are never fuzzed: too many neighbours ("mki" ~ "mkb")
+MIN_LETTERS = 5  # shorter words (or stems) are never fuzzed: too many neighbours ("mki" ~ "mkb")
 MAX_DISTANCE = 2
 MAX_WORDS = 4  # unknown words of one query that are expanded
 MAX_TERMS = 3  # nearest words per unknown word
@@ -45,7 +45,8 @@ def expand_typos(
     for group in query.groups:
         if words >= MAX_WORDS:
             break
-        if len(group.word) < MIN_LETTERS or group.word.isdigit():
+        # Typed and as indexed (its stem): "dimmen" is "dimm", too short to guess at.
+        if min(len(group.word), len(group.key)) < MIN_LETTERS or group.word.isdigit():
             continue
         if any(present(term) for term in group.terms):
             continue

@@ -76,6 +76,17 @@ MANIFEST = "portal-manifest.json"
 DAMAGED = "damaged"  # names a build that failed to read
 
 
+def _near_terms(searcher, term: str) -> set[str]:
+    """Indexed words at most MAX_DISTANCE edits from term, segment by segment: a segment's reader
+    walks its word list with an automaton, while the multi-segment reader would compare every
+    word of the index in Python."""
+    reader = searcher.reader()
+    found: set[str] = set()
+    for segment in getattr(reader, "readers", None) or [reader]:
+        found.update(segment.terms_within("text", term, MAX_DISTANCE))
+    return found
+
+
 def _in_field(clause, field: str):
     """The same Term or And of Terms, in another field."""
     if isinstance(clause, Term):
@@ -267,7 +278,7 @@ class WhooshEngine:
         expand_typos(
             query,
             lambda term: frequency(term) > 0,
-            lambda term: searcher.reader().terms_within("text", term, MAX_DISTANCE),
+            lambda term: _near_terms(searcher, term),
         )
         should = [t for t in query.should if frequency(t)]
         common = [t for t in should if is_common(frequency(t), total)]

@@ -21,7 +21,6 @@ from whoosh.query import (
     And,
     AndMaybe,
     AndNot,
-    ConstantScoreQuery,
     Every,
     Or,
     Phrase,
@@ -74,6 +73,63 @@ LIVE = "live"  # symlink to the build directory in use
 # Size and mtime of each segment file, which Whoosh never rewrites.
 MANIFEST = "portal-manifest.json"
 DAMAGED = "damaged"  # names a build that failed to read
+
+
+class _Holding:
+    """Which of some documents hold a word in a field, read once per word: a rare word's
+    postings whole, a common word's by skipping to these documents only."""
+
+    def __init__(self, searcher, docnums: list[int]) -> None:
+        self.searcher = searcher
+        self.docnums = docnums
+        self.known: dict[tuple[str, str], set[int]] = {}
+
+    def __call__(self, field: str, term: str, docnum: int) -> bool:
+        key = (field, term)
+        if key not in self.known:
+            self.known[key] = self._read(field, term)
+        return docnum in self.known[key]
+
+    def _read(self, field: str, term: str) -> set[int]:
+        found: set[int] = set()
+        for leaf, offset in self.searcher.leaf_searchers():
+            end = offset + leaf.doc_count_all()
+            wanted = [d - offset for d in self.docnums if offset <= d < end]
+            if not wanted or not leaf.doc_frequency(field, term):
+                continue
+            matcher = leaf.postings(field, term)
+            if leaf.doc_frequency(field, term) <= len(wanted):
+                among = set(wanted)
+                found.update(d + offset for d in matcher.all_ids() if d in among)
+                continue
+            for docnum in wanted:
+                if not matcher.is_active():
+                    break
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    found.add(docnum + offset)
+        return found
+
+
+def _scores_of(searcher, query, docnums) -> dict[int, float]:
+    """The query's score of each of these documents (by document number), skipping through its
+    matcher to them only: the coverage clauses never read a common word's whole posting list."""
+    scores: dict[int, float] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        end = offset + leaf.doc_count_all()
+        wanted = sorted(d - offset for d in docnums if offset <= d < end)
+        if not wanted:
+            continue
+        matcher = query.matcher(leaf, leaf.context())
+        for docnum in wanted:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                scores[docnum + offset] = matcher.score()
+    return scores
 
 
 def _near_terms(searcher, term: str) -> set[str]:
@@ -285,71 +341,65 @@ class WhooshEngine:
         rare = [t for t in should if t not in common]
         phrase_terms = [t for phrase in query.phrases for t in phrase]
         alternatives = self._alternatives(query, frequency, total)
+        boosted = [c.with_boost(w) for group in alternatives.values() for _t, w, _s, c in group]
+        optional = should if phrase_terms else common
         if phrase_terms:
             required = And([Term("text", t) for t in phrase_terms])
-        elif rare or alternatives:
-            clauses = [c for group in alternatives.values() for c, _w, _s in group]
-            required = Or([*(Term("text", t) for t in rare), *clauses])
+        elif rare or boosted:
+            required = Or([*(Term("text", t) for t in rare), *boosted])
         elif common:
             # Only frequent words: texts with all of them first; if none has all, any of them.
             required = And([Term("text", t) for t in common])
             if not searcher.search(required, limit=1):
                 required = Or([Term("text", t) for t in common])
+            optional = []
         else:
             return []
-        scoring = self._coverage(query, frequency, alternatives)
-        scoring += [
-            Phrase("text", [first, second], slop=gap, boost=PROXIMITY_BOOST)
-            for first, second, gap in query.pairs
-            if frequency(first) and frequency(second)
-        ]
-        combined = AndMaybe(ConstantScoreQuery(required, 0.0), Or(scoring)) if scoring else required
+        # First the best `limit` texts by BM25F (Whoosh skips blocks that cannot reach them),
+        # then those texts ranked by coverage, the heading's coverage and relevance.
+        first = (
+            AndMaybe(required, Or([Term("text", t) for t in optional])) if optional else required
+        )
         if query.exclude:
-            combined = AndNot(combined, Or([Term("text", t) for t in query.exclude]))
-        hits = searcher.search(combined, limit=limit)
-        return [(int(hit["id"]), float(hit.score)) for hit in hits]
+            first = AndNot(first, Or([Term("text", t) for t in query.exclude]))
+        hits = searcher.search(first, limit=limit)
+        found = {hit.docnum: (int(hit["id"]), float(hit.score)) for hit in hits}
+        phrases = [
+            Phrase("text", [first_, second], slop=gap, boost=PROXIMITY_BOOST)
+            for first_, second, gap in query.pairs
+            if frequency(first_) and frequency(second)
+        ]
+        bonus = _scores_of(searcher, Or(phrases), found) if phrases else {}
+        holding = _Holding(searcher, sorted(found))
+        ranked = []
+        for docnum, (item_id, score) in found.items():
+            covered = self._covered(query, alternatives, holding, docnum)
+            ranked.append((item_id, covered + score + bonus.get(docnum, 0.0)))
+        return sorted(ranked, key=lambda pair: (-pair[1], pair[0]))
 
     @staticmethod
-    def _coverage(query: ParsedQuery, frequency, alternatives: dict) -> list:
-        """Per typed word: COVERAGE times the largest share of it the text covers (see
-        portal.search.query), as constant clauses, one per step of share (Whoosh's
-        DisjunctionMax scores wrongly), plus the BM25F scores of the word's terms and of the
-        terms standing in for it, these times their weight."""
-        clauses = []
+    def _covered(query: ParsedQuery, alternatives: dict, holding: _Holding, docnum: int) -> float:
+        """COVERAGE times the typed words this text covers (each by the largest share, see
+        portal.search.query), plus HEAD_COVERAGE times those its heading fields cover and those
+        its title covers."""
+        total = 0.0
         for group in query.groups:
-            typed = [Term("text", t) for t in group.terms if frequency(t)]
-            shares = [
-                (
-                    Term("text", whole[0])
-                    if len(whole) == 1
-                    else And([Term("text", t) for t in whole]),
-                    1.0,
-                )
-                for whole in group.wholes
-                if all(frequency(t) for t in whole)
-            ]
-            standing_in = alternatives.get(group.key, [])
-            shares += [(clause, share) for clause, _weight, share in standing_in]
-            steps = sorted({share for _clause, share in shares if share > 0})
+            shares = [(whole, 1.0) for whole in group.wholes]
+            shares += [(terms, share) for terms, _w, share, _c in alternatives.get(group.key, ())]
             for field, scale in (
                 ("text", COVERAGE), ("head", HEAD_COVERAGE), ("title", HEAD_COVERAGE)
             ):  # fmt: skip
-                below = 0.0
-                for step in steps:
-                    reaching = [_in_field(c, field) for c, share in shares if share >= step]
-                    clauses.append(ConstantScoreQuery(Or(reaching), scale * (step - below)))
-                    below = step
-            clauses.extend(typed)
-            # Their mean, not their sum: a text does not gain by holding many of a concept's terms.
-            clauses.extend(
-                clause.with_boost(weight / len(standing_in))
-                for clause, weight, _share in standing_in
-            )
-        return clauses
+                best = max(
+                    (share for terms, share in shares
+                     if share > 0 and all(holding(field, t, docnum) for t in terms)),
+                    default=0.0,
+                )  # fmt: skip
+                total += scale * best
+        return total
 
     @staticmethod
     def _alternatives(query: ParsedQuery, frequency, total: int) -> dict[str, list]:
-        """typed word (stem) -> (clause, weight, share of coverage) of the concept terms and typo expansions that
+        """typed word (stem) -> (terms, weight, share of coverage, clause) of the concept terms and typo expansions that
         stand in for it. Every word of a term must match, except its common words (as for typed
         words, they would make the search read most texts); a term missing from the index or of
         common words only is left out."""
@@ -367,7 +417,7 @@ class WhooshEngine:
             )
             share = CONCEPT_COVERAGE if expansion.concept else FUZZY_COVERAGE
             for key in expansion.source:
-                found.setdefault(key, []).append((clause, expansion.weight, share))
+                found.setdefault(key, []).append((tuple(terms), expansion.weight, share, clause))
         return found
 
     def _stamp(self) -> tuple:

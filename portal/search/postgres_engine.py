@@ -160,14 +160,11 @@ class PostgresEngine:
 
     @staticmethod
     def _present(connection, term: str) -> bool:
-        """Whether an indexed text holds the term."""
+        """Whether the index holds the term (its word list, like Whoosh's: a full-text test of an
+        absent word could make PostgreSQL read every vector)."""
         return bool(
             connection.scalar(
-                text(
-                    "SELECT EXISTS (SELECT 1 FROM search_documents "
-                    "WHERE vector @@ to_tsquery('simple', :t))"
-                ),
-                {"t": term},
+                text("SELECT EXISTS (SELECT 1 FROM search_lexemes WHERE term = :t)"), {"t": term}
             )
         )
 
@@ -250,15 +247,25 @@ class PostgresEngine:
         for k, (first, second, gap) in enumerate(query.pairs if query else ()):
             params[f"p{k}"] = f"{first} <{gap}> {second}"
             near.append(f"(COLUMN @@ to_tsquery('simple', :p{k}))::int * :near")
+        params.update({f"t{i}": term for i, term in enumerate(wanted)})
         for column, tier_limit in (("head_vector", limit), ("vector", None)):
-            score = " + ".join(
-                [f"ts_rank('{WEIGHTS}', {column}, r)", *extra_rank, *coverage, *near]
-            ).replace("COLUMN", column)
+            relevance = " + ".join([f"ts_rank('{WEIGHTS}', {column}, r)", *extra_rank])
+            score = " + ".join([relevance, *coverage, *near]).replace("COLUMN", column)
+            share = " + ".join(
+                f"({column} @@ to_tsquery('simple', :t{i}))::int" for i in range(len(wanted))
+            )
+            # Two steps: the best `limit` texts by the rank times the share of typed words they
+            # hold (what the engine ranked by before), then only those by coverage, the
+            # heading's coverage and relevance: the coverage's many tests run on `limit` rows.
+            first = relevance.replace("COLUMN", column) + f") * (0.25 + ({share})::float / :n"
             # Only constants are formatted in; every value is a bound parameter.
             sql = text(
-                f"SELECT item_id, {score} AS score "  # noqa: S608
-                "FROM search_documents, to_tsquery('simple', :q) AS q, to_tsquery('simple', :r) AS r "
-                f"WHERE {column} @@ q ORDER BY score DESC LIMIT :limit"
+                f"SELECT item_id, {score} AS score FROM ("  # noqa: S608
+                f"SELECT item_id FROM search_documents, to_tsquery('simple', :q) AS q, "
+                f"to_tsquery('simple', :r) AS r WHERE {column} @@ q "
+                f"ORDER BY ({first}) DESC LIMIT :limit) AS best "
+                "JOIN search_documents USING (item_id), to_tsquery('simple', :r) AS r "
+                "ORDER BY score DESC, item_id"
             )
             rows = [(int(r.item_id), float(r.score)) for r in connection.execute(sql, params)]
             if tier_limit is None or len(rows) >= tier_limit:

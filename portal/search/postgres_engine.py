@@ -87,13 +87,20 @@ class PostgresEngine:
 
     @staticmethod
     def delete_except(session: Session, item_ids: set[int]) -> None:
-        """Remove the documents of items that no longer exist (the end of a rebuild)."""
+        """Remove the documents of items that no longer exist, and the words no document holds
+        any more (the end of a rebuild)."""
         existing = set(session.scalars(select(SearchDocument.item_id)))
         gone = sorted(existing - item_ids)
         for start in range(0, len(gone), 1000):
             session.execute(
                 delete(SearchDocument).where(SearchDocument.item_id.in_(gone[start : start + 1000]))
             )
+        session.execute(
+            text(
+                "DELETE FROM search_lexemes WHERE term NOT IN "
+                "(SELECT DISTINCT unnest(tsvector_to_array(vector)) FROM search_documents)"
+            )
+        )
 
     @staticmethod
     def _shares(connection) -> dict[str, float]:
@@ -160,13 +167,22 @@ class PostgresEngine:
 
     @staticmethod
     def _present(connection, term: str) -> bool:
-        """Whether the index holds the term (its word list, like Whoosh's: a full-text test of an
-        absent word could make PostgreSQL read every vector)."""
-        return bool(
-            connection.scalar(
-                text("SELECT EXISTS (SELECT 1 FROM search_lexemes WHERE term = :t)"), {"t": term}
+        """Whether an indexed text holds the term. Through the GIN index only: for a word it
+        thinks rare the planner would read the table until a match, every vector of it when
+        the word is absent (seconds on 100,000 texts)."""
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        try:
+            return bool(
+                connection.scalar(
+                    text(
+                        "SELECT EXISTS (SELECT 1 FROM search_documents "
+                        "WHERE vector @@ to_tsquery('simple', :t))"
+                    ),
+                    {"t": term},
+                )
             )
-        )
+        finally:
+            connection.execute(text("SET LOCAL enable_seqscan = on"))
 
     @staticmethod
     def _neighbours(connection, term: str) -> list[str]:

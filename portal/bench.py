@@ -168,13 +168,30 @@ def _relevance(app) -> dict[str, Any]:
     from flask_login import AnonymousUserMixin
     from werkzeug.datastructures import MultiDict
 
-    scores = []
+    scores, top3 = [], {}
     with app.test_request_context():
         for row in load_relevance():
             found = search(MultiDict({"q": row["query"]}), AnonymousUserMixin(), with_facets=False)
             ranked = [hit.result.external_id or "" for hit in found.hits]
             scores.append(ndcg_at_10(ranked, {str(k): int(v) for k, v in row["judgments"].items()}))
-    return {"queries": len(scores), "ndcg10": statistics.mean(scores), "worst": min(scores)}
+            top3[row["query"]] = ranked[:3]
+    below = sorted(
+        (round(score, 2), row["query"])
+        for score, row in zip(scores, load_relevance(), strict=True)
+        if score < 0.5
+    )
+    return {
+        "queries": len(scores), "ndcg10": statistics.mean(scores), "worst": min(scores),
+        "below_half": below, "top3": top3,
+    }  # fmt: skip
+
+
+def agreement(first: dict[str, list[str]], second: dict[str, list[str]]) -> float:
+    """The share of queries for which both engines give the same top 3 (the same items, in any
+    order: equal scores may swap)."""
+    shared = [q for q in first if q in second]
+    same = sum(1 for q in shared if set(first[q]) == set(second[q]))
+    return same / len(shared) if shared else 0.0
 
 
 def _generate(count: int, seed: int = 2026) -> float:
@@ -373,6 +390,7 @@ def report(engine: str, items: int, built: dict[str, Any], served: dict[str, Any
     return [
         f"== {engine} ({items:,} gegenereerde items + demodata) ==".replace(",", "."),
         f"relevantie       nDCG@10 {rel['ndcg10']:.3f} over {rel['queries']} vragen (laagste {rel['worst']:.2f})",
+        *(f"  onder 0,5      {score:.2f} {query}" for score, query in rel["below_half"]),
         f"corpus maken     {built['generate_s']:.1f} s",
         f"index bouwen     {built['items']} items in {built['index_s']:.1f} s = {built['rate']:.0f} items/s",
         f"indexgrootte     {built['index_bytes'] / 1e6:.1f} MB",
@@ -404,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(serve(args.engine, args.url, BENCH_DIR / args.engine, args.repeat)))
         return 0
     lines = []
+    top3: dict[str, dict[str, list[str]]] = {}
     for engine in args.engines.split(","):
         items = args.whoosh_items if engine == "whoosh" else args.postgres_items
         url = (
@@ -416,6 +435,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{engine}] zoeken meten ...", flush=True)
         served = _child("serve", "--engine", engine, "--url", url, "--repeat", str(args.repeat))
         lines += [*report(engine, items, built, served), ""]
+        top3[engine] = built["relevance"]["top3"]
+    if len(top3) == 2:
+        share = agreement(*top3.values())
+        lines.append(
+            f"engines eens     dezelfde top-3 bij {share * 100:.0f}% van de vragen "
+            f"({'ok' if share >= 0.9 else 'ONDER DOEL'}, doel 90%)"
+        )
     print("\n".join(lines))
     return 0
 

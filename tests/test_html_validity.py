@@ -65,10 +65,14 @@ def test_pages_are_valid_html(app, client, world, as_user, tmp_path):
         assert response.status_code == 200, (url, response.status_code)
         pages[name] = response.get_data(as_text=True)
 
+    for n in range(3):  # three match both words: the rest go below "Minder passend"
+        make_item("lesson", world.utrecht, title=f"Asfalt en bermen {n}")
     for url in ["/", "/aanbestedingen/", "/zoeken?q=asfalt", f"/aanbestedingen/{tender.slug}",
-                f"/criteria/{criterion.slug}", "/api/v1/docs", *follow_pages]:  # fmt: skip
+                f"/criteria/{criterion.slug}", "/api/v1/docs", "/zoeken?q=asfalt+bermen",
+                *follow_pages]:  # fmt: skip
         get("visitor" + url, url)
     assert "Asfalt met MKI" in pages["visitor/zoeken?q=asfalt"]  # the search page with results
+    assert "Minder passend</h2>" in pages["visitor/zoeken?q=asfalt+bermen"]
 
     as_user(world.utrecht_editor)
     failed = client.post("/aanbestedingen/nieuw", data={"title": ""})

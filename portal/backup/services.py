@@ -57,6 +57,9 @@ FORMAT = "mvi-portal-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SKIPPED_TABLES = frozenset({"search_documents"})
+# Tables without a model, made by migrations on PostgreSQL only and rebuilt with the index
+# (the indexed words for typo tolerance, migration 0023): neither backed up nor "unknown".
+UNMODELLED_TABLES = frozenset({"search_lexemes"})
 # What add_attachment stores: a random name, never a path.
 _STORED_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,63}")
 _CHUNK = 1024 * 1024
@@ -163,7 +166,7 @@ def _write_tables(
 ) -> tuple[str, dict[str, dict], list[str]]:
     """Write every table's rows; return the revision, the tables' manifest and stored names."""
     tables = _backup_tables()
-    known = {t.name for t in db.metadata.sorted_tables} | {"alembic_version"}
+    known = {t.name for t in db.metadata.sorted_tables} | {"alembic_version"} | UNMODELLED_TABLES
     manifest: dict[str, dict] = {}
     stored_names: list[str] = []
     with db.engine.connect() as connection, _snapshot(connection):

@@ -121,8 +121,14 @@ DATABASE_ONLY_COLUMNS = frozenset(
 )
 
 
+# Tables made by migrations on PostgreSQL only: the indexed words for typo tolerance (0023).
+DATABASE_ONLY_TABLES = frozenset({"search_lexemes"})
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic filter: everything except the database-only indexes and columns above."""
+    """Alembic filter: everything except the database-only tables, indexes and columns above."""
+    if type_ == "table" and name in DATABASE_ONLY_TABLES:
+        return False
     if type_ == "column" and (getattr(obj.table, "name", None), name) in DATABASE_ONLY_COLUMNS:
         return False
     return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)

@@ -12,7 +12,15 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from portal.search.models import SearchDocument
-from portal.search.query import ParsedQuery, is_common
+from portal.search.query import (
+    CONCEPT_COVERAGE,
+    COVERAGE,
+    FUZZY_COVERAGE,
+    HEAD_COVERAGE,
+    ParsedQuery,
+    is_common,
+)
+from portal.search.typos import MAX_DISTANCE, expand_typos
 from portal.search.worker_cache import cached
 
 # ts_rank weights for D, C, B, A: about the Whoosh field boosts (attachments < body < summary < title).
@@ -27,7 +35,16 @@ UPSERT = text(
     "ON CONFLICT (item_id) DO UPDATE SET kind = excluded.kind, content_hash = excluded.content_hash, "
     "head_vector = excluded.head_vector, vector = excluded.vector"
 )
-SHARES_TTL = 300.0  # seconds: ANALYZE statistics change slowly
+# A text in which two typed words stand next to each other gains this much (ts_rank of one
+# word in a title is about 0.6).
+PROXIMITY_BONUS = 0.15
+SHARES_TTL = 300.0
+# The indexed words, for typo tolerance (migration 0023): a word of a deleted text may stay, which
+# only costs a look-up that finds nothing.
+LEXEMES = text(
+    "INSERT INTO search_lexemes (term) SELECT DISTINCT unnest(tsvector_to_array(vector)) "
+    "FROM search_documents WHERE item_id = ANY(:ids) ON CONFLICT DO NOTHING"
+)  # seconds: ANALYZE statistics change slowly
 
 
 def _group(terms: tuple[str, ...]) -> str:
@@ -59,6 +76,7 @@ class PostgresEngine:
             )
         if documents:
             session.execute(UPSERT, [{**d, "id": int(d["id"])} for d in documents])
+            session.execute(LEXEMES, {"ids": [int(d["id"]) for d in documents]})
 
     def available(self) -> bool:
         """The table is part of the schema, so it is there when the database answers (an
@@ -69,13 +87,20 @@ class PostgresEngine:
 
     @staticmethod
     def delete_except(session: Session, item_ids: set[int]) -> None:
-        """Remove the documents of items that no longer exist (the end of a rebuild)."""
+        """Remove the documents of items that no longer exist, and the words no document holds
+        any more (the end of a rebuild)."""
         existing = set(session.scalars(select(SearchDocument.item_id)))
         gone = sorted(existing - item_ids)
         for start in range(0, len(gone), 1000):
             session.execute(
                 delete(SearchDocument).where(SearchDocument.item_id.in_(gone[start : start + 1000]))
             )
+        session.execute(
+            text(
+                "DELETE FROM search_lexemes WHERE term NOT IN "
+                "(SELECT DISTINCT unnest(tsvector_to_array(vector)) FROM search_documents)"
+            )
+        )
 
     @staticmethod
     def _shares(connection) -> dict[str, float]:
@@ -100,13 +125,20 @@ class PostgresEngine:
         return cached("pg-shares", load, SHARES_TTL)
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
-        """(item id, score): ts_rank of the weighted vector times the share of typed words matched."""
+        """(item id, score): the coverage (distinct typed words matched; through a concept's
+        term or a typo's nearest word for less) first, then ts_rank of the weighted vector with
+        the concepts' terms and a bonus for typed words next to each other in the text."""
         should = list(query.should)
         required = [t for phrase in query.phrases for t in phrase]
         if not should and not required:
             return []
         wanted = list(dict.fromkeys(should + required))
         with self.engine.connect() as connection:
+            expand_typos(
+                query,
+                lambda term: self._present(connection, term),
+                lambda term: self._neighbours(connection, term),
+            )
             shares = self._shares(connection)
             common = [t for t in should if t in shares]
             rare = [t for t in should if t not in common]
@@ -114,72 +146,142 @@ class PostgresEngine:
             # most texts); a term of common words only is left out.
             related = [
                 replace(e, terms=kept)
-                for e in query.related
+                for e in query.alternatives
                 if (kept := tuple(t for t in e.terms if t not in shares))
             ]
             # Terms come from the analysis: only [a-z0-9], so they are safe tsquery lexemes.
             groups = [_group(e.terms) for e in related]  # texts with a concept's term match too
             if required:
                 matches = [" & ".join(required)]
-            elif rare:
+            elif rare or groups:
                 matches = [" | ".join(rare + groups)]
             else:  # only frequent words: texts with all of them, or else any of them
-                matches = [
-                    " | ".join([f"({' & '.join(common)})", *groups]),
-                    " | ".join(common + groups),
-                ]
+                matches = [f"({' & '.join(common)})", " | ".join(common)]
             for match in matches:
                 if query.exclude:
                     match = f"({match}) & !({' | '.join(query.exclude)})"
-                rows = self._ranked(connection, match, wanted, limit, related)
+                rows = self._ranked(connection, match, wanted, limit, related, query)
                 if rows:
                     return rows
             return []
 
     @staticmethod
+    def _present(connection, term: str) -> bool:
+        """Whether an indexed text holds the term. Through the GIN index only: for a word it
+        thinks rare the planner would read the table until a match, every vector of it when
+        the word is absent (seconds on 100,000 texts)."""
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        try:
+            return bool(
+                connection.scalar(
+                    text(
+                        "SELECT EXISTS (SELECT 1 FROM search_documents "
+                        "WHERE vector @@ to_tsquery('simple', :t))"
+                    ),
+                    {"t": term},
+                )
+            )
+        finally:
+            connection.execute(text("SET LOCAL enable_seqscan = on"))
+
+    @staticmethod
+    def _neighbours(connection, term: str) -> list[str]:
+        """Indexed words at most MAX_DISTANCE edits from the term (fuzzystrmatch), the most
+        similar first (pg_trgm); typos.nearest picks from them as from Whoosh's."""
+        return list(
+            connection.scalars(
+                text(
+                    "SELECT term FROM search_lexemes WHERE length(term) BETWEEN :lo AND :hi "
+                    "AND levenshtein_less_equal(term, :t, :most) <= :most "
+                    "ORDER BY similarity(term, :t) DESC, term LIMIT 50"
+                ),
+                {"t": term, "lo": len(term) - MAX_DISTANCE, "hi": len(term) + MAX_DISTANCE,
+                 "most": MAX_DISTANCE},
+            )
+        )  # fmt: skip
+
+    @staticmethod
     def _ranked(
-        connection, match: str, wanted: list[str], limit: int, related: list | None = None
+        connection,
+        match: str,
+        wanted: list[str],
+        limit: int,
+        related: list | None = None,
+        query: ParsedQuery | None = None,
     ) -> list[tuple[int, float]]:
         """Tiered: when at least `limit` texts match in their title, summary or taxonomy terms,
         rank just those on that small vector (the heaviest fields decide the top anyway);
         otherwise rank every match on the whole weighted vector.
 
-        A concept's terms (`related`) add their rank times their weight to texts without the
-        typed word they stand in for (the best of them per typed word), as the Whoosh engine
-        boosts them; the coverage stays the share of typed words matched."""
+        The score is COVERAGE per typed word the text holds (a part of it for a word only a
+        concept's term or a typo's nearest word stands in for) plus the relevance: ts_rank, the
+        alternatives' rank times their weight (as the Whoosh engine adds their BM25F scores),
+        and a bonus per pair of typed words that stand next to each other."""
         params: dict[str, Any] = {
             "q": match, "r": " | ".join(wanted), "n": max(1, len(wanted)), "limit": limit,
+            "near": PROXIMITY_BONUS,
         }  # fmt: skip
-        params.update({f"t{i}": term for i, term in enumerate(wanted)})
-        # Per typed word a concept stands in for: the best of its terms (times its weight),
-        # counted only for texts without that word, as the Whoosh engine does.
         sources: dict[tuple[str, ...], list] = {}
         for expansion in related or ():
             sources.setdefault(expansion.source, []).append(expansion)
         extra_rank = []
-        for j, (source, group) in enumerate(sources.items()):
-            params[f"s{j}"] = " & ".join(source)
+        for j, group in enumerate(sources.values()):
             ranks = []
             for i, expansion in enumerate(group):
                 params[f"e{j}_{i}"], params[f"w{j}_{i}"] = _group(expansion.terms), expansion.weight
-                query = f"to_tsquery('simple', :e{j}_{i})"
-                ranks.append(f":w{j}_{i} * ts_rank('{WEIGHTS}', COLUMN, {query})")
-            without = f"CASE WHEN COLUMN @@ to_tsquery('simple', :s{j}) THEN 0 ELSE GREATEST("
+                tsquery = f"to_tsquery('simple', :e{j}_{i})"
+                ranks.append(f":w{j}_{i} * ts_rank('{WEIGHTS}', COLUMN, {tsquery})")
             # ts_rank divides an OR query's rank by its number of terms: so does this one.
-            extra_rank.append(without + ", ".join(ranks) + ") / :n END")
+            # Their mean, as in the Whoosh engine.
+            extra_rank.append(f"({' + '.join(ranks)}) / :n / {len(ranks)}")
+        # Coverage: per typed word, the full share when the text has it, else a part when it has
+        # a term that stands in for it.
+        coverage = []
+        for g, group in enumerate(query.groups if query else ()):
+            shares: dict[float, list[str]] = {1.0: [_group(whole) for whole in group.wholes]}
+            for e in related or ():
+                if group.key in e.source:
+                    share = CONCEPT_COVERAGE if e.concept else FUZZY_COVERAGE
+                    shares.setdefault(share, []).append(_group(e.terms))
+            for column, scale, name in (
+                ("COLUMN", COVERAGE, "c"), ("head_vector", HEAD_COVERAGE, "d"),
+                ("ts_filter(head_vector, '{a}')", HEAD_COVERAGE, "t"),
+            ):  # fmt: skip
+                options = []
+                for h, (share, terms) in enumerate(sorted(shares.items(), reverse=True)):
+                    if share > 0 and terms:
+                        params[f"g{g}_{h}"] = " | ".join(terms)
+                        params[f"{name}{g}_{h}"] = scale * share
+                        options.append(
+                            f"({column} @@ to_tsquery('simple', :g{g}_{h}))::int * :{name}{g}_{h}"
+                        )
+                if options:
+                    coverage.append(
+                        options[0] if len(options) == 1 else f"GREATEST({', '.join(options)})"
+                    )
+        near = []
+        for k, (first, second, gap) in enumerate(query.pairs if query else ()):
+            params[f"p{k}"] = f"{first} <{gap}> {second}"
+            near.append(f"(COLUMN @@ to_tsquery('simple', :p{k}))::int * :near")
+        params.update({f"t{i}": term for i, term in enumerate(wanted)})
         for column, tier_limit in (("head_vector", limit), ("vector", None)):
-            coverage = " + ".join(
+            relevance = " + ".join([f"ts_rank('{WEIGHTS}', {column}, r)", *extra_rank])
+            score = " + ".join([relevance, *coverage, *near]).replace("COLUMN", column)
+            share = " + ".join(
                 f"({column} @@ to_tsquery('simple', :t{i}))::int" for i in range(len(wanted))
             )
-            rank = " + ".join(
-                [f"ts_rank('{WEIGHTS}', {column}, r)"]
-                + [part.replace("COLUMN", column) for part in extra_rank]
-            )
+            # Two steps: the best `limit` texts by the rank times the share of typed words they
+            # hold (what the engine ranked by before), then only those by coverage, the
+            # heading's coverage and relevance: the coverage's many tests run on `limit` rows.
+            first = relevance.replace("COLUMN", column) + f") * (0.25 + ({share})::float / :n"
             # Only constants are formatted in; every value is a bound parameter.
             sql = text(
-                f"SELECT item_id, ({rank}) * (0.25 + ({coverage})::float / :n) AS score "  # noqa: S608
-                "FROM search_documents, to_tsquery('simple', :q) AS q, to_tsquery('simple', :r) AS r "
-                f"WHERE {column} @@ q ORDER BY score DESC LIMIT :limit"
+                f"SELECT item_id, {score} AS score FROM ("  # noqa: S608
+                f"SELECT item_id FROM search_documents, to_tsquery('simple', :q) AS q, "
+                f"to_tsquery('simple', :r) AS r WHERE {column} @@ q "
+                f"ORDER BY ({first}) DESC LIMIT :limit) AS best "
+                "JOIN search_documents USING (item_id), to_tsquery('simple', :r) AS r "
+                "ORDER BY score DESC, item_id"
             )
             rows = [(int(r.item_id), float(r.score)) for r in connection.execute(sql, params)]
             if tier_limit is None or len(rows) >= tier_limit:

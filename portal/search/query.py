@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from dataclasses import dataclass, field
 
-from portal.search.analysis import analyze, expand_query, tokens
+from portal.search.analysis import (
+    abbreviations,
+    analyze,
+    expand_query,
+    split_compound,
+    stem,
+    stop_words,
+    tokens,
+)
 
 MAX_QUERY = 500  # characters; longer input is cut, never an error
 # A query word found in more than this share of the texts only re-ranks the texts the rarer words
@@ -17,6 +27,46 @@ COMMON_MIN_TEXTS = 2000  # below this every text is simply scored
 
 def is_common(documents_with_term: float, documents: float) -> bool:
     return documents >= COMMON_MIN_TEXTS and documents_with_term / documents > COMMON_SHARE
+
+
+# Coverage: a text that matches more of a query's distinct words ranks above one that matches
+# fewer, however often. The typed word (its stem, all parts of a compound, all words of what an
+# abbreviation stands for) covers it wholly; a typo's nearest indexed word nearly so; a concept's
+# term (eiwittransitie for "vlees") this much. One part of a compound ("werk" of werkkleding) or
+# one word of a spelled-out abbreviation ("inschrijving" of EMVI) covers nothing, but these still
+# add to the relevance that orders texts of equal coverage.
+FUZZY_COVERAGE = 0.9
+CONCEPT_COVERAGE = 0.5
+# Scores carry the coverage as COVERAGE per word, then the coverage of the heading fields (title,
+# summary, taxonomy terms: what the text is about) as HEAD_COVERAGE per word, on top of the
+# relevance, which never reaches it: sorting by score sorts by coverage, then by the heading's
+# coverage, then by relevance (split_score takes them apart again). Shares are tenths.
+COVERAGE = 1_000_000.0
+HEAD_COVERAGE = 1_000.0
+MAX_GROUPS = 32  # distinct typed words a query is ranked by (the rest still match)
+# Proximity: two typed words that stand next to each other in a text add a bonus.
+MAX_PAIRS = 8
+
+
+@dataclass(frozen=True)
+class Group:
+    """One distinct typed word: the terms that stand for it (its stem, its compound parts, the
+    abbreviation it spells) and the stem that concepts and typo expansion name it by."""
+
+    key: str
+    terms: tuple[str, ...]
+    word: str = ""  # as typed (folded)
+    # Each way the text can hold the word whole: its stem, all its compound's parts
+    # (werkkleding: werk and kleding), all words of the abbreviation's other form.
+    wholes: tuple[tuple[str, ...], ...] = ()
+
+
+def split_score(score: float) -> tuple[float, float, float]:
+    """(coverage, the heading's coverage, relevance) of an engine's score."""
+    coverage = math.floor(score / COVERAGE * 10 + 1e-6) / 10
+    rest = score - coverage * COVERAGE
+    head = math.floor(rest / HEAD_COVERAGE * 10 + 1e-6) / 10
+    return coverage, head, max(0.0, rest - head * HEAD_COVERAGE)
 
 
 _PART_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
@@ -31,6 +81,12 @@ class ParsedQuery:
     words: list[str] = field(default_factory=list)  # the plain typed words' tokens, in order
     # Terms the concepts add (portal/search/concepts.py: Expansion), at a lower weight.
     related: list = field(default_factory=list)
+    # Nearest indexed words for typed words the index does not hold (Expansion, portal/search/
+    # typos.py), at a lower weight.
+    fuzzy: list = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)  # distinct typed words, for coverage
+    # Adjacent typed words' stems and how far apart they stand in a text that has them together.
+    pairs: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -42,7 +98,13 @@ class ParsedQuery:
             set(self.should)
             | {t for p in self.phrases for t in p}
             | {t for e in self.related for t in e.terms}
+            | {t for e in self.fuzzy for t in e.terms}
         )
+
+    @property
+    def alternatives(self) -> list:
+        """Concept terms and typo expansions: what may stand in for a typed word."""
+        return [*self.related, *self.fuzzy]
 
     @property
     def concepts(self) -> list[str]:
@@ -72,4 +134,42 @@ def parse(raw: str) -> ParsedQuery:
             parsed.should.extend(expand_query(word))
             parsed.words.extend(tokens(word))
     parsed.should = list(dict.fromkeys(parsed.should))
+    _structure(parsed)
     return parsed
+
+
+def _wholes(word: str) -> tuple[tuple[str, ...], ...]:
+    """The ways a text holds the typed word whole (see Group.wholes)."""
+    found = [(stem(word),)]
+    parts = tuple(dict.fromkeys(stem(part) for part in split_compound(word)))
+    if parts:
+        found.append(parts)
+    spelled = tuple(stem(t) for t in abbreviations().get(word, ()))
+    if spelled:
+        found.append(spelled)
+    return tuple(dict.fromkeys(found))
+
+
+def _structure(parsed: ParsedQuery) -> None:
+    """The distinct typed words (groups) and the adjacent pairs of them, for coverage and
+    proximity; stop words are skipped, as the analysis skips them in texts."""
+    meaningful = [w for w in parsed.words if w not in stop_words()]
+    seen: dict[str, Group] = {}
+    for word in meaningful:
+        terms = tuple(expand_query(word))
+        if terms and stem(word) not in seen and len(seen) < MAX_GROUPS:
+            seen[stem(word)] = Group(stem(word), terms, word, _wholes(word))
+    parsed.groups = list(seen.values())
+    pairs: dict[tuple[str, str], int] = {}
+    for first, second in itertools.pairwise(meaningful):
+        if len(pairs) >= MAX_PAIRS:
+            break
+        if stem(first) != stem(second):
+            # In a text the analysis puts a compound's parts right after it: the next word
+            # then stands that many positions further.
+            pairs.setdefault((stem(first), stem(second)), 1 + len(split_compound(first)))
+    for phrase in parsed.phrases:
+        for first, second in itertools.pairwise(phrase):
+            if len(pairs) < MAX_PAIRS and first != second:
+                pairs.setdefault((first, second), 1)
+    parsed.pairs = [(first, second, gap) for (first, second), gap in pairs.items()]

@@ -24,12 +24,15 @@ from portal.search.concepts import expand
 from portal.search.display_names import names
 from portal.search.facets import FACET_LABELS, Match, narrow, selection, visible_matches
 from portal.search.facets import counts as facet_counts
-from portal.search.query import ParsedQuery, parse
+from portal.search.query import ParsedQuery, parse, split_score
 from portal.search.services import MAX_HITS, MAX_HITS_FILTERED, Hits, find
 from portal.search.snippets import snippet
 from portal.search.spelling import suggest
 
 PER_PAGE = 20
+# "Minder passend": when at least this many results match most of the query's distinct words
+# (more than half of them), the results that match fewer follow below a divider.
+DIVIDER_MIN_STRONG = 3
 RECENT_REVIEW_DAYS = 365
 
 
@@ -160,6 +163,18 @@ class SearchResult:
     unavailable: bool  # the engine could not answer (the index is being rebuilt)
     capped: bool  # the engine's hit limit was reached
     suggestion: str | None  # "Bedoelde u …?"
+    # Position in the whole ranked list where the "minder passend" results start, or None.
+    divider: int | None = None
+
+    @property
+    def divider_on_page(self) -> int | None:
+        """Index in this page's hits before which the "minder passend" heading goes, or None."""
+        if self.divider is None:
+            return None
+        start = (self.page - 1) * PER_PAGE
+        if start <= self.divider < start + len(self.hits):
+            return self.divider - start
+        return 0 if self.divider < start and self.hits else None
 
     @property
     def is_browsing(self) -> bool:
@@ -205,17 +220,35 @@ def _checked(args) -> tuple[int, str]:
     return page_number, sort
 
 
-def _ranked(found: list[Match], hits: Hits, query: ParsedQuery, sort: str) -> dict[int, float]:
-    """Sort found in the page's order (in place) and give each its boosted score."""
-    scores = {
-        m.id: hits.scores[m.id] * boost(m.reviewed_at, m.answered, *m.values["soort"])
-        for m in found
-    }
+def _ranked(
+    found: list[Match], hits: Hits, query: ParsedQuery, sort: str
+) -> tuple[dict[int, float], dict[int, float]]:
+    """Sort found in the page's order (in place); each one's boosted relevance and coverage.
+    Coverage decides first (a text with more of the typed words ranks above one with fewer,
+    however often it has them), then the coverage of its title, summary and taxonomy terms; the
+    boosts only order texts equal in both."""
+    scores, coverage, head = {}, {}, {}
+    for m in found:
+        coverage[m.id], head[m.id], relevance = split_score(hits.scores[m.id])
+        scores[m.id] = relevance * boost(m.reviewed_at, m.answered, *m.values["soort"])
     if sort == "datum" or query.is_empty:  # browsing has no relevance: newest first
         found.sort(key=lambda m: (m.published_at is not None, m.published_at, m.id), reverse=True)
     else:
-        found.sort(key=lambda m: (scores[m.id], m.id), reverse=True)
-    return scores
+        found.sort(key=lambda m: (coverage[m.id], head[m.id], scores[m.id], m.id), reverse=True)
+    return scores, coverage
+
+
+def divider_at(found: list[Match], coverage: dict[int, float], query: ParsedQuery, sort: str):
+    """Where the "minder passend" results start in found (ranked), or None: only when at least
+    DIVIDER_MIN_STRONG results match more than half of two or more typed words, and some do not.
+    The weaker results are still listed, so a search is never empty because of it."""
+    words = len(query.groups)
+    if sort != "relevantie" or words < 2 or query.phrases:
+        return None
+    strong = sum(1 for m in found if coverage.get(m.id, 0.0) > words / 2)
+    if strong < DIVIDER_MIN_STRONG or strong == len(found):
+        return None
+    return strong
 
 
 def search(args, user: Actor, *, with_facets: bool = True) -> SearchResult:
@@ -227,8 +260,9 @@ def search(args, user: Actor, *, with_facets: bool = True) -> SearchResult:
     if query.is_empty and not any(selected.values()):
         # The overview: what every visible item offers to browse, without listing any.
         matches = visible_matches(None, user) if with_facets else []
-    scores = _ranked(found, hits, query, sort)
+    scores, coverage = _ranked(found, hits, query, sort)
     total = len(found)
+    divider = divider_at(found, coverage, query, sort)
     start = (page_number - 1) * PER_PAGE
     terms = query.highlight_terms
     page = [
@@ -241,6 +275,7 @@ def search(args, user: Actor, *, with_facets: bool = True) -> SearchResult:
         counts=facet_counts(matches, selected) if with_facets and (hits.scores or matches) else {},
         unavailable=hits.unavailable, capped=bool(limit) and len(hits.scores) >= limit,
         suggestion=spelling_hint(query.text) if query.text and total < 3 else None,
+        divider=divider,
     )  # fmt: skip
 
 
@@ -288,7 +323,7 @@ def search_all(args, user: Actor, *, most: int) -> WholeResult:
     _page, sort = _checked(args)
     check_facets(selected)
     query, _matches, found, hits, limit = matching(args, user)
-    scores = _ranked(found, hits, query, sort)
+    scores, _coverage = _ranked(found, hits, query, sort)
     return WholeResult(
         query=query, selected=selected, sort=sort,
         ranked=[(m.id, scores[m.id]) for m in found[:most]], total=len(found),

@@ -35,7 +35,7 @@ from portal.search.forms import ConceptForm
 from portal.search.models import Concept, SavedSearch
 from portal.search.query import parse
 from portal.search.saved import delete_saved_search, new_match_count, save_search
-from portal.search.searching import BadSearchError, search
+from portal.search.searching import PER_PAGE, BadSearchError, search
 from portal.search.services import create_concept, delete_concept, update_concept
 from portal.sections import add_section
 
@@ -109,7 +109,8 @@ def index():
         "search/index.html", q=query.text, results=found.hits, total=found.total,
         counts=found.counts, selected=found.selected, page=found.page, pages=found.pages,
         sort=found.sort, unavailable=found.unavailable, suggestion=found.suggestion,
-        capped=found.capped, concepts=query.concepts,
+        capped=found.capped, concepts=query.concepts, divider=found.divider_on_page,
+        first_number=(found.page - 1) * PER_PAGE + 1,
         directory=_directory(query.text) if found.page == 1 else [],
         empty_query=query.is_empty and bool(request.args.get("q", "").strip()),
         browsing=found.is_browsing, overview=found.is_overview,

@@ -17,15 +17,33 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.query import And, AndMaybe, AndNot, DisjunctionMax, Every, Or, Term
+from whoosh.query import (
+    And,
+    AndMaybe,
+    AndNot,
+    Every,
+    Or,
+    Phrase,
+    Term,
+)
 from whoosh.scoring import BM25F
 
-from portal.search.query import ParsedQuery, is_common
+from portal.search.query import (
+    CONCEPT_COVERAGE,
+    COVERAGE,
+    FUZZY_COVERAGE,
+    HEAD_COVERAGE,
+    ParsedQuery,
+    is_common,
+)
+from portal.search.typos import MAX_DISTANCE, expand_typos
 
 # BM25F sums each field's term frequency times its weight before saturating; one field in which a
 # term occurs weight times per occurrence is the same sum, and merges one posting list per term
 # instead of five (frequencies only, so the repeats cost no index space).
 REPEATS = {"title": 6, "summary": 3, "taxonomy": 3, "body": 2, "attachments": 1}
+HEAD_FIELDS = ("title", "summary", "taxonomy")
+PROXIMITY_BOOST = 0.25  # of the two words' own BM25F scores
 
 
 def _schema() -> Schema:
@@ -34,7 +52,11 @@ def _schema() -> Schema:
         kind=ID(stored=True),
         # What the document was made from (documents.source_hash), so `search check` finds stale ones.
         hash=ID(stored=True),
-        text=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False),
+        # Positions, for the proximity bonus (typed words next to each other in a text).
+        text=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=True),
+        # Title, summary and taxonomy terms once each: which typed words the text is about.
+        head=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False),
+        title=TEXT(analyzer=SpaceSeparatedTokenizer(), phrase=False),
     )
 
 
@@ -42,11 +64,90 @@ def weighted_text(document: dict[str, str]) -> str:
     return " ".join(" ".join([document[name]] * n) for name, n in REPEATS.items() if document[name])
 
 
+def head_text(document: dict[str, str]) -> str:
+    return " ".join(document[name] for name in HEAD_FIELDS if document[name])
+
+
 _LOCAL = threading.local()
 LIVE = "live"  # symlink to the build directory in use
 # Size and mtime of each segment file, which Whoosh never rewrites.
 MANIFEST = "portal-manifest.json"
 DAMAGED = "damaged"  # names a build that failed to read
+
+
+class _Holding:
+    """Which of some documents hold a word in a field, read once per word: a rare word's
+    postings whole, a common word's by skipping to these documents only."""
+
+    def __init__(self, searcher, docnums: list[int]) -> None:
+        self.searcher = searcher
+        self.docnums = docnums
+        self.known: dict[tuple[str, str], set[int]] = {}
+
+    def __call__(self, field: str, term: str, docnum: int) -> bool:
+        key = (field, term)
+        if key not in self.known:
+            self.known[key] = self._read(field, term)
+        return docnum in self.known[key]
+
+    def _read(self, field: str, term: str) -> set[int]:
+        found: set[int] = set()
+        for leaf, offset in self.searcher.leaf_searchers():
+            end = offset + leaf.doc_count_all()
+            wanted = [d - offset for d in self.docnums if offset <= d < end]
+            if not wanted or not leaf.doc_frequency(field, term):
+                continue
+            matcher = leaf.postings(field, term)
+            if leaf.doc_frequency(field, term) <= len(wanted):
+                among = set(wanted)
+                found.update(d + offset for d in matcher.all_ids() if d in among)
+                continue
+            for docnum in wanted:
+                if not matcher.is_active():
+                    break
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                if matcher.is_active() and matcher.id() == docnum:
+                    found.add(docnum + offset)
+        return found
+
+
+def _scores_of(searcher, query, docnums) -> dict[int, float]:
+    """The query's score of each of these documents (by document number), skipping through its
+    matcher to them only: the coverage clauses never read a common word's whole posting list."""
+    scores: dict[int, float] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        end = offset + leaf.doc_count_all()
+        wanted = sorted(d - offset for d in docnums if offset <= d < end)
+        if not wanted:
+            continue
+        matcher = query.matcher(leaf, leaf.context())
+        for docnum in wanted:
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
+            if matcher.is_active() and matcher.id() == docnum:
+                scores[docnum + offset] = matcher.score()
+    return scores
+
+
+def _near_terms(searcher, term: str) -> set[str]:
+    """Indexed words at most MAX_DISTANCE edits from term, segment by segment: a segment's reader
+    walks its word list with an automaton, while the multi-segment reader would compare every
+    word of the index in Python."""
+    reader = searcher.reader()
+    found: set[str] = set()
+    for segment in getattr(reader, "readers", None) or [reader]:
+        found.update(segment.terms_within("text", term, MAX_DISTANCE))
+    return found
+
+
+def _in_field(clause, field: str):
+    """The same Term or And of Terms, in another field."""
+    if isinstance(clause, Term):
+        return Term(field, clause.text)
+    return And([Term(field, sub.text) for sub in clause.subqueries])
 
 
 class IndexUnavailableError(RuntimeError):
@@ -112,7 +213,9 @@ class WhooshEngine:
             raise
         except Exception as error:  # unreadable table of contents or segment
             raise IndexUnavailableError(str(error)) from error
-        if set(ix.schema.names()) != set(_schema().names()):
+        if set(ix.schema.names()) != set(_schema().names()) or not ix.schema[
+            "text"
+        ].format.supports("positions"):
             raise IndexUnavailableError("zoekindex met een oud schema: herbouw hem")
         return ix
 
@@ -215,87 +318,107 @@ class WhooshEngine:
         for document in documents:
             writer.update_document(
                 id=document["id"], kind=document["kind"], hash=document["hash"],
-                text=weighted_text(document),
+                text=weighted_text(document), head=head_text(document), title=document["title"],
             )  # fmt: skip
 
     def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
-        """(item id, score) of the best matches; texts matching more of the typed words rank first.
-        A concept's terms add their score to texts without the typed word they stand in for."""
+        """(item id, score) of the best matches: the coverage (distinct typed words matched, a
+        word matched only through a concept's term or a typo's nearest word counting less) first,
+        then BM25F with a bonus for typed words that stand next to each other in the text."""
         searcher = self._searcher()
         total = max(1, searcher.doc_count())
-        should = [t for t in query.should if searcher.doc_frequency("text", t)]
-        common = [t for t in should if is_common(searcher.doc_frequency("text", t), total)]
+
+        def frequency(term: str) -> int:
+            return searcher.doc_frequency("text", term)
+
+        expand_typos(
+            query,
+            lambda term: frequency(term) > 0,
+            lambda term: _near_terms(searcher, term),
+        )
+        should = [t for t in query.should if frequency(t)]
+        common = [t for t in should if is_common(frequency(t), total)]
         rare = [t for t in should if t not in common]
         phrase_terms = [t for phrase in query.phrases for t in phrase]
-        related = self._related(searcher, query, total)
+        alternatives = self._alternatives(query, frequency, total)
+        boosted = [c.with_boost(w) for group in alternatives.values() for _t, w, _s, c in group]
+        optional = should if phrase_terms else common
         if phrase_terms:
             required = And([Term("text", t) for t in phrase_terms])
-        elif rare:
-            required = Or([Term("text", t) for t in rare])
+        elif rare or boosted:
+            required = Or([*(Term("text", t) for t in rare), *boosted])
         elif common:
             # Only frequent words: texts with all of them first; if none has all, any of them.
             required = And([Term("text", t) for t in common])
             if not searcher.search(required, limit=1):
                 required = Or([Term("text", t) for t in common])
-            common = []
-        elif related:
-            required = None
+            optional = []
         else:
             return []
-        excluded = [Term("text", t) for t in query.exclude]
-        scores: dict[int, float] = {}
-        if required is not None:
-            optional = should if phrase_terms else common
-            combined = (
-                AndMaybe(required, Or([Term("text", t) for t in optional]))
-                if optional
-                else required
-            )
-            if excluded:
-                combined = AndNot(combined, Or(excluded))
-            hits = searcher.search(combined, limit=limit)
-            if not related:
-                return [(int(hit["id"]), float(hit.score)) for hit in hits]
-            scores = {int(hit["id"]): float(hit.score) for hit in hits}
-        for typed, best in related:
-            # A search of its own, AndNot at its top: nested in a query that skips ahead,
-            # Whoosh's AndNotMatcher.skip_to reads past an exhausted matcher and fails.
-            without = AndNot(best, Or([typed, *excluded]) if excluded else typed)
-            for hit in searcher.search(without, limit=limit):
-                item_id = int(hit["id"])
-                if phrase_terms and item_id not in scores:
-                    continue  # a phrase must match: the concept only re-ranks those texts
-                scores[item_id] = scores.get(item_id, 0.0) + float(hit.score)
-        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
-        return ranked[:limit]
+        # First the best `limit` texts by BM25F (Whoosh skips blocks that cannot reach them),
+        # then those texts ranked by coverage, the heading's coverage and relevance.
+        first = (
+            AndMaybe(required, Or([Term("text", t) for t in optional])) if optional else required
+        )
+        if query.exclude:
+            first = AndNot(first, Or([Term("text", t) for t in query.exclude]))
+        hits = searcher.search(first, limit=limit)
+        found = {hit.docnum: (int(hit["id"]), float(hit.score)) for hit in hits}
+        phrases = [
+            Phrase("text", [first_, second], slop=gap, boost=PROXIMITY_BOOST)
+            for first_, second, gap in query.pairs
+            if frequency(first_) and frequency(second)
+        ]
+        bonus = _scores_of(searcher, Or(phrases), found) if phrases else {}
+        holding = _Holding(searcher, sorted(found))
+        ranked = []
+        for docnum, (item_id, score) in found.items():
+            covered = self._covered(query, alternatives, holding, docnum)
+            ranked.append((item_id, covered + score + bonus.get(docnum, 0.0)))
+        return sorted(ranked, key=lambda pair: (-pair[1], pair[0]))
 
     @staticmethod
-    def _related(searcher, query: ParsedQuery, total: int) -> list:
-        """(typed word, clause) per typed word the concepts stand in for: the best of its
-        concepts' terms, boosted by their weight. Every word of a term must match, except its
-        common words (as for typed words, they would make the search read most texts); a term
-        missing from the index or of common words only is left out."""
-        by_source: dict[tuple[str, ...], list] = {}
-        for expansion in query.related:
-            frequencies = [searcher.doc_frequency("text", t) for t in expansion.terms]
+    def _covered(query: ParsedQuery, alternatives: dict, holding: _Holding, docnum: int) -> float:
+        """COVERAGE times the typed words this text covers (each by the largest share, see
+        portal.search.query), plus HEAD_COVERAGE times those its heading fields cover and those
+        its title covers."""
+        total = 0.0
+        for group in query.groups:
+            shares = [(whole, 1.0) for whole in group.wholes]
+            shares += [(terms, share) for terms, _w, share, _c in alternatives.get(group.key, ())]
+            for field, scale in (
+                ("text", COVERAGE), ("head", HEAD_COVERAGE), ("title", HEAD_COVERAGE)
+            ):  # fmt: skip
+                best = max(
+                    (share for terms, share in shares
+                     if share > 0 and all(holding(field, t, docnum) for t in terms)),
+                    default=0.0,
+                )  # fmt: skip
+                total += scale * best
+        return total
+
+    @staticmethod
+    def _alternatives(query: ParsedQuery, frequency, total: int) -> dict[str, list]:
+        """typed word (stem) -> (terms, weight, share of coverage, clause) of the concept terms and typo expansions that
+        stand in for it. Every word of a term must match, except its common words (as for typed
+        words, they would make the search read most texts); a term missing from the index or of
+        common words only is left out."""
+        found: dict[str, list] = {}
+        for expansion in query.alternatives:
+            frequencies = [frequency(t) for t in expansion.terms]
             if not all(frequencies):
                 continue
             terms = [t for t, n in zip(expansion.terms, frequencies, strict=True)
                      if not is_common(n, total)]  # fmt: skip
             if not terms:
                 continue
-            if len(terms) == 1:
-                clause = Term("text", terms[0], boost=expansion.weight)
-            else:
-                clause = And([Term("text", t) for t in terms], boost=expansion.weight)
-            by_source.setdefault(expansion.source, []).append(clause)
-        return [
-            (
-                And([Term("text", t) for t in source]),
-                DisjunctionMax(group) if len(group) > 1 else group[0],
+            clause = (
+                Term("text", terms[0]) if len(terms) == 1 else And([Term("text", t) for t in terms])
             )
-            for source, group in by_source.items()
-        ]
+            share = CONCEPT_COVERAGE if expansion.concept else FUZZY_COVERAGE
+            for key in expansion.source:
+                found.setdefault(key, []).append((tuple(terms), expansion.weight, share, clause))
+        return found
 
     def _stamp(self) -> tuple:
         """Which build and table of contents is current, so a rebuilt index is never mistaken for

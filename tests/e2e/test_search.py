@@ -69,3 +69,17 @@ def test_search_journey(live_server, page, world, axe):
         "#search-suggestions option", "els => els.map(e => e.value)"
     )
     assert "Kantoormeubilair" in options
+
+
+def test_the_minder_passend_divider_is_a_heading_at_both_widths(live_server, page, world, axe):
+    for n in range(3):
+        make_item("lesson", world.utrecht, title=f"Bermbeheer met maaisel {n}",
+                  body="Ecologisch bermbeheer levert maaisel op.")  # fmt: skip
+    make_item("lesson", world.utrecht, title="Ecologisch werken", body="Iets anders.")
+    page.goto(live_server + "/zoeken?q=ecologisch+bermbeheer+maaisel")
+    divider = page.get_by_role("heading", name="Minder passend")
+    assert divider.is_visible()
+    weaker = page.get_by_role("list", name="Minder passend")
+    assert weaker.get_by_role("listitem").count() == 1
+    assert "Ecologisch werken" in weaker.inner_text()
+    axe.check(page, "s06-divider")

@@ -1,0 +1,125 @@
+"""Ranking (issue 17): coverage first with a "minder passend" divider, typo tolerance, phrase
+proximity and the caps on expansion, on whichever engine the test database selects."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal.search import typos
+from portal.search.concepts import expand
+from portal.search.query import MAX_GROUPS, MAX_PAIRS, parse
+from portal.search.services import find
+from tests.factories import make_item
+
+
+def titles(client, query: str, **params) -> list[str]:
+    page = client.get("/zoeken", query_string={"q": query, **params}).get_data(as_text=True)
+    return re.findall(r'<h2 class="h3"><a href="[^"]+">([^<]+)</a>', page)
+
+
+def test_coverage_beats_frequency(client, world):
+    make_item("lesson", world.utrecht, title="Onderhoud, onderhoud en nog eens onderhoud",
+              body="Onderhoud van het gemeentehuis: onderhoud plannen, onderhoud uitvoeren.")  # fmt: skip
+    make_item("lesson", world.utrecht, title="Evaluatie van een project",
+              body="Het onderhoud van de zonnepanelen viel tegen.")  # fmt: skip
+    for n in range(8):  # a common word and a rarer one
+        make_item("lesson", world.utrecht, title=f"Zonnepanelen op school {n}")
+    found = titles(client, "zonnepanelen onderhoud")
+    assert found[:2] == ["Evaluatie van een project", "Onderhoud, onderhoud en nog eens onderhoud"]
+
+
+def _padding(world, strong: int, weak: int) -> None:
+    for n in range(strong):
+        make_item("lesson", world.utrecht, title=f"Bermbeheer met maaisel {n}",
+                  body="Ecologisch bermbeheer levert maaisel op.")  # fmt: skip
+    for n in range(weak):
+        make_item("lesson", world.utrecht, title=f"Ecologisch werken {n}", body="Iets anders.")
+
+
+def test_the_divider_follows_the_results_that_match_most_of_the_query(client, world):
+    _padding(world, strong=3, weak=2)
+    page = client.get("/zoeken?q=ecologisch+bermbeheer+maaisel").get_data(as_text=True)
+    heading = '<h2 class="h3 results-divider" id="minder-passend">Minder passend</h2>'
+    assert page.count(heading) == 1
+    before, after = page.split(heading)
+    assert before.count("Bermbeheer met maaisel") == 3 and "Ecologisch werken" not in before
+    assert after.count("Ecologisch werken") == 2  # still listed: below, not left out
+    assert 'aria-labelledby="minder-passend"' in after and 'start="4"' in after
+    # The API still gives every result (the divider is the page's).
+    assert client.get("/api/search?q=ecologisch+bermbeheer+maaisel").get_json()["total"] == 5
+
+
+def test_no_divider_when_too_few_match_most_and_never_an_empty_list(client, world):
+    _padding(world, strong=2, weak=2)
+    page = client.get("/zoeken?q=ecologisch+bermbeheer+maaisel").get_data(as_text=True)
+    assert "Minder passend" not in page and page.count("Ecologisch werken") == 2
+    # Only weak matches: every result is shown, without a divider.
+    found = titles(client, "ecologisch zonnepanelen")
+    assert len(found) == 4 and "Minder passend" not in client.get(
+        "/zoeken?q=ecologisch+zonnepanelen"
+    ).get_data(as_text=True)
+    _padding(world, strong=1, weak=0)  # now three match most of the query
+    page = client.get("/zoeken?q=ecologisch+bermbeheer+maaisel").get_data(as_text=True)
+    assert page.count("Minder passend</h2>") == 1
+
+
+def test_a_misspelt_word_finds_the_right_items_without_a_click(client, world):
+    make_item("lesson", world.utrecht, title="Emissievrij leerlingenvervoer in de regio")
+    make_item("lesson", world.utrecht, title="Duurzame catering")
+    assert titles(client, "leerlingenvevoer") == ["Emissievrij leerlingenvervoer in de regio"]
+    page = client.get("/zoeken?q=leerlingenvevoer").get_data(as_text=True)
+    assert "Bedoelde u:" in page  # the hint stays
+    # The typed word, where a text has it, ranks above a near word.
+    make_item("lesson", world.utrecht, title="Leerlingenvevoer (sic) in een oud verslag")
+    assert titles(client, "leerlingenvevoer")[0] == "Leerlingenvevoer (sic) in een oud verslag"
+
+
+def test_short_words_are_not_fuzzed(client, world):
+    make_item("lesson", world.utrecht, title="Mest van de kinderboerderij")
+    assert titles(client, "mest") == ["Mest van de kinderboerderij"]
+    assert titles(client, "mist") == []  # four letters: no near words
+    assert titles(client, "mestt") == ["Mest van de kinderboerderij"]  # five: one edit away
+
+
+def test_adjacent_words_rank_above_scattered_words(client, world):
+    make_item("lesson", world.utrecht, title="Verslag gunning A",
+              body="Prijs speelde mee, maar de laagste inschrijving won niet. De prijs telde.")  # fmt: skip
+    make_item("lesson", world.utrecht, title="Verslag gunning B",
+              body="We gunden op de laagste prijs en dat viel goed uit.")  # fmt: skip
+    assert titles(client, "laagste prijs") == ["Verslag gunning B", "Verslag gunning A"]
+    assert titles(client, "prijs laagste")[0] == "Verslag gunning A"  # order counts
+
+
+def test_expansion_is_capped_for_bad_input(client, world):
+    make_item("lesson", world.utrecht, title="Emissievrij leerlingenvervoer in de regio")
+    long_query = " ".join(f"woordje{n:02d}" for n in range(50))
+    query = expand(parse(long_query))
+    find(query)
+    assert len(query.groups) == MAX_GROUPS < 50 and len(query.pairs) <= MAX_PAIRS
+    assert len({e.source for e in query.fuzzy}) <= typos.MAX_WORDS
+    assert len(query.fuzzy) <= typos.MAX_WORDS * typos.MAX_TERMS
+    assert client.get("/zoeken", query_string={"q": long_query}).status_code == 200
+    only_stop_words = expand(parse("de het een van en of"))
+    assert (
+        only_stop_words.is_empty
+        and only_stop_words.groups == []
+        and not find(only_stop_words).scores
+    )
+    assert client.get("/zoeken?q=de+het+een").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["ＬＥＥＲＬＩＮＧＥＮＶＥＶＯＥＲ", "leerlingen\u200bvevoer", "leerlingenvevoer\U0001f68c", "ĺéérlíngénvévóér",
+     "\u0301\u0301\u0301", "x" * 600, '"leerlingenvevoer', "-leerlingenvevoer"],
+)  # fmt: skip
+def test_unicode_oddities_are_answered(client, world, query):
+    make_item("lesson", world.utrecht, title="Emissievrij leerlingenvervoer in de regio")
+    response = client.get("/zoeken", query_string={"q": query})
+    assert response.status_code == 200
+    api = client.get("/api/search", query_string={"q": query})
+    assert api.status_code == 200
+    if query in ("ＬＥＥＲＬＩＮＧＥＮＶＥＶＯＥＲ", "ĺéérlíngénvévóér"):
+        assert api.get_json()["total"] == 1  # folded, then near the indexed word

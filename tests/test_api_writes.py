@@ -4,6 +4,7 @@ web forms, one transaction per request, every bad input a problem-details answer
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -115,6 +116,30 @@ def test_malformed_json_wrong_type_and_oversized_bodies(app, client, world, edit
     big = {**TENDER, "body": "x" * (app.config["API_MAX_JSON_BYTES"] + 10)}
     too_big = client.post("/api/v1/items", json=big, headers=editor)
     assert too_big.status_code == 413 and too_big.mimetype == "application/problem+json"
+    assert _count(Item) == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 50_000 + "]" * 50_000,  # deeper than the JSON reader's recursion
+        '{"kind": "tender", "fields": ' + '{"a": ' * 50 + "1" + "}" * 50 + "}",
+        json.dumps({**TENDER, "summary": "nul\u0000teken"}),  # PostgreSQL refuses NUL in text
+        json.dumps({**TENDER, "tags": ["nul\u0000"]}),
+        json.dumps({**TENDER, "co_owners": ["\u0000"]}),
+        json.dumps({**TENDER, "organisation": "gemeente\u0000"}),
+        json.dumps({**TENDER, "fields": {"cpv_codes": ["4523\u0000"]}}),
+        json.dumps({**TENDER, "title": "los \ud800 surrogaat"}),  # not UTF-8
+        json.dumps({**TENDER, "fields": {"note\u0000": 1}}),
+    ],
+)
+def test_unstorable_or_too_deep_json_is_a_400_not_a_500(client, world, editor, raw):
+    response = client.post(
+        "/api/v1/items", data=raw, content_type="application/json", headers=editor
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/problem+json"
+    assert "geen geldige JSON" in response.json["detail"]
     assert _count(Item) == 0
 
 

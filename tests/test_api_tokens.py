@@ -176,3 +176,19 @@ def test_csrf_guards_the_token_form_but_not_token_requests(app, client, as_user,
     fresh = app.test_client()
     response = fresh.post("/api/v1/items", json=body, headers=bearer(plain))
     assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_a_tokens_use_and_revocation_keep_the_page_cache(client, world):
+    """A token's last use (written once a minute per token) is shown on no kept page: it must
+    not empty every visitor's kept pages."""
+    from portal.pagecache import generation
+
+    plain = make_token(world.utrecht_member)
+    before = generation()
+    assert client.get("/api/v1/items", headers=bearer(plain)).status_code == 200
+    assert db.session.scalar(select(ApiToken)).last_used_at is not None  # it did write
+    services.revoke_api_token(db.session.scalar(select(ApiToken)), actor=world.utrecht_member)
+    db.session.commit()
+    assert generation() == before
+    make_item("lesson", world.utrecht)
+    assert generation() != before

@@ -218,6 +218,21 @@ def test_a_bad_patch_changes_nothing(client, world, editor):
     assert stored.title == "Blijft zo" and len(stored.revisions) == 1
 
 
+@pytest.mark.parametrize("group", ["bestaat-niet", None, ""])
+def test_group_visibility_with_an_unknown_group_is_a_422_not_a_500(client, world, editor, group):
+    """The service looked the group up after setting visibility 'group': the lookup's autoflush
+    wrote the row without a group, which the database refused (ck_items_group_needed)."""
+    item = make_item("tender", world.utrecht, world.utrecht_editor, title="Blijft openbaar")
+    body = {"visibility": "group", "group": group}
+    patched = client.patch(f"/api/v1/items/{item.slug}", json=body, headers=editor)
+    assert patched.status_code == 422, patched.get_data(as_text=True)[:500]
+    assert "group" in patched.json["errors"]
+    created = client.post("/api/v1/items", json={**TENDER, **body}, headers=editor)
+    assert created.status_code == 422, created.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).visibility == "public" and _count(Item) == 1
+
+
 def test_attachments_with_the_web_uploads_limits(app, client, world, editor):
     from tests.test_files import make_pdf
 

@@ -52,8 +52,11 @@ log = logging.getLogger(__name__)
 # Bookkeeping that no page shows: a write to only these tables leaves kept pages alone. What the
 # outbox delivers moves the generation itself: notices are rows, and an index update calls
 # move_generation() (the Whoosh index is files); a mail sent or a retry planned changes no page.
-# Search events and their totals are read only by the insights page, which is never kept.
-UNSEEN_TABLES = frozenset({"scheduled_runs", "outbox", "search_events", "search_query_totals"})
+# Search events and their totals are read only by the insights page, which is never kept; API
+# tokens (and their last use, written once a minute per token) only by the account page, never kept.
+UNSEEN_TABLES = frozenset(
+    {"scheduled_runs", "outbox", "search_events", "search_query_totals", "api_tokens"}
+)
 # Session values a visitor may carry and still get a kept page: the language and the member are
 # part of the key; the CSRF secret is part of a member's key, and an anonymous page with a token
 # is not kept. Anything else (a flash message, a basket) means a page of this request's own.

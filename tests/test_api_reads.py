@@ -128,6 +128,24 @@ def test_unknown_filter_values_are_refused_as_in_exports(client, world, query):
     assert response.json["detail"].startswith(("Onbekende", "Het jaar"))
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/items?thema=%00",
+        "/api/v1/items?organisatie=gemeente%00",
+        "/api/v1/items?q=a%00",
+        "/api/v1/items?%00=1",
+        "/api/v1/items/slug%00",
+        "/api/v1/organisations/gemeente-utrecht%00",
+        "/api/v1/items?thema=%ED%A0%80",  # a lone surrogate, as the URL decoder may leave it
+    ],
+)
+def test_a_nul_character_in_the_address_is_a_400_not_a_500(client, world, path):
+    response = client.get(path)
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/problem+json"
+
+
 def test_pages_with_link_headers(client, world):
     made = [make_item("lesson", world.utrecht, title=f"Les {n}") for n in range(5)]
     first = client.get("/api/v1/items?per_page=2")

@@ -176,3 +176,46 @@ def test_csrf_guards_the_token_form_but_not_token_requests(app, client, as_user,
     fresh = app.test_client()
     response = fresh.post("/api/v1/items", json=body, headers=bearer(plain))
     assert response.status_code == 201, response.get_data(as_text=True)
+
+
+def test_a_tokens_use_and_revocation_keep_the_page_cache(client, world):
+    """A token's last use (written once a minute per token) is shown on no kept page: it must
+    not empty every visitor's kept pages."""
+    from portal.pagecache import generation
+
+    plain = make_token(world.utrecht_member)
+    before = generation()
+    assert client.get("/api/v1/items", headers=bearer(plain)).status_code == 200
+    assert db.session.scalar(select(ApiToken)).last_used_at is not None  # it did write
+    services.revoke_api_token(db.session.scalar(select(ApiToken)), actor=world.utrecht_member)
+    db.session.commit()
+    assert generation() == before
+    make_item("lesson", world.utrecht)
+    assert generation() != before
+
+
+def test_a_token_of_a_deleted_account_or_a_former_member_grants_nothing_more(client, world):
+    from portal.accounts import services as accounts
+    from portal.organisations import services as organisations
+    from tests.factories import PASSWORD
+
+    editor = bearer(make_token(world.utrecht_editor))
+    item = make_item("tender", world.utrecht, world.utrecht_editor, visibility="members")
+    url = f"/api/v1/items/{item.slug}"
+    assert client.get(url, headers=editor).status_code == 200
+    membership = next(m for m in world.utrecht_editor.memberships)
+    organisations.leave_organisation(membership, actor=world.utrecht_editor)
+    db.session.commit()
+    assert client.patch(url, json={"title": "Niet meer"}, headers=editor).status_code == 404
+    made = client.post(
+        "/api/v1/items",
+        json={"kind": "lesson", "organisation": "gemeente-utrecht", "title": "Niet meer"},
+        headers=editor,
+    )
+    assert made.status_code == 403
+    member = bearer(make_token(world.utrecht_member))
+    accounts.delete_account(world.utrecht_member, PASSWORD, actor=world.utrecht_member)
+    db.session.commit()
+    assert client.get("/api/v1/items", headers=member).status_code == 401
+    owners = db.session.scalars(select(ApiToken.user_id)).all()
+    assert owners == [world.utrecht_editor.id]  # the deleted account's token went with it

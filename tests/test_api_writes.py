@@ -4,6 +4,7 @@ web forms, one transaction per request, every bad input a problem-details answer
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -118,6 +119,30 @@ def test_malformed_json_wrong_type_and_oversized_bodies(app, client, world, edit
     assert _count(Item) == 0
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 50_000 + "]" * 50_000,  # deeper than the JSON reader's recursion
+        '{"kind": "tender", "fields": ' + '{"a": ' * 50 + "1" + "}" * 50 + "}",
+        json.dumps({**TENDER, "summary": "nul\u0000teken"}),  # PostgreSQL refuses NUL in text
+        json.dumps({**TENDER, "tags": ["nul\u0000"]}),
+        json.dumps({**TENDER, "co_owners": ["\u0000"]}),
+        json.dumps({**TENDER, "organisation": "gemeente\u0000"}),
+        json.dumps({**TENDER, "fields": {"cpv_codes": ["4523\u0000"]}}),
+        json.dumps({**TENDER, "title": "los \ud800 surrogaat"}),  # not UTF-8
+        json.dumps({**TENDER, "fields": {"note\u0000": 1}}),
+    ],
+)
+def test_unstorable_or_too_deep_json_is_a_400_not_a_500(client, world, editor, raw):
+    response = client.post(
+        "/api/v1/items", data=raw, content_type="application/json", headers=editor
+    )
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/problem+json"
+    assert "geen geldige JSON" in response.json["detail"]
+    assert _count(Item) == 0
+
+
 def test_nothing_half_written_when_an_attachment_like_step_fails(
     client, world, editor, monkeypatch
 ):
@@ -191,6 +216,21 @@ def test_a_bad_patch_changes_nothing(client, world, editor):
     db.session.expire_all()
     stored = db.session.get(Item, item.id)
     assert stored.title == "Blijft zo" and len(stored.revisions) == 1
+
+
+@pytest.mark.parametrize("group", ["bestaat-niet", None, ""])
+def test_group_visibility_with_an_unknown_group_is_a_422_not_a_500(client, world, editor, group):
+    """The service looked the group up after setting visibility 'group': the lookup's autoflush
+    wrote the row without a group, which the database refused (ck_items_group_needed)."""
+    item = make_item("tender", world.utrecht, world.utrecht_editor, title="Blijft openbaar")
+    body = {"visibility": "group", "group": group}
+    patched = client.patch(f"/api/v1/items/{item.slug}", json=body, headers=editor)
+    assert patched.status_code == 422, patched.get_data(as_text=True)[:500]
+    assert "group" in patched.json["errors"]
+    created = client.post("/api/v1/items", json={**TENDER, **body}, headers=editor)
+    assert created.status_code == 422, created.get_data(as_text=True)[:500]
+    db.session.expire_all()
+    assert db.session.get(Item, item.id).visibility == "public" and _count(Item) == 1
 
 
 def test_attachments_with_the_web_uploads_limits(app, client, world, editor):

@@ -103,6 +103,9 @@ def authenticate() -> None:
         g._login_user, g.api_token = token.user, token
         if services.record_token_use(token, actor=token.user):
             db.session.commit()
+    texts = [*request.args.keys(), *request.args.values(), *(request.view_args or {}).values()]
+    if not all(_storable(t) for t in texts if isinstance(t, str)):
+        raise Problem(400, _("Het adres bevat een teken dat niet is toegestaan (zoals %00)."))
     if request.method in WRITE_METHODS:
         if token is None:
             raise Problem(401, _("Schrijven via de API kan alleen met een persoonlijk API-token."),
@@ -189,8 +192,11 @@ def _json_body(allowed: dict[str, tuple[str, ...]], required: tuple[str, ...] = 
     if request.mimetype != "application/json":
         raise Problem(415, _("Stuur de gegevens als JSON (Content-Type: application/json)."))
     request.max_content_length = current_app.config["API_MAX_JSON_BYTES"]
-    data = request.get_json(silent=True)
-    if data is None:
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the JSON reader goes
+        data = None
+    if data is None or not _plain_json(data):
         raise Problem(400, _("De inhoud van het verzoek is geen geldige JSON."))
     if not isinstance(data, dict):
         raise Problem(422, _("Stuur één JSON-object met velden."), errors={"body": [_("Verwacht een JSON-object.")]})  # fmt: skip
@@ -208,6 +214,37 @@ def _json_body(allowed: dict[str, tuple[str, ...]], required: tuple[str, ...] = 
         first = next(iter(problems))
         raise Problem(422, f"{first}: {problems[first][0]}", errors=problems)
     return data
+
+
+MAX_JSON_DEPTH = 20
+
+
+def _plain_json(data: Any) -> bool:
+    """Whether data nests at most MAX_JSON_DEPTH deep and every text in it (keys too) can be
+    stored: no NUL character (PostgreSQL refuses it) and no lone surrogate (not UTF-8)."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            return False
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list):
+            pending.extend((v, depth + 1) for v in value)
+        elif isinstance(value, str) and not _storable(value):
+            return False
+    return True
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _TYPE_NAMES = {

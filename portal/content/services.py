@@ -253,8 +253,9 @@ def _apply_shared(item: Item, data: ItemData, actor: Actor) -> list[Organisation
         raise ServiceError(_("Kies een geldige status."), field="status")
     if data.visibility not in VISIBILITIES:
         raise ServiceError(_("Kies wie het item mag zien."), field="visibility")
-    item.visibility = data.visibility
     if data.visibility == "group" or (data.group and item.keeps_group):
+        # Looked up before visibility is set: the lookup's autoflush must not write a group
+        # visibility without its group (ck_items_group_needed).
         group = by_slug(WorkingGroup, data.group)
         if group is None:
             raise ServiceError(_("Kies de werkgroep die het item mag zien."), field="group")
@@ -268,6 +269,7 @@ def _apply_shared(item: Item, data: ItemData, actor: Actor) -> list[Organisation
         item.group = group
     else:
         item.group = None
+    item.visibility = data.visibility
     if item.status != data.status:
         _refuse_publishing_hidden(item, data.status)
         item.status = data.status

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user, login_required
 from limits import parse
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
@@ -422,6 +423,16 @@ def organisation_json(organisation: Organisation) -> dict:
 
 # --- Items ----------------------------------------------------------------------------------
 
+# What item_summary and organisation_json read, loaded per page in a few queries, not per row.
+SUMMARY_LOAD = (
+    selectinload(Item.organisation), selectinload(Item.co_owners), selectinload(Item.themes),
+    selectinload(Item.product_groups), selectinload(Item.tags),
+)  # fmt: skip
+ORGANISATION_LOAD = (
+    selectinload(Organisation.type), selectinload(Organisation.size_class),
+    selectinload(Organisation.regions),
+)  # fmt: skip
+
 LIST_ARGS = {"kind", "q", "thema", "productgroep", "regio", "organisatie", "organisatietype",
              "jaar", "sorteer", "page", "per_page"}  # fmt: skip
 
@@ -468,11 +479,12 @@ def items():
                 query.with_only_columns(Item.id, maintain_column_froms=True).where(Item.id.in_(matching))
             ))  # fmt: skip
         total, wanted = len(ordered), ordered[start : start + per_page]
-        loaded = {i.id: i for i in db.session.scalars(select(Item).where(Item.id.in_(wanted)))}
+        loaded = {i.id: i for i in db.session.scalars(
+            select(Item).where(Item.id.in_(wanted)).options(*SUMMARY_LOAD))}  # fmt: skip
         found = [loaded[i] for i in wanted]
     else:
         total = count_of(query)
-        found = list(db.session.scalars(query.limit(per_page).offset(start)))
+        found = list(db.session.scalars(query.limit(per_page).offset(start).options(*SUMMARY_LOAD)))
     return _listing([item_summary(i) for i in found], page, per_page, total)
 
 
@@ -622,7 +634,11 @@ def ask_question():
 def organisations():
     _refuse_unknown_args({"page", "per_page"})
     page, per_page = _paging()
-    query = select(Organisation).order_by(Organisation.name, Organisation.id)
+    query = (
+        select(Organisation)
+        .order_by(Organisation.name, Organisation.id)
+        .options(*ORGANISATION_LOAD)
+    )
     total = db.session.scalar(select(db.func.count()).select_from(Organisation))
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page))
     return _listing([organisation_json(o) for o in rows], page, per_page, total)

@@ -135,10 +135,10 @@ def _bids(tender: Tender) -> tuple[list[dict], list[dict]]:
     return details, list(parties.values())
 
 
-def _award_criteria(tender: Tender) -> dict:
+def _award_criteria(tender: Tender, names: dict | None) -> dict:
     """The MVI rows as award criteria (ocds_awardCriteriaBreakdown_extension) of the one lot."""
     criteria = []
-    for row, shown in zip(tender.mvi, tender.mvi_display(), strict=True):
+    for row, shown in zip(tender.mvi, tender.mvi_display(names), strict=True):
         numbers = []
         if row.get("weight_percent") is not None:
             numbers.append({"number": row["weight_percent"], "weight": "percentageExact"})
@@ -160,8 +160,9 @@ def _award_criteria(tender: Tender) -> dict:
     return {"criteria": criteria}
 
 
-def release(tender: Tender) -> dict:
-    """The tender as one OCDS release (with the bid, lots and award-criteria extensions)."""
+def release(tender: Tender, names: dict | None = None) -> dict:
+    """The tender as one OCDS release (with the bid, lots and award-criteria extensions); names:
+    tenders.models.mvi_term_names(), read once for a package of many."""
     ocid = ocid_of(tender)
     bids, tenderers = _bids(tender)
     buyer = _buyer(tender)
@@ -239,7 +240,7 @@ def release(tender: Tender) -> dict:
                     "title": tender.title,
                     "status": TENDER_STATUSES.get(tender.tender_status),
                     "value": _money(tender.value_max),
-                    "awardCriteria": _award_criteria(tender),
+                    "awardCriteria": _award_criteria(tender, names),
                 }
             ],
             "documents": [

@@ -19,6 +19,7 @@ from portal.forms import handle_upload
 from portal.ocds import bp, openapi, queries, services  # noqa: F401 - openapi registers
 from portal.ocds.forms import OcdsUploadForm
 from portal.tenders.kind import SPEC as TENDERS
+from portal.tenders.models import mvi_term_names
 
 PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -79,8 +80,9 @@ def releases():
         links["next"] = address(page + 1)
     if pages.has_prev:
         links["prev"] = address(page - 1)
+    names = mvi_term_names()
     package = queries.release_package(
-        [queries.release(tender) for tender in pages.items], address(page), links
+        [queries.release(tender, names) for tender in pages.items], address(page), links
     )
     response = _json(package)
     header = [f'<{address(1)}>; rel="first"', f'<{address(pages.pages or 1)}>; rel="last"']

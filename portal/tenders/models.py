@@ -25,6 +25,24 @@ MAX_BIDS = 30
 MAX_CONTRACT_RESULTS = 20
 
 
+def mvi_term_names() -> dict[tuple[type, str], str]:
+    """(model, slug) -> name in the page's language, of every theme, instrument and ambition
+    level: three queries, for any number of tenders' MVI rows."""
+    from sqlalchemy import select
+
+    names = {}
+    for model in (Theme, Instrument, AmbitionLevel):
+        names.update(
+            {
+                (model, slug): localized(name, name_en)
+                for slug, name, name_en in db.session.execute(
+                    select(model.slug, model.name, model.name_en)
+                )
+            }
+        )
+    return names
+
+
 class Tender(Item):
     __tablename__ = "tenders"
     __table_args__ = (
@@ -96,20 +114,10 @@ class Tender(Item):
         gain = average - winners[0]["mki_eur"]
         return {"eur": round(gain), "percent": round(100 * gain / average) if average else 0}
 
-    def mvi_display(self) -> list[dict]:
-        """The MVI rows with the names of their theme, instrument and ambition level."""
-        from sqlalchemy import select
-
-        names = {}
-        for model in (Theme, Instrument, AmbitionLevel):
-            names.update(
-                {
-                    (model, slug): localized(name, name_en)
-                    for slug, name, name_en in db.session.execute(
-                        select(model.slug, model.name, model.name_en)
-                    )
-                }
-            )
+    def mvi_display(self, names: dict | None = None) -> list[dict]:
+        """The MVI rows with the names of their theme, instrument and ambition level (names:
+        mvi_term_names(), read once by whoever shows many tenders)."""
+        names = mvi_term_names() if names is None else names
         return [
             {
                 **row,

@@ -289,9 +289,17 @@ def _withdraw_notices(planned: PlannedTender, *, everyone: bool = False) -> None
     keys = [f"planned:{planned.id}"]  # these name it to its followers; answers name the target
     keys += [f"interest-answer:{interest_id}" for interest_id in db.session.scalars(answered)]
     notices = db.session.scalars(select(Notification).where(Notification.key.in_(keys))).all()
+    readers = {} if everyone else {
+        user.id: user
+        for user in db.session.scalars(
+            select(User)
+            .where(User.id.in_({n.user_id for n in notices}))
+            .options(selectinload(User.memberships))
+        )
+    }  # fmt: skip
     for notice in notices:
-        reader = db.session.get(User, notice.user_id)
-        if everyone or reader is None or not can_view_planned_tender(reader, planned):
+        reader = readers.get(notice.user_id)
+        if reader is None or not can_view_planned_tender(reader, planned):
             db.session.delete(notice)
     db.session.flush()
 

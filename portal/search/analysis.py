@@ -20,10 +20,13 @@ from whoosh.lang.snowball.dutch import DutchStemmer
 from portal.config import PROJECT_ROOT
 
 TOKEN_RE = re.compile(r"[a-z0-9]+")
+# A plural or genitive 's after a vowel ("dienstauto's", "collega's"): the word without it.
+APOSTROPHE_S = re.compile(r"(?<=[a-z])['’`]s\b")
 LINKING = ("s", "e", "en")  # tussenklanken: duurzaamheid-s-ambitie, leerling-en-vervoer
 MIN_PART = 3
 MAX_TOKEN = 60
 _stemmer = DutchStemmer()
+DOUBLED = frozenset("bdfgklmnprstz")
 
 
 def fold(text: str) -> str:
@@ -33,7 +36,7 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return [t for t in TOKEN_RE.findall(fold(text)) if len(t) <= MAX_TOKEN]
+    return [t for t in TOKEN_RE.findall(APOSTROPHE_S.sub("", fold(text))) if len(t) <= MAX_TOKEN]
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +58,23 @@ def stem(token: str) -> str:
     # Snowball leaves '-ies' plurals ('ambities'); fold them onto the singular stem ('ambitie').
     if stemmed.endswith("ies") and len(stemmed) > 5:
         stemmed = stemmed[:-1]
-    return stemmed
+    # Snowball undoubles only kk, dd and tt after a plural ending: 'waterschappen' would stay
+    # 'waterschapp' beside 'waterschap', 'bermen' meets 'berm' but 'stoffen' missed 'stof'.
+    if len(stemmed) > 3 and stemmed[-1] == stemmed[-2] and stemmed[-1] in DOUBLED:
+        stemmed = stemmed[:-1]
+    return stem_exceptions().get(stemmed, stemmed)
+
+
+@lru_cache(maxsize=1)
+def stem_exceptions() -> dict[str, str]:
+    """stem -> the stem it becomes (seeds/search/stem_exceptions.txt)."""
+    found = {}
+    path = PROJECT_ROOT / "seeds" / "search" / "stem_exceptions.txt"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stemmed, sep, target = line.partition("=")
+        if sep and not line.lstrip().startswith("#"):
+            found[fold(stemmed.strip())] = fold(target.strip())
+    return found
 
 
 # An English value in the taxonomy seeds: a whole `key: value` line, or one `key: value` in a

@@ -13,7 +13,7 @@ from portal.search.analysis import analyze
 # Field weights: title above summary and taxonomy terms, above body, above attachment text.
 FIELD_BOOSTS = {"title": 5.0, "summary": 2.5, "taxonomy": 2.0, "body": 1.0, "attachments": 0.6}
 # Raise when the analysis changes in code: every document is then reported stale.
-ANALYSIS_VERSION = "1"
+ANALYSIS_VERSION = "2"
 
 
 def body_text(item: Item) -> str:

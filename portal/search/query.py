@@ -71,6 +71,33 @@ def split_score(score: float) -> tuple[float, float, float]:
 
 _PART_RE = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 
+# A question's frame: "hoe pak ik een marktconsultatie aan", "hoe weeg ik social return mee",
+# "hoeveel duurder is ...". These words say how the buyer asks, not what about; searched, they
+# count as distinct words and lift texts that happen to hold them ("pak", "weeg" stems to "weg",
+# roads) above texts about the subject. Left out of a query that starts as a question; in
+# "in plaats van" (whose "plaats" stems to "plat") everywhere.
+QUESTION_STARTS = frozenset(
+    {"hoe", "hoeveel", "wat", "welke", "welk", "waar", "waarom", "wanneer", "wie", "kan", "kun",
+     "kunnen", "mag", "moet", "moeten", "is", "zijn", "heeft", "hebben"}
+)  # fmt: skip
+QUESTION_FRAME = frozenset(
+    {"hoeveel", "waarom", "wanneer", "welk", "pak", "pakken", "aan", "weeg", "wegen", "mee",
+     "krijg", "krijgen", "zorg", "zorgen", "zet", "zetten", "neem", "nemen", "kom", "komen",
+     "doe", "doen", "ga", "gaan", "om", "kun", "mag", "moet"}
+)  # fmt: skip
+
+
+def _frame(words: list[tuple[str, ...]]) -> set[int]:
+    """Positions of the plain words that are only the question's frame (see QUESTION_FRAME)."""
+    flat = [tokens[0] if len(tokens) == 1 else "" for tokens in words]
+    skipped = {
+        i for i in range(1, len(flat) - 1)
+        if flat[i] == "plaats" and flat[i - 1] == "in" and flat[i + 1] == "van"
+    }  # fmt: skip
+    if flat and flat[0] in QUESTION_STARTS:
+        skipped |= {i for i, token in enumerate(flat) if token in QUESTION_FRAME}
+    return skipped
+
 
 @dataclass
 class ParsedQuery:
@@ -118,7 +145,12 @@ def parse(raw: str) -> ParsedQuery:
     if text.count('"') % 2:
         text = text.replace('"', " ")
     parsed = ParsedQuery(text=text)
-    for neg_phrase, phrase, neg_word, word in _PART_RE.findall(text):
+    parts = _PART_RE.findall(text)
+    plain = [i for i, (_np, _p, neg, word) in enumerate(parts) if word and not neg]
+    frame = {plain[i] for i in _frame([tuple(tokens(parts[j][3])) for j in plain])}
+    for position, (neg_phrase, phrase, neg_word, word) in enumerate(parts):
+        if position in frame:
+            continue
         if phrase or neg_phrase:
             terms = analyze(phrase)
             if neg_phrase:

@@ -444,7 +444,10 @@ class WhooshEngine:
             stamped[1].close()
         cache.pop(self.root, None)
         try:
-            searcher = self._open().searcher(weighting=BM25F())
+            # B=0: a text's length does not discount its score, as PostgreSQL's ts_rank (without
+            # normalisation) does not: the engines then agree on more top-3s (90 -> 91 %
+            # of the relevance set), at the same nDCG@10.
+            searcher = self._open().searcher(weighting=BM25F(B=0.0))
         except IndexUnavailableError:
             raise
         except Exception as error:  # a segment that cannot be read: damaged, rebuild it

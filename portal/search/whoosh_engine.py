@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,6 @@ from whoosh.query import (
     AndNot,
     Every,
     Or,
-    Phrase,
     Term,
 )
 from whoosh.scoring import BM25F
@@ -84,18 +84,20 @@ class _Holding:
         self.docnums = docnums
         self.known: dict[tuple[str, str], set[int]] = {}
 
-    def __call__(self, field: str, term: str, docnum: int) -> bool:
+    def __call__(self, field: str, term: str) -> set[int]:
         key = (field, term)
         if key not in self.known:
             self.known[key] = self._read(field, term)
-        return docnum in self.known[key]
+        return self.known[key]
+
+    def all_of(self, field: str, terms: tuple[str, ...]) -> set[int]:
+        """The documents that hold every one of terms."""
+        return set.intersection(*(self(field, t) for t in terms))
 
     def _read(self, field: str, term: str) -> set[int]:
         found: set[int] = set()
-        for leaf, offset in self.searcher.leaf_searchers():
-            end = offset + leaf.doc_count_all()
-            wanted = [d - offset for d in self.docnums if offset <= d < end]
-            if not wanted or not leaf.doc_frequency(field, term):
+        for leaf, offset, wanted in _per_leaf(self.searcher, self.docnums):
+            if not leaf.doc_frequency(field, term):
                 continue
             matcher = leaf.postings(field, term)
             if leaf.doc_frequency(field, term) <= len(wanted):
@@ -103,33 +105,54 @@ class _Holding:
                 found.update(d + offset for d in matcher.all_ids() if d in among)
                 continue
             for docnum in wanted:
-                if not matcher.is_active():
-                    break
-                if matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                if matcher.is_active() and matcher.id() == docnum:
+                if _skip(matcher, docnum):
                     found.add(docnum + offset)
+                elif not matcher.is_active():
+                    break
         return found
 
 
-def _scores_of(searcher, query, docnums) -> dict[int, float]:
-    """The query's score of each of these documents (by document number), skipping through its
-    matcher to them only: the coverage clauses never read a common word's whole posting list."""
-    scores: dict[int, float] = {}
+def _per_leaf(searcher, docnums) -> Iterator[tuple[Any, int, list[int]]]:
+    """(segment searcher, its first document number, these documents in it, in order)."""
     for leaf, offset in searcher.leaf_searchers():
         end = offset + leaf.doc_count_all()
         wanted = sorted(d - offset for d in docnums if offset <= d < end)
-        if not wanted:
-            continue
-        matcher = query.matcher(leaf, leaf.context())
-        for docnum in wanted:
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                scores[docnum + offset] = matcher.score()
-    return scores
+        if wanted:
+            yield leaf, offset, wanted
+
+
+def _skip(matcher, docnum: int) -> bool:
+    """Move the matcher to docnum (never back) and say whether it holds it."""
+    if matcher.is_active() and matcher.id() < docnum:
+        matcher.skip_to(docnum)
+    return matcher.is_active() and matcher.id() == docnum
+
+
+def _proximity(searcher, pairs: list[tuple[str, str, int]], docnums) -> dict[int, float]:
+    """PROXIMITY_BOOST times the two words' BM25F scores, summed over the pairs whose second word
+    stands 1 to gap places after the first in the text, for these documents only: what an Or of
+    Phrase(first, second, slop=gap) scores, but Whoosh's phrase matcher, skipped to a document,
+    reads the positions of every later text with both words until it finds them together."""
+    bonus: dict[int, float] = {}
+    for leaf, offset, wanted in _per_leaf(searcher, docnums):
+        context = leaf.context()
+        for first, second, gap in pairs:
+            before = Term("text", first).matcher(leaf, context)
+            after = Term("text", second).matcher(leaf, context)
+            for docnum in wanted:
+                if not (_skip(before, docnum) and _skip(after, docnum)):
+                    if before.is_active() and after.is_active():
+                        continue
+                    break
+                seconds = after.value_as("positions")
+                if any(
+                    (i := bisect_right(seconds, position)) < len(seconds)
+                    and seconds[i] - position <= gap
+                    for position in before.value_as("positions")
+                ):
+                    score = PROXIMITY_BOOST * (before.score() + after.score())
+                    bonus[docnum + offset] = bonus.get(docnum + offset, 0.0) + score
+    return bonus
 
 
 def _near_terms(searcher, term: str) -> set[str]:
@@ -364,37 +387,34 @@ class WhooshEngine:
             first = AndNot(first, Or([Term("text", t) for t in query.exclude]))
         hits = searcher.search(first, limit=limit)
         found = {hit.docnum: (int(hit["id"]), float(hit.score)) for hit in hits}
-        phrases = [
-            Phrase("text", [first_, second], slop=gap, boost=PROXIMITY_BOOST)
-            for first_, second, gap in query.pairs
-            if frequency(first_) and frequency(second)
+        pairs = [pair for pair in query.pairs if frequency(pair[0]) and frequency(pair[1])]
+        bonus = _proximity(searcher, pairs, found)
+        covered = self._covered(query, alternatives, _Holding(searcher, sorted(found)))
+        ranked = [
+            (item_id, covered.get(docnum, 0.0) + score + bonus.get(docnum, 0.0))
+            for docnum, (item_id, score) in found.items()
         ]
-        bonus = _scores_of(searcher, Or(phrases), found) if phrases else {}
-        holding = _Holding(searcher, sorted(found))
-        ranked = []
-        for docnum, (item_id, score) in found.items():
-            covered = self._covered(query, alternatives, holding, docnum)
-            ranked.append((item_id, covered + score + bonus.get(docnum, 0.0)))
         return sorted(ranked, key=lambda pair: (-pair[1], pair[0]))
 
     @staticmethod
-    def _covered(query: ParsedQuery, alternatives: dict, holding: _Holding, docnum: int) -> float:
-        """COVERAGE times the typed words this text covers (each by the largest share, see
+    def _covered(query: ParsedQuery, alternatives: dict, holding: _Holding) -> dict[int, float]:
+        """Per document: COVERAGE times the typed words it covers (each by the largest share, see
         portal.search.query), plus HEAD_COVERAGE times those its heading fields cover and those
-        its title covers."""
-        total = 0.0
+        its title covers. Set operations over each word's holders, not a look-up per document."""
+        total: dict[int, float] = {}
         for group in query.groups:
             shares = [(whole, 1.0) for whole in group.wholes]
             shares += [(terms, share) for terms, _w, share, _c in alternatives.get(group.key, ())]
+            shares = sorted((s for s in shares if s[1] > 0), key=lambda s: -s[1])
             for field, scale in (
                 ("text", COVERAGE), ("head", HEAD_COVERAGE), ("title", HEAD_COVERAGE)
             ):  # fmt: skip
-                best = max(
-                    (share for terms, share in shares
-                     if share > 0 and all(holding(field, t, docnum) for t in terms)),
-                    default=0.0,
-                )  # fmt: skip
-                total += scale * best
+                best: dict[int, float] = {}
+                for terms, share in shares:  # largest first: the first share found is the best
+                    for docnum in holding.all_of(field, terms):
+                        best.setdefault(docnum, share)
+                for docnum, share in best.items():
+                    total[docnum] = total.get(docnum, 0.0) + scale * share
         return total
 
     @staticmethod

@@ -373,7 +373,7 @@ class WhooshEngine:
         elif common:
             # Only frequent words: texts with all of them first; if none has all, any of them.
             required = And([Term("text", t) for t in common])
-            if not searcher.search(required, limit=1):
+            if not required.matcher(searcher, searcher.boolean_context()).is_active():
                 required = Or([Term("text", t) for t in common])
             optional = []
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import heapq
 import json
 import os
 import shutil
@@ -20,10 +21,7 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import (
     And,
-    AndMaybe,
-    AndNot,
     Every,
-    Or,
     Term,
 )
 from whoosh.scoring import BM25F
@@ -153,6 +151,51 @@ def _proximity(searcher, pairs: list[tuple[str, str, int]], docnums) -> dict[int
                     score = PROXIMITY_BOOST * (before.score() + after.score())
                     bonus[docnum + offset] = bonus.get(docnum + offset, 0.0) + score
     return bonus
+
+
+def _scored(leaf, context, terms: tuple[str, ...]) -> dict[int, float]:
+    """The sum of the terms' BM25F scores in each document of this segment that holds all of
+    them: the rarest term's postings are read whole, the others skipped through to its
+    documents (kept in document order, so each matcher only moves forward)."""
+    rarest, *others = sorted(terms, key=lambda t: leaf.doc_frequency("text", t))
+    matcher = Term("text", rarest).matcher(leaf, context)
+    scores: dict[int, float] = {}
+    while matcher.is_active():
+        scores[matcher.id()] = matcher.score()
+        matcher.next()
+    for term in others:
+        matcher = Term("text", term).matcher(leaf, context)
+        scores = {d: s + matcher.score() for d, s in scores.items() if _skip(matcher, d)}
+    return scores
+
+
+def _best(searcher, clauses, optional: list[str], exclude: list[str], limit: int):
+    """(document number, score) of the `limit` documents that score best by BM25F, by score and
+    then document number as Whoosh's collector keeps them. A document must match one of the
+    clauses (terms that must all match, and the boost of their summed score); it scores the sum
+    of those it matches, plus the optional terms it holds. What Searcher.search computes for
+    AndMaybe(Or(clauses), Or(optional)), but that scores through a tree of matchers for every
+    match, and block skipping never pays: every block holds a text that weighs a word heavily."""
+    scores: dict[int, float] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        context = leaf.context()
+        found: dict[int, float] = {}
+        for terms, boost in clauses:
+            for docnum, score in _scored(leaf, context, terms).items():
+                found[docnum] = found.get(docnum, 0.0) + score * boost
+        wanted = sorted(found)
+        for term in optional:
+            matcher = Term("text", term).matcher(leaf, context)
+            for docnum in wanted:
+                if _skip(matcher, docnum):
+                    found[docnum] += matcher.score()
+        for term in exclude:
+            matcher = Term("text", term).matcher(leaf, context)
+            for docnum in wanted:
+                if _skip(matcher, docnum):
+                    found.pop(docnum, None)
+        scores.update((docnum + offset, score) for docnum, score in found.items())
+    return heapq.nsmallest(limit, scores.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
 def _near_terms(searcher, term: str) -> set[str]:
@@ -364,29 +407,26 @@ class WhooshEngine:
         rare = [t for t in should if t not in common]
         phrase_terms = [t for phrase in query.phrases for t in phrase]
         alternatives = self._alternatives(query, frequency, total)
-        boosted = [c.with_boost(w) for group in alternatives.values() for _t, w, _s, c in group]
+        boosted = [(terms, w) for group in alternatives.values() for terms, w, _s in group]
         optional = should if phrase_terms else common
         if phrase_terms:
-            required = And([Term("text", t) for t in phrase_terms])
+            clauses = [(tuple(phrase_terms), 1.0)]
         elif rare or boosted:
-            required = Or([*(Term("text", t) for t in rare), *boosted])
+            clauses = [*(((t,), 1.0) for t in rare), *boosted]
         elif common:
             # Only frequent words: texts with all of them first; if none has all, any of them.
             required = And([Term("text", t) for t in common])
-            if not required.matcher(searcher, searcher.boolean_context()).is_active():
-                required = Or([Term("text", t) for t in common])
+            if required.matcher(searcher, searcher.boolean_context()).is_active():
+                clauses = [(tuple(common), 1.0)]
+            else:
+                clauses = [((t,), 1.0) for t in common]
             optional = []
         else:
             return []
-        # First the best `limit` texts by BM25F (Whoosh skips blocks that cannot reach them),
-        # then those texts ranked by coverage, the heading's coverage and relevance.
-        first = (
-            AndMaybe(required, Or([Term("text", t) for t in optional])) if optional else required
-        )
-        if query.exclude:
-            first = AndNot(first, Or([Term("text", t) for t in query.exclude]))
-        hits = searcher.search(first, limit=limit)
-        found = {hit.docnum: (int(hit["id"]), float(hit.score)) for hit in hits}
+        # First the best `limit` texts by BM25F, then those texts ranked by coverage, the
+        # heading's coverage and relevance.
+        best = _best(searcher, clauses, optional, query.exclude, limit)
+        found = {d: (int(searcher.stored_fields(d)["id"]), score) for d, score in best}
         pairs = [pair for pair in query.pairs if frequency(pair[0]) and frequency(pair[1])]
         bonus = _proximity(searcher, pairs, found)
         covered = self._covered(query, alternatives, _Holding(searcher, sorted(found)))
@@ -404,7 +444,7 @@ class WhooshEngine:
         total: dict[int, float] = {}
         for group in query.groups:
             shares = [(whole, 1.0) for whole in group.wholes]
-            shares += [(terms, share) for terms, _w, share, _c in alternatives.get(group.key, ())]
+            shares += [(terms, share) for terms, _w, share in alternatives.get(group.key, ())]
             shares = sorted((s for s in shares if s[1] > 0), key=lambda s: -s[1])
             for field, scale in (
                 ("text", COVERAGE), ("head", HEAD_COVERAGE), ("title", HEAD_COVERAGE)
@@ -419,7 +459,7 @@ class WhooshEngine:
 
     @staticmethod
     def _alternatives(query: ParsedQuery, frequency, total: int) -> dict[str, list]:
-        """typed word (stem) -> (terms, weight, share of coverage, clause) of the concept terms and typo expansions that
+        """typed word (stem) -> (terms, weight, share of coverage) of the concept terms and typo expansions that
         stand in for it. Every word of a term must match, except its common words (as for typed
         words, they would make the search read most texts); a term missing from the index or of
         common words only is left out."""
@@ -432,12 +472,9 @@ class WhooshEngine:
                      if not is_common(n, total)]  # fmt: skip
             if not terms:
                 continue
-            clause = (
-                Term("text", terms[0]) if len(terms) == 1 else And([Term("text", t) for t in terms])
-            )
             share = CONCEPT_COVERAGE if expansion.concept else FUZZY_COVERAGE
             for key in expansion.source:
-                found.setdefault(key, []).append((tuple(terms), expansion.weight, share, clause))
+                found.setdefault(key, []).append((tuple(terms), expansion.weight, share))
         return found
 
     def _stamp(self) -> tuple:

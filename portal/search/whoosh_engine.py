@@ -77,10 +77,10 @@ class _Holding:
     """Which of some documents hold a word in a field, read once per word: a rare word's
     postings whole, a common word's by skipping to these documents only."""
 
-    def __init__(self, searcher, docnums: list[int]) -> None:
+    def __init__(self, searcher, docnums: list[int], known: dict | None = None) -> None:
         self.searcher = searcher
         self.docnums = docnums
-        self.known: dict[tuple[str, str], set[int]] = {}
+        self.known: dict[tuple[str, str], set[int]] = known or {}
 
     def __call__(self, field: str, term: str) -> set[int]:
         key = (field, term)
@@ -171,31 +171,40 @@ def _scored(leaf, context, terms: tuple[str, ...]) -> dict[int, float]:
 
 def _best(searcher, clauses, optional: list[str], exclude: list[str], limit: int):
     """(document number, score) of the `limit` documents that score best by BM25F, by score and
-    then document number as Whoosh's collector keeps them. A document must match one of the
-    clauses (terms that must all match, and the boost of their summed score); it scores the sum
-    of those it matches, plus the optional terms it holds. What Searcher.search computes for
-    AndMaybe(Or(clauses), Or(optional)), but that scores through a tree of matchers for every
-    match, and block skipping never pays: every block holds a text that weighs a word heavily."""
+    then document number as Whoosh's collector keeps them, and which of the matching documents
+    hold each single-word clause and optional word (so coverage need not read them again). A
+    document must match one of the clauses (terms that must all match, and the boost of their
+    summed score); it scores the sum of those it matches, plus the optional terms it holds. What
+    Searcher.search computes for AndMaybe(Or(clauses), Or(optional)), but that scores through a
+    tree of matchers for every match, and block skipping never pays: every block holds a text
+    that weighs a word heavily."""
     scores: dict[int, float] = {}
+    held: dict[str, set[int]] = {}
     for leaf, offset in searcher.leaf_searchers():
         context = leaf.context()
         found: dict[int, float] = {}
         for terms, boost in clauses:
-            for docnum, score in _scored(leaf, context, terms).items():
+            scored = _scored(leaf, context, terms)
+            if len(terms) == 1:
+                held.setdefault(terms[0], set()).update(d + offset for d in scored)
+            for docnum, score in scored.items():
                 found[docnum] = found.get(docnum, 0.0) + score * boost
         wanted = sorted(found)
         for term in optional:
             matcher = Term("text", term).matcher(leaf, context)
+            holders = held.setdefault(term, set())
             for docnum in wanted:
                 if _skip(matcher, docnum):
                     found[docnum] += matcher.score()
+                    holders.add(docnum + offset)
         for term in exclude:
             matcher = Term("text", term).matcher(leaf, context)
             for docnum in wanted:
                 if _skip(matcher, docnum):
                     found.pop(docnum, None)
         scores.update((docnum + offset, score) for docnum, score in found.items())
-    return heapq.nsmallest(limit, scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    best = heapq.nsmallest(limit, scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    return best, held
 
 
 def _near_terms(searcher, term: str) -> set[str]:
@@ -425,11 +434,12 @@ class WhooshEngine:
             return []
         # First the best `limit` texts by BM25F, then those texts ranked by coverage, the
         # heading's coverage and relevance.
-        best = _best(searcher, clauses, optional, query.exclude, limit)
+        best, held = _best(searcher, clauses, optional, query.exclude, limit)
         found = {d: (int(searcher.stored_fields(d)["id"]), score) for d, score in best}
+        known = {("text", term): docs & found.keys() for term, docs in held.items()}
         pairs = [pair for pair in query.pairs if frequency(pair[0]) and frequency(pair[1])]
         bonus = _proximity(searcher, pairs, found)
-        covered = self._covered(query, alternatives, _Holding(searcher, sorted(found)))
+        covered = self._covered(query, alternatives, _Holding(searcher, sorted(found), known))
         ranked = [
             (item_id, covered.get(docnum, 0.0) + score + bonus.get(docnum, 0.0))
             for docnum, (item_id, score) in found.items()

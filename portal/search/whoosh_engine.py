@@ -172,7 +172,8 @@ def _scored(leaf, context, terms: tuple[str, ...]) -> dict[int, float]:
 def _best(searcher, clauses, optional: list[str], exclude: list[str], limit: int):
     """(document number, score) of the `limit` documents that score best by BM25F, by score and
     then document number as Whoosh's collector keeps them, and which of the matching documents
-    hold each single-word clause and optional word (so coverage need not read them again). A
+    hold the clauses' and optional words where that is known without another read (so
+    coverage need not read them again). A
     document must match one of the clauses (terms that must all match, and the boost of their
     summed score); it scores the sum of those it matches, plus the optional terms it holds. What
     Searcher.search computes for AndMaybe(Or(clauses), Or(optional)), but that scores through a
@@ -185,8 +186,9 @@ def _best(searcher, clauses, optional: list[str], exclude: list[str], limit: int
         found: dict[int, float] = {}
         for terms, boost in clauses:
             scored = _scored(leaf, context, terms)
-            if len(terms) == 1:
-                held.setdefault(terms[0], set()).update(d + offset for d in scored)
+            if len(terms) == 1 or len(clauses) == 1:  # then every match holds every term
+                for term in terms:
+                    held.setdefault(term, set()).update(d + offset for d in scored)
             for docnum, score in scored.items():
                 found[docnum] = found.get(docnum, 0.0) + score * boost
         wanted = sorted(found)

@@ -171,14 +171,13 @@ def _scored(leaf, context, terms: tuple[str, ...]) -> dict[int, float]:
 
 def _best(searcher, clauses, optional: list[str], exclude: list[str], limit: int):
     """(document number, score) of the `limit` documents that score best by BM25F, by score and
-    then document number as Whoosh's collector keeps them, and which of the matching documents
-    hold the clauses' and optional words where that is known without another read (so
-    coverage need not read them again). A
-    document must match one of the clauses (terms that must all match, and the boost of their
-    summed score); it scores the sum of those it matches, plus the optional terms it holds. What
-    Searcher.search computes for AndMaybe(Or(clauses), Or(optional)), but that scores through a
-    tree of matchers for every match, and block skipping never pays: every block holds a text
-    that weighs a word heavily."""
+    then document number as Whoosh's collector keeps them; and per word, which matching
+    documents hold it where that is known without another read (so coverage need not read it
+    again). A document must match one of the clauses (terms that must all match, and the boost
+    of their summed score); it scores the sum of those it matches, plus the optional terms it
+    holds. What Searcher.search computes for AndMaybe(Or(clauses), Or(optional)), but that
+    scores through a tree of matchers for every match, and block skipping never pays: every
+    block holds a text that weighs a word heavily."""
     scores: dict[int, float] = {}
     held: dict[str, set[int]] = {}
     for leaf, offset in searcher.leaf_searchers():

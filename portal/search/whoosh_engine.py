@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import heapq
 import json
 import os
 import shutil
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,11 +21,7 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.query import (
     And,
-    AndMaybe,
-    AndNot,
     Every,
-    Or,
-    Phrase,
     Term,
 )
 from whoosh.scoring import BM25F
@@ -79,23 +77,25 @@ class _Holding:
     """Which of some documents hold a word in a field, read once per word: a rare word's
     postings whole, a common word's by skipping to these documents only."""
 
-    def __init__(self, searcher, docnums: list[int]) -> None:
+    def __init__(self, searcher, docnums: list[int], known: dict | None = None) -> None:
         self.searcher = searcher
         self.docnums = docnums
-        self.known: dict[tuple[str, str], set[int]] = {}
+        self.known: dict[tuple[str, str], set[int]] = known or {}
 
-    def __call__(self, field: str, term: str, docnum: int) -> bool:
+    def __call__(self, field: str, term: str) -> set[int]:
         key = (field, term)
         if key not in self.known:
             self.known[key] = self._read(field, term)
-        return docnum in self.known[key]
+        return self.known[key]
+
+    def all_of(self, field: str, terms: tuple[str, ...]) -> set[int]:
+        """The documents that hold every one of terms."""
+        return set.intersection(*(self(field, t) for t in terms))
 
     def _read(self, field: str, term: str) -> set[int]:
         found: set[int] = set()
-        for leaf, offset in self.searcher.leaf_searchers():
-            end = offset + leaf.doc_count_all()
-            wanted = [d - offset for d in self.docnums if offset <= d < end]
-            if not wanted or not leaf.doc_frequency(field, term):
+        for leaf, offset, wanted in _per_leaf(self.searcher, self.docnums):
+            if not leaf.doc_frequency(field, term):
                 continue
             matcher = leaf.postings(field, term)
             if leaf.doc_frequency(field, term) <= len(wanted):
@@ -103,33 +103,109 @@ class _Holding:
                 found.update(d + offset for d in matcher.all_ids() if d in among)
                 continue
             for docnum in wanted:
-                if not matcher.is_active():
-                    break
-                if matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                if matcher.is_active() and matcher.id() == docnum:
+                if _skip(matcher, docnum):
                     found.add(docnum + offset)
+                elif not matcher.is_active():
+                    break
         return found
 
 
-def _scores_of(searcher, query, docnums) -> dict[int, float]:
-    """The query's score of each of these documents (by document number), skipping through its
-    matcher to them only: the coverage clauses never read a common word's whole posting list."""
-    scores: dict[int, float] = {}
+def _per_leaf(searcher, docnums) -> Iterator[tuple[Any, int, list[int]]]:
+    """(segment searcher, its first document number, these documents in it, in order)."""
     for leaf, offset in searcher.leaf_searchers():
         end = offset + leaf.doc_count_all()
         wanted = sorted(d - offset for d in docnums if offset <= d < end)
-        if not wanted:
-            continue
-        matcher = query.matcher(leaf, leaf.context())
-        for docnum in wanted:
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum:
-                matcher.skip_to(docnum)
-            if matcher.is_active() and matcher.id() == docnum:
-                scores[docnum + offset] = matcher.score()
+        if wanted:
+            yield leaf, offset, wanted
+
+
+def _skip(matcher, docnum: int) -> bool:
+    """Move the matcher to docnum (never back) and say whether it holds it."""
+    if matcher.is_active() and matcher.id() < docnum:
+        matcher.skip_to(docnum)
+    return matcher.is_active() and matcher.id() == docnum
+
+
+def _proximity(searcher, pairs: list[tuple[str, str, int]], docnums) -> dict[int, float]:
+    """PROXIMITY_BOOST times the two words' BM25F scores, summed over the pairs whose second word
+    stands 1 to gap places after the first in the text, for these documents only: what an Or of
+    Phrase(first, second, slop=gap) scores, but Whoosh's phrase matcher, skipped to a document,
+    reads the positions of every later text with both words until it finds them together."""
+    bonus: dict[int, float] = {}
+    for leaf, offset, wanted in _per_leaf(searcher, docnums):
+        context = leaf.context()
+        for first, second, gap in pairs:
+            before = Term("text", first).matcher(leaf, context)
+            after = Term("text", second).matcher(leaf, context)
+            for docnum in wanted:
+                if not (_skip(before, docnum) and _skip(after, docnum)):
+                    if before.is_active() and after.is_active():
+                        continue
+                    break
+                seconds = after.value_as("positions")
+                if any(
+                    (i := bisect_right(seconds, position)) < len(seconds)
+                    and seconds[i] - position <= gap
+                    for position in before.value_as("positions")
+                ):
+                    score = PROXIMITY_BOOST * (before.score() + after.score())
+                    bonus[docnum + offset] = bonus.get(docnum + offset, 0.0) + score
+    return bonus
+
+
+def _scored(leaf, context, terms: tuple[str, ...]) -> dict[int, float]:
+    """The sum of the terms' BM25F scores in each document of this segment that holds all of
+    them: the rarest term's postings are read whole, the others skipped through to its
+    documents (kept in document order, so each matcher only moves forward)."""
+    rarest, *others = sorted(terms, key=lambda t: leaf.doc_frequency("text", t))
+    matcher = Term("text", rarest).matcher(leaf, context)
+    scores: dict[int, float] = {}
+    while matcher.is_active():
+        scores[matcher.id()] = matcher.score()
+        matcher.next()
+    for term in others:
+        matcher = Term("text", term).matcher(leaf, context)
+        scores = {d: s + matcher.score() for d, s in scores.items() if _skip(matcher, d)}
     return scores
+
+
+def _best(searcher, clauses, optional: list[str], exclude: list[str], limit: int):
+    """(document number, score) of the `limit` documents that score best by BM25F, by score and
+    then document number as Whoosh's collector keeps them; and per word, which matching
+    documents hold it where that is known without another read (so coverage need not read it
+    again). A document must match one of the clauses (terms that must all match, and the boost
+    of their summed score); it scores the sum of those it matches, plus the optional terms it
+    holds. What Searcher.search computes for AndMaybe(Or(clauses), Or(optional)), but that
+    scores through a tree of matchers for every match, and block skipping never pays: every
+    block holds a text that weighs a word heavily."""
+    scores: dict[int, float] = {}
+    held: dict[str, set[int]] = {}
+    for leaf, offset in searcher.leaf_searchers():
+        context = leaf.context()
+        found: dict[int, float] = {}
+        for terms, boost in clauses:
+            scored = _scored(leaf, context, terms)
+            if len(terms) == 1 or len(clauses) == 1:  # then every match holds every term
+                for term in terms:
+                    held.setdefault(term, set()).update(d + offset for d in scored)
+            for docnum, score in scored.items():
+                found[docnum] = found.get(docnum, 0.0) + score * boost
+        wanted = sorted(found)
+        for term in optional:
+            matcher = Term("text", term).matcher(leaf, context)
+            holders = held.setdefault(term, set())
+            for docnum in wanted:
+                if _skip(matcher, docnum):
+                    found[docnum] += matcher.score()
+                    holders.add(docnum + offset)
+        for term in exclude:
+            matcher = Term("text", term).matcher(leaf, context)
+            for docnum in wanted:
+                if _skip(matcher, docnum):
+                    found.pop(docnum, None)
+        scores.update((docnum + offset, score) for docnum, score in found.items())
+    best = heapq.nsmallest(limit, scores.items(), key=lambda pair: (-pair[1], pair[0]))
+    return best, held
 
 
 def _near_terms(searcher, term: str) -> set[str]:
@@ -341,65 +417,60 @@ class WhooshEngine:
         rare = [t for t in should if t not in common]
         phrase_terms = [t for phrase in query.phrases for t in phrase]
         alternatives = self._alternatives(query, frequency, total)
-        boosted = [c.with_boost(w) for group in alternatives.values() for _t, w, _s, c in group]
+        boosted = [(terms, w) for group in alternatives.values() for terms, w, _s in group]
         optional = should if phrase_terms else common
         if phrase_terms:
-            required = And([Term("text", t) for t in phrase_terms])
+            clauses = [(tuple(phrase_terms), 1.0)]
         elif rare or boosted:
-            required = Or([*(Term("text", t) for t in rare), *boosted])
+            clauses = [*(((t,), 1.0) for t in rare), *boosted]
         elif common:
             # Only frequent words: texts with all of them first; if none has all, any of them.
             required = And([Term("text", t) for t in common])
-            if not searcher.search(required, limit=1):
-                required = Or([Term("text", t) for t in common])
+            if required.matcher(searcher, searcher.boolean_context()).is_active():
+                clauses = [(tuple(common), 1.0)]
+            else:
+                clauses = [((t,), 1.0) for t in common]
             optional = []
         else:
             return []
-        # First the best `limit` texts by BM25F (Whoosh skips blocks that cannot reach them),
-        # then those texts ranked by coverage, the heading's coverage and relevance.
-        first = (
-            AndMaybe(required, Or([Term("text", t) for t in optional])) if optional else required
-        )
-        if query.exclude:
-            first = AndNot(first, Or([Term("text", t) for t in query.exclude]))
-        hits = searcher.search(first, limit=limit)
-        found = {hit.docnum: (int(hit["id"]), float(hit.score)) for hit in hits}
-        phrases = [
-            Phrase("text", [first_, second], slop=gap, boost=PROXIMITY_BOOST)
-            for first_, second, gap in query.pairs
-            if frequency(first_) and frequency(second)
+        # First the best `limit` texts by BM25F, then those texts ranked by coverage, the
+        # heading's coverage and relevance.
+        best, held = _best(searcher, clauses, optional, query.exclude, limit)
+        found = {d: (int(searcher.stored_fields(d)["id"]), score) for d, score in best}
+        known = {("text", term): docs & found.keys() for term, docs in held.items()}
+        pairs = [pair for pair in query.pairs if frequency(pair[0]) and frequency(pair[1])]
+        bonus = _proximity(searcher, pairs, found)
+        covered = self._covered(query, alternatives, _Holding(searcher, sorted(found), known))
+        ranked = [
+            (item_id, covered.get(docnum, 0.0) + score + bonus.get(docnum, 0.0))
+            for docnum, (item_id, score) in found.items()
         ]
-        bonus = _scores_of(searcher, Or(phrases), found) if phrases else {}
-        holding = _Holding(searcher, sorted(found))
-        ranked = []
-        for docnum, (item_id, score) in found.items():
-            covered = self._covered(query, alternatives, holding, docnum)
-            ranked.append((item_id, covered + score + bonus.get(docnum, 0.0)))
         return sorted(ranked, key=lambda pair: (-pair[1], pair[0]))
 
     @staticmethod
-    def _covered(query: ParsedQuery, alternatives: dict, holding: _Holding, docnum: int) -> float:
-        """COVERAGE times the typed words this text covers (each by the largest share, see
+    def _covered(query: ParsedQuery, alternatives: dict, holding: _Holding) -> dict[int, float]:
+        """Per document: COVERAGE times the typed words it covers (each by the largest share, see
         portal.search.query), plus HEAD_COVERAGE times those its heading fields cover and those
-        its title covers."""
-        total = 0.0
+        its title covers. Set operations over each word's holders, not a look-up per document."""
+        total: dict[int, float] = {}
         for group in query.groups:
             shares = [(whole, 1.0) for whole in group.wholes]
-            shares += [(terms, share) for terms, _w, share, _c in alternatives.get(group.key, ())]
+            shares += [(terms, share) for terms, _w, share in alternatives.get(group.key, ())]
+            shares = sorted((s for s in shares if s[1] > 0), key=lambda s: -s[1])
             for field, scale in (
                 ("text", COVERAGE), ("head", HEAD_COVERAGE), ("title", HEAD_COVERAGE)
             ):  # fmt: skip
-                best = max(
-                    (share for terms, share in shares
-                     if share > 0 and all(holding(field, t, docnum) for t in terms)),
-                    default=0.0,
-                )  # fmt: skip
-                total += scale * best
+                best: dict[int, float] = {}
+                for terms, share in shares:  # largest first: the first share found is the best
+                    for docnum in holding.all_of(field, terms):
+                        best.setdefault(docnum, share)
+                for docnum, share in best.items():
+                    total[docnum] = total.get(docnum, 0.0) + scale * share
         return total
 
     @staticmethod
     def _alternatives(query: ParsedQuery, frequency, total: int) -> dict[str, list]:
-        """typed word (stem) -> (terms, weight, share of coverage, clause) of the concept terms and typo expansions that
+        """typed word (stem) -> (terms, weight, share of coverage) of the concept terms and typo expansions that
         stand in for it. Every word of a term must match, except its common words (as for typed
         words, they would make the search read most texts); a term missing from the index or of
         common words only is left out."""
@@ -412,12 +483,9 @@ class WhooshEngine:
                      if not is_common(n, total)]  # fmt: skip
             if not terms:
                 continue
-            clause = (
-                Term("text", terms[0]) if len(terms) == 1 else And([Term("text", t) for t in terms])
-            )
             share = CONCEPT_COVERAGE if expansion.concept else FUZZY_COVERAGE
             for key in expansion.source:
-                found.setdefault(key, []).append((tuple(terms), expansion.weight, share, clause))
+                found.setdefault(key, []).append((tuple(terms), expansion.weight, share))
         return found
 
     def _stamp(self) -> tuple:

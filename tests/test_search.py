@@ -219,6 +219,61 @@ def test_spelling_hint_from_public_words_only(client, world):
     assert "Bedoelde u:" not in page and "geheimzinnigheidsproject<" not in page
 
 
+def test_spelling_vocabulary_reads_the_texts_a_batch_at_a_time(app, world, monkeypatch):
+    """The vocabulary is read from every public text: each statement that reads text columns
+    fetches BATCH rows at a time (fetched whole, 100,000 items' texts were the search worker's
+    peak memory), and the words are the same whatever the batch."""
+    import re
+
+    from sqlalchemy import event
+
+    from portal.content.kinds import kinds
+    from portal.search import spelling
+
+    for n in range(5):
+        make_item("lesson", world.utrecht, title=f"Les {n} over bermmaaisel",
+                  fields={"lesson": f"Verwerk het maaisel{n} lokaal."})  # fmt: skip
+    make_item("tender", world.utrecht, title="Geheime bermen", visibility="members")
+    asked = qa.ask_question(qa.QuestionData(title="Wie maait de bermen?", body="Tips?"),
+                            actor=world.utrecht_member)  # fmt: skip
+    qa.answer_question(asked, "De aannemer maait gefaseerd.", actor=world.heumen_admin)
+    db.session.commit()
+
+    def load(batch: int) -> tuple[frozenset[str], list[tuple[str, int | None]]]:
+        monkeypatch.setattr(spelling, "BATCH", batch)
+        forget()
+        executed = []
+
+        def note(_conn, _cursor, statement, _parameters, context, _many):
+            executed.append((statement, context.execution_options.get("yield_per")))
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            _corrector, words, _terms = spelling._corrector()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        return words, executed
+
+    words, executed = load(2)
+    assert {"bermmaaisel", "maaisel4", "gefaseerd"} <= words and "geheime" not in words
+    columns = ["items.body_md", "attachments.text"] + [
+        f"{spec.model.__tablename__}.{name}"
+        for spec in kinds().values()
+        for name in spec.text_fields
+        if name in spec.model.__table__.c
+    ]
+    # Statements that select text columns as rows (whole items, for a computed field such as a
+    # question's answers, are loaded by BATCH ids at a time: they select items.id).
+    selected = [(re.split(r"\sFROM\s", sql)[0], batch) for sql, batch in executed]
+    reading = {
+        column: [batch for what, batch in selected if column in what and "items.id" not in what]
+        for column in columns
+    }
+    assert all(reading.values())  # every text column is read ...
+    assert {batch for batches in reading.values() for batch in batches} == {2}  # ... 2 rows a time
+    assert load(1000)[0] == words
+
+
 def test_suggestions_offer_visible_titles_and_taxonomy(client, world):
     make_item("tender", world.utrecht, title="Circulair kantoormeubilair stadskantoor")
     make_item("tender", world.utrecht, title="Kantoormeubilair geheim", visibility="members")

@@ -61,6 +61,9 @@ CACHE_SIZE = 50_000
 CHUNK = 5_000  # ids per query
 _CACHE: dict[tuple[int, datetime], dict[str, frozenset[str]]] = {}
 _CACHE_LOCK = threading.Lock()
+# Thousands of items share each facet's few value sets ({"asfalt"}, {"klimaat", "circulair"}):
+# the cache keeps one copy of each (a set of one slug alone is 200 bytes), and of their slugs.
+_SHARED: dict[frozenset[str], frozenset[str]] = {}
 
 
 def _item_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
@@ -92,7 +95,16 @@ def _item_values(ids: list[int]) -> dict[int, dict[str, frozenset[str]]]:
         for item_id, values in spec.facet_values(kind_ids).items():
             for name, slugs in values.items():
                 add(name, [(item_id, slug) for slug in slugs])
-    return {i: {name: frozenset(v) for name, v in values.items()} for i, values in found.items()}
+    with _CACHE_LOCK:
+        return {i: {name: _shared(v) for name, v in values.items()} for i, values in found.items()}
+
+
+def _shared(values: set[str]) -> frozenset[str]:
+    """The one kept copy of these values (call with _CACHE_LOCK held)."""
+    if len(_SHARED) >= CACHE_SIZE:  # as many value sets as items: nothing to share
+        _SHARED.clear()
+    frozen = frozenset(values)
+    return _SHARED.setdefault(frozen, frozen)
 
 
 def _cached_item_values(updated: dict[int, datetime]) -> dict[int, dict[str, frozenset[str]]]:

@@ -22,7 +22,9 @@ from portal.search.worker_cache import cached
 from portal.taxonomy.models import VOCABULARIES, ProductGroup, Theme
 
 TTL = 600  # seconds
-BATCH = 500  # items whose computed text fields are read at a time
+# Rows read at a time: the public texts of 100,000 items are some 200 MB, fetched whole they were
+# the worker's peak memory (a streamed result on PostgreSQL, fetched in batches everywhere).
+BATCH = 500
 
 
 def _public():
@@ -31,16 +33,18 @@ def _public():
 
 def _public_texts(session: Session) -> Iterator[str]:
     """All text the index holds of public, published items (the kinds' text fields through their
-    specs: columns read as rows, computed ones such as a question's answers through the model)."""
+    specs: columns read as rows, computed ones such as a question's answers through the model),
+    BATCH rows at a time."""
     public = _public()
-    for row in session.execute(select(Item.title, Item.summary, Item.body_md).where(*public)):
+    texts = select(Item.title, Item.summary, Item.body_md).where(*public)
+    for row in session.execute(texts.execution_options(yield_per=BATCH)):
         yield "\n".join(text for text in row if text)
     for spec in kinds().values():
         table = spec.model.__table__
         columns = [table.c[name] for name in spec.text_fields if name in table.c]
         if columns:
             joined = select(*columns).join(Item, Item.id == table.c.id).where(*public)
-            for row in session.execute(joined):
+            for row in session.execute(joined.execution_options(yield_per=BATCH)):
                 yield "\n".join(text for text in row if text)
         computed = [name for name in spec.text_fields if name not in table.c]
         if computed:
@@ -58,7 +62,11 @@ def _public_texts(session: Session) -> Iterator[str]:
         .where(Organisation.id.in_(select(Item.organisation_id).where(*public)))
         .distinct()
     )
-    yield from session.scalars(select(Attachment.text).where(Attachment.item_id.in_(on_public)))
+    yield from session.scalars(
+        select(Attachment.text)
+        .where(Attachment.item_id.in_(on_public))
+        .execution_options(yield_per=BATCH)
+    )
 
 
 def _taxonomy_texts(session: Session) -> Iterator[str]:

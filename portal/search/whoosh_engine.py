@@ -35,6 +35,7 @@ from portal.search.query import (
     is_common,
 )
 from portal.search.typos import MAX_DISTANCE, expand_typos
+from portal.search.whoosh_storage import MappedStorage
 
 # BM25F sums each field's term frequency times its weight before saturating; one field in which a
 # term occurs weight times per occurrence is the same sum, and merges one posting list per term
@@ -284,7 +285,8 @@ class WhooshEngine:
             if not whoosh_index.exists_in(directory):
                 raise IndexUnavailableError("geen zoekindex")
             verify_manifest(directory)
-            ix = whoosh_index.open_dir(directory)
+            # Parts of segments read from the memory map, not copied (see whoosh_storage).
+            ix = MappedStorage(str(directory)).open_index()
         except IndexUnavailableError:
             raise
         except Exception as error:  # unreadable table of contents or segment

@@ -123,3 +123,33 @@ def test_unicode_oddities_are_answered(client, world, query):
     assert api.status_code == 200
     if query in ("ＬＥＥＲＬＩＮＧＥＮＶＥＶＯＥＲ", "ĺéérlíngénvévóér"):
         assert api.get_json()["total"] == 1  # folded, then near the indexed word
+
+
+def test_a_longer_query_asks_the_database_no_more_often(app, client, world):
+    """Whether the index holds the typed words is one look-up, however many words were typed
+    (it was three statements per word on PostgreSQL, now three in all)."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    for n in range(3):
+        make_item("lesson", world.utrecht, title=f"Leerlingenvervoer en schoonmaakdiensten {n}",
+                  body="Bermbeheerders en kantoormeubilair.")  # fmt: skip
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    def made(query: str) -> int:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get("/zoeken", query_string={"q": query}).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    made("kantoormeubilair")  # the first search fills the worker's caches
+    one = made("leerlingenvervoer")
+    four = made("leerlingenvervoer schoonmaakdiensten bermbeheerders kantoormeubilair")
+    assert four == one, "\n".join(s[:70].replace("\n", " ") for s in statements)

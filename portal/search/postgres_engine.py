@@ -154,10 +154,14 @@ class PostgresEngine:
             groups = [_group(e.terms) for e in related]  # texts with a concept's term match too
             if required:
                 matches = [" & ".join(required)]
-            elif rare or groups:
+            elif rare or not common:
                 matches = [" | ".join(rare + groups)]
-            else:  # only frequent words: texts with all of them, or else any of them
-                matches = [f"({' & '.join(common)})", " | ".join(common)]
+            else:
+                # Only frequent words: texts with all of them, or else any of them; and the
+                # texts with a concept's term (never instead of those with the typed words).
+                every = " & ".join(common)
+                held = len(common) == 1 or bool(self._known(connection, [every]))
+                matches = [" | ".join([f"({every})" if held else " | ".join(common), *groups])]
             for match in matches:
                 if query.exclude:
                     match = f"({match}) & !({' | '.join(query.exclude)})"
@@ -168,7 +172,7 @@ class PostgresEngine:
 
     @staticmethod
     def _known(connection, terms: list[str]) -> set[str]:
-        """Which of the terms an indexed text holds, all in one statement. Through the GIN index
+        """Which of the terms (or `a & b` queries) an indexed text holds, all in one statement. Through the GIN index
         only: for a word it thinks rare the planner would read the table until a match, every
         vector of it when the word is absent (seconds on 100,000 texts). Not from
         `search_lexemes`, which keeps the words of deleted texts until a rebuild."""

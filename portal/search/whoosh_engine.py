@@ -423,16 +423,20 @@ class WhooshEngine:
         optional = should if phrase_terms else common
         if phrase_terms:
             clauses = [(tuple(phrase_terms), 1.0)]
-        elif rare or boosted:
+        elif rare:
             clauses = [*(((t,), 1.0) for t in rare), *boosted]
         elif common:
-            # Only frequent words: texts with all of them first; if none has all, any of them.
+            # Only frequent words: texts with all of them first; if none has all, any of them;
+            # and the texts with a concept's term (a text with the typed word must never be left
+            # out because a concept added terms: it is what ranks first).
             required = And([Term("text", t) for t in common])
             if required.matcher(searcher, searcher.boolean_context()).is_active():
-                clauses = [(tuple(common), 1.0)]
+                clauses = [(tuple(common), 1.0), *boosted]
             else:
-                clauses = [((t,), 1.0) for t in common]
+                clauses = [*(((t,), 1.0) for t in common), *boosted]
             optional = []
+        elif boosted:
+            clauses = boosted
         else:
             return []
         # First the best `limit` texts by BM25F, then those texts ranked by coverage, the

@@ -184,3 +184,24 @@ def test_a_common_word_with_a_concept_still_finds_every_text_with_the_word(
     found = titles(client, "marktconsultatie")
     assert found[0] == "Marktconsultatie voor schoonmaak"
     assert len(found) == 5 and found[-1] == "Marktverkenning voor catering"
+
+
+def test_the_length_free_weighting_scores_as_bm25f_without_length_normalisation():
+    from whoosh.fields import TEXT, Schema
+    from whoosh.filedb.filestore import RamStorage
+    from whoosh.query import Term
+    from whoosh.scoring import BM25F
+
+    from portal.search.whoosh_engine import LengthFreeBM25F
+
+    ix = RamStorage().create_index(Schema(text=TEXT))
+    with ix.writer() as writer:
+        for text in ("mki asfalt", "mki mki beton " + "woord " * 40, "asfalt"):
+            writer.add_document(text=text)
+
+    def scores(weighting) -> list[float]:
+        with ix.searcher(weighting=weighting) as searcher:
+            return [round(hit.score, 9) for hit in searcher.search(Term("text", "mki"))]
+
+    assert scores(LengthFreeBM25F()) == scores(BM25F(B=0.0))
+    assert scores(LengthFreeBM25F()) != scores(BM25F())  # the default does count the length

@@ -83,6 +83,12 @@ def test_short_words_are_not_fuzzed(client, world):
     assert titles(client, "mestt") == ["Mest van de kinderboerderij"]  # five: one edit away
 
 
+def test_a_near_word_shares_the_first_letter(client, world):
+    make_item("lesson", world.utrecht, title="Ecologisch bermbeheer")
+    assert titles(client, "bermbeheeer") == ["Ecologisch bermbeheer"]  # one letter too many
+    assert titles(client, "vermbeheer") == []  # the first letter: not guessed at
+
+
 def test_adjacent_words_rank_above_scattered_words(client, world):
     make_item("lesson", world.utrecht, title="Verslag gunning A",
               body="Prijs speelde mee, maar de laagste inschrijving won niet. De prijs telde.")  # fmt: skip

@@ -20,7 +20,7 @@ from portal.search.query import (
     ParsedQuery,
     is_common,
 )
-from portal.search.typos import MAX_DISTANCE, expand_typos
+from portal.search.typos import MAX_DISTANCE, PREFIX, expand_typos
 from portal.search.worker_cache import cached
 
 # ts_rank weights for D, C, B, A: about the Whoosh field boosts (attachments < body < summary < title).
@@ -200,11 +200,12 @@ class PostgresEngine:
             connection.scalars(
                 text(
                     "SELECT term FROM search_lexemes WHERE length(term) BETWEEN :lo AND :hi "
+                    "AND left(term, :prefix) = left(:t, :prefix) "
                     "AND levenshtein_less_equal(term, :t, :most) <= :most "
                     "ORDER BY similarity(term, :t) DESC, term LIMIT 50"
                 ),
                 {"t": term, "lo": len(term) - MAX_DISTANCE, "hi": len(term) + MAX_DISTANCE,
-                 "most": MAX_DISTANCE},
+                 "most": MAX_DISTANCE, "prefix": PREFIX},
             )
         )  # fmt: skip
 

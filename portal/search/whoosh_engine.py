@@ -34,7 +34,7 @@ from portal.search.query import (
     ParsedQuery,
     is_common,
 )
-from portal.search.typos import MAX_DISTANCE, expand_typos
+from portal.search.typos import MAX_DISTANCE, PREFIX, expand_typos
 from portal.search.whoosh_storage import MappedStorage
 
 # BM25F sums each field's term frequency times its weight before saturating; one field in which a
@@ -120,6 +120,34 @@ def _per_leaf(searcher, docnums) -> Iterator[tuple[Any, int, list[int]]]:
             yield leaf, offset, wanted
 
 
+def _holding_scores(matcher, among: dict[int, float]) -> Iterator[tuple[int, float]]:
+    """(document, the term's score) for the documents among these that hold the matcher's term.
+    An optional word is common: its postings are read block by block from Whoosh's arrays (a
+    Python step per posting, one score per distinct weight), where skipping to each of
+    thousands of documents stepped through the same postings by method calls."""
+    scorer = getattr(matcher, "scorer", None)
+    if not (hasattr(matcher, "_read_ids") and isinstance(scorer, _LengthFreeScorer)):
+        for docnum in sorted(among):  # another matcher or weighting: the public way
+            if _skip(matcher, docnum):
+                yield docnum, matcher.score()
+        return
+    scores: dict[float, float] = {}
+    while matcher.is_active():
+        # whoosh-reloaded's W3LeafMatcher (pinned): the block's ids and weights, read once.
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        start = matcher._i
+        for docnum, weight in zip(matcher._ids[start:], matcher._weights[start:], strict=True):
+            if docnum in among:
+                score = scores.get(weight)
+                if score is None:
+                    score = scores[weight] = scorer.of_weight(weight)
+                yield docnum, score
+        matcher._next_block()
+
+
 def _skip(matcher, docnum: int) -> bool:
     """Move the matcher to docnum (never back) and say whether it holds it."""
     if matcher.is_active() and matcher.id() < docnum:
@@ -195,10 +223,9 @@ def _best(searcher, clauses, optional: list[str], exclude: list[str], limit: int
         for term in optional:
             matcher = Term("text", term).matcher(leaf, context)
             holders = held.setdefault(term, set())
-            for docnum in wanted:
-                if _skip(matcher, docnum):
-                    found[docnum] += matcher.score()
-                    holders.add(docnum + offset)
+            for docnum, score in _holding_scores(matcher, found):
+                found[docnum] += score
+                holders.add(docnum + offset)
         for term in exclude:
             matcher = Term("text", term).matcher(leaf, context)
             for docnum in wanted:
@@ -216,7 +243,7 @@ def _near_terms(searcher, term: str) -> set[str]:
     reader = searcher.reader()
     found: set[str] = set()
     for segment in getattr(reader, "readers", None) or [reader]:
-        found.update(segment.terms_within("text", term, MAX_DISTANCE))
+        found.update(segment.terms_within("text", term, MAX_DISTANCE, prefix=PREFIX))
     return found
 
 
@@ -233,6 +260,9 @@ class _LengthFreeScorer(BM25FScorer):
 
     def score(self, matcher) -> float:
         return self._score(matcher.weight(), 1)
+
+    def of_weight(self, weight: float) -> float:
+        return self._score(weight, 1)
 
 
 class LengthFreeBM25F(BM25F):

@@ -173,6 +173,7 @@ def refresh(*, force: bool = False) -> bool:
     """Build the vocabulary and store it when REFRESH seconds have passed since the last build (or
     force), unless another process is building it; return whether this call built it.
 
+    Commits db.session (the claim first, so other processes see it): call it with nothing pending.
     Withdrawn words recorded before the build began are dropped with it (the build read their
     items as they are now); those recorded while it ran stay until the next one."""
     started = utcnow()

@@ -126,3 +126,16 @@ def test_the_vocabulary_is_rebuilt_when_due_by_one_process_at_a_time(app, client
     assert rebuilt > built and runner == ""
     # (A kept page of the same query may be 30 s old: the build alone does not drop kept pages.)
     assert hint(client, "kringloopwinkelpatners") == "kringloopwinkelpartners"
+
+
+def test_reindex_and_seed_build_the_vocabulary(app, client, world):
+    make_item("lesson", world.utrecht, title="Kringloopwinkelpartners gezocht")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert hint(client, "kringloopwinkelpatners") == "kringloopwinkelpartners"
+    built = db.session.scalar(select(SpellingVocabulary.built_at))
+    db.session.commit()
+    result = runner.invoke(args=["seed"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(SpellingVocabulary.built_at)) > built

@@ -45,7 +45,7 @@ from portal.taxonomy.models import VOCABULARIES, ProductGroup, Theme
 # worker round), well inside the ten minutes each worker kept its own copy before.
 REFRESH = 300
 # A build that has not finished after this long is taken over (its process died).
-LEASE = 1800
+LEASE = 600
 # Rows read at a time: the public texts of 100,000 items are some 200 MB, fetched whole they were
 # the worker's peak memory (a streamed result on PostgreSQL, fetched in batches everywhere).
 BATCH = 500

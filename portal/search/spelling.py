@@ -297,7 +297,8 @@ def suggest(text: str) -> str | None:
 
 
 def _before(item: Item, name: str):
-    """The attribute's value before this flush; None-safe "unknown" as the public value."""
+    """The attribute's value before this flush (its public value when the old one was never
+    loaded: the item then counts as withdrawn, the safe side)."""
     history = inspect(item).attrs[name].history
     if history.deleted:
         return history.deleted[0]

@@ -135,10 +135,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.questions.views import bp as questions
     from portal.regions.views import bp as regions
     from portal.search.services import init_index_on_commit
+    from portal.search.spelling import init_withdrawals
     from portal.search.views import bp as search
     from portal.taxonomy.views import bp as taxonomy
 
     init_index_on_commit()
+    init_withdrawals()
     for blueprint in (
         main,
         accounts,

@@ -20,6 +20,7 @@ from portal.outbox.models import OutboxMessage
 from portal.outbox.queries import last_error, waiting
 from portal.permissions import SYSTEM
 from portal.search import services as search_index
+from portal.search import spelling
 from portal.search.saved import send_alerts
 from portal.search.services import reindex
 from portal.search.whoosh_engine import RebuildRunningError
@@ -44,6 +45,7 @@ def reindex_command() -> None:
     except RebuildRunningError as error:
         raise CommandError("De zoekindex wordt al herbouwd door een ander proces.") from error
     seconds = time.perf_counter() - started
+    spelling.refresh(force=True)  # the words "Bedoelde u …?" offers, from the same texts
     click.echo(
         f"Zoekindex herbouwd: {indexed} items in {seconds:.1f} s ({indexed / max(seconds, 0.001):.0f} items/s)."
     )
@@ -239,6 +241,7 @@ def seed_command(with_demo_users: bool) -> None:
     password = current_app.config["DEMO_PASSWORD"] if with_demo_users else None
     loader = seed(demo_password=password)
     db.session.commit()
+    spelling.refresh(force=True)  # hints from the first search on, not only after the worker's
     created, updated = sum(loader.created.values()), sum(loader.updated.values())
     click.echo(f"Seed klaar: {created} rijen aangemaakt, {updated} gewijzigd.")
     for table, n in sorted(loader.created.items()):

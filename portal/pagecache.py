@@ -54,8 +54,17 @@ log = logging.getLogger(__name__)
 # move_generation() (the Whoosh index is files); a mail sent or a retry planned changes no page.
 # Search events and their totals are read only by the insights page, which is never kept; API
 # tokens (and their last use, written once a minute per token) only by the account page, never kept.
+# The spelling vocabulary's rebuild (every five minutes) only adds or drops hints; a word withdrawn
+# from the hints is withdrawn by an item write, which moves the generation itself.
 UNSEEN_TABLES = frozenset(
-    {"scheduled_runs", "outbox", "search_events", "search_query_totals", "api_tokens"}
+    {
+        "scheduled_runs",
+        "outbox",
+        "search_events",
+        "search_query_totals",
+        "api_tokens",
+        "spelling_vocabulary",
+    }
 )
 # Session values a visitor may carry and still get a kept page: the language and the member are
 # part of the key; the CSRF secret is part of a member's key, and an anonymous page with a token

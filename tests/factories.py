@@ -139,3 +139,11 @@ def make_item(kind: str, organisation: Organisation, author: User | None = None,
     item = content.create_item(organisation, kinds()[kind], data, actor=actor)
     db.session.commit()
     return item
+
+
+def build_spelling() -> None:
+    """Build the spelling vocabulary as the worker's round does (a search never builds it)."""
+    from portal.search import spelling
+
+    db.session.commit()
+    assert spelling.refresh(force=True)

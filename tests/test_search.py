@@ -8,8 +8,7 @@ from portal.permissions import SYSTEM
 from portal.questions import services as qa
 from portal.search.analysis import analyze, expand_query, fold, split_compound
 from portal.search.services import check, reindex
-from portal.search.worker_cache import forget
-from tests.factories import make_item
+from tests.factories import build_spelling, make_item
 
 
 def titles(client, query: str, **params) -> list[str]:
@@ -206,11 +205,9 @@ def test_missing_index_still_serves_pages_and_reindex_restores(app, client, worl
 
 
 def test_spelling_hint_from_public_words_only(client, world):
-    from portal.search.worker_cache import forget
-
     make_item("tender", world.utrecht, title="Leerlingenvervoer emissievrij")
     make_item("tender", world.utrecht, title="Geheimzinnigheidsproject", visibility="members")
-    forget()
+    build_spelling()
     page = client.get("/zoeken", query_string={"q": "leerlingenvervoor"}).get_data(as_text=True)
     assert "Bedoelde u:" in page and "leerlingenvervoer" in page
     page = client.get("/zoeken", query_string={"q": "geheimzinnigheidsprojekt"}).get_data(
@@ -241,7 +238,6 @@ def test_spelling_vocabulary_reads_the_texts_a_batch_at_a_time(app, world, monke
 
     def load(batch: int) -> tuple[frozenset[str], list[tuple[str, int | None]]]:
         monkeypatch.setattr(spelling, "BATCH", batch)
-        forget()
         executed = []
 
         def note(_conn, _cursor, statement, _parameters, context, _many):
@@ -249,7 +245,7 @@ def test_spelling_vocabulary_reads_the_texts_a_batch_at_a_time(app, world, monke
 
         event.listen(db.engine, "before_cursor_execute", note)
         try:
-            _corrector, words, _terms = spelling._corrector()
+            words = frozenset(spelling.collect()[0])
         finally:
             event.remove(db.engine, "before_cursor_execute", note)
         return words, executed
@@ -598,6 +594,7 @@ def test_spelling_hint_never_corrects_a_word_the_portal_knows(client, world):
               themes=["circulair"])  # fmt: skip
     make_item("lesson", world.heumen, title="Les voor leden", visibility="members",
               body="Het geheimzinnigheidsproject.")  # fmt: skip
+    build_spelling()
     page = client.get(
         "/zoeken", query_string={"q": "minder vlees in de kantine", "thema": "klimaat"}
     ).get_data(as_text=True)
@@ -618,7 +615,7 @@ def test_spelling_hint_never_corrects_a_word_the_portal_knows(client, world):
                             actor=world.utrecht_member)  # fmt: skip
     qa.answer_question(asked, "Lees de eiwittransitiegids.", actor=world.heumen_admin)
     db.session.commit()
-    forget()
+    build_spelling()
     assert client.get("/api/search?q=eiwittransitiegidz").get_json()["suggestion"] == (
         "eiwittransitiegids"
     )

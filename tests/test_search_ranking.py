@@ -11,7 +11,7 @@ from portal.search import typos
 from portal.search.concepts import expand
 from portal.search.query import MAX_GROUPS, MAX_PAIRS, parse
 from portal.search.services import find
-from tests.factories import make_item
+from tests.factories import build_spelling, make_item
 
 
 def titles(client, query: str, **params) -> list[str]:
@@ -68,6 +68,7 @@ def test_no_divider_when_too_few_match_most_and_never_an_empty_list(client, worl
 def test_a_misspelt_word_finds_the_right_items_without_a_click(client, world):
     make_item("lesson", world.utrecht, title="Emissievrij leerlingenvervoer in de regio")
     make_item("lesson", world.utrecht, title="Duurzame catering")
+    build_spelling()  # as the worker's round does
     assert titles(client, "leerlingenvevoer") == ["Emissievrij leerlingenvervoer in de regio"]
     page = client.get("/zoeken?q=leerlingenvevoer").get_data(as_text=True)
     assert "Bedoelde u:" in page  # the hint stays

@@ -439,3 +439,22 @@ def test_damage_that_keeps_size_and_time_is_noticed_when_read_and_rebuilt(
     import gc
 
     gc.collect()  # the failed reads' files, closed here under this test's warning filter
+
+
+def test_the_background_sweep_runs_while_commits_keep_coming(app, monkeypatch):
+    """Housekeeping (retries, the spelling vocabulary) is not postponed by a busy site: commits
+    arriving faster than OUTBOX_SWEEP_SECONDS used to keep the sweep waiting for a quiet moment."""
+    sweeps = []
+    monkeypatch.setattr(delivery, "work_once", lambda _app: sweeps.append(time.monotonic()))
+    monkeypatch.setattr(delivery, "deliver_ids", lambda ids: None)
+    monkeypatch.setattr(delivery, "_THREAD", {})  # as in a freshly started process
+    app.config.update(OUTBOX_DELIVERY="thread", OUTBOX_SWEEP_SECONDS=0.2)
+    try:
+        inbox = delivery._background(app)
+        stop = time.monotonic() + 1.2
+        while time.monotonic() < stop:
+            inbox.put([1])  # a commit every 50 ms
+            time.sleep(0.05)
+    finally:
+        app.config.update(OUTBOX_DELIVERY="inline", OUTBOX_SWEEP_SECONDS=30)
+    assert len(sweeps) >= 3  # the first sweep, then about every 0.2 s

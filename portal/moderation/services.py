@@ -20,7 +20,6 @@ from portal.permissions import (
     can_resolve_report,
 )
 from portal.questions.models import Answer
-from portal.search.worker_cache import forget
 
 
 @authorized_by(can_flag_answer)
@@ -84,7 +83,6 @@ def _hide_item(item: Item, hidden: bool, reason: str = "") -> None:
     """Set or clear the moderator's mark; the item's own status stays what its editors made it."""
     item.hidden_at = utcnow() if hidden else None
     item.hidden_reason = reason if hidden else ""
-    forget()  # the spelling vocabulary holds words of public items
 
 
 @authorized_by(can_moderate_item)

@@ -185,6 +185,7 @@ def _background(app: Flask) -> queue.Queue:
 def _run(app: Flask, inbox: queue.Queue) -> None:
     sweep = float(app.config.get("OUTBOX_SWEEP_SECONDS", 30))
     first = True  # sweep at once: what a dead process left waits no longer than this start
+    swept = time.monotonic()
     while True:
         try:
             ids = None if first else inbox.get(timeout=sweep)
@@ -197,7 +198,11 @@ def _run(app: Flask, inbox: queue.Queue) -> None:
             with app.app_context():
                 if ids is not None:
                     deliver_ids(ids)
-                else:
+                # Also when commits keep coming faster than the sweep's interval (a busy site):
+                # the retries and the housekeeping (the spelling vocabulary) must not wait for a
+                # quiet moment.
+                if ids is None or time.monotonic() - swept >= sweep:
+                    swept = time.monotonic()
                     work_once(app)
         except Exception:  # never let the thread die; the rows stay for the next sweep
             log.exception("Outbox: bezorgen mislukt")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.common import utcnow
@@ -132,3 +132,30 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "column" and (getattr(obj.table, "name", None), name) in DATABASE_ONLY_COLUMNS:
         return False
     return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
+
+
+class SpellingVocabulary(db.Model):
+    """The words "Bedoelde u …?" may offer, built off the request path (`spelling.refresh`): one
+    row (id 1), read whole by each worker when `built_at` moved."""
+
+    __tablename__ = "spelling_vocabulary"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # When the build that wrote `words` began reading (None: never built).
+    built_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A build in progress holds the row for a while (a lease, so a dead builder blocks no one).
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str] = mapped_column(String(120), default="")
+    words: Mapped[str] = mapped_column(Text, default="")  # sorted, one a line
+    terms: Mapped[str] = mapped_column(Text, default="")  # the words' analysed terms, one a line
+
+
+class SpellingWithdrawn(db.Model):
+    """A word of an item that stopped being public after the vocabulary was read: never offered
+    until the next build, which reads that item as it is now and removes the row."""
+
+    __tablename__ = "spelling_withdrawn"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(Text)
+    withdrawn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

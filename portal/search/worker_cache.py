@@ -1,5 +1,5 @@
-"""Values search reads on every query and that change slowly (names, the spelling vocabulary,
-PostgreSQL's word statistics), kept per worker and per database for a while.
+"""Values search reads on every query and that change slowly (names, PostgreSQL's word
+statistics), kept per worker and per database for a while.
 
 `forget()` drops this worker's copy at once (after a write to a name, see
 `display_names.forget_if_named`, and in tests). With several workers or servers, set

@@ -1,5 +1,3 @@
-# MERGE: numbered after 0023_search_lexemes on branch spellbg; renumber (revision and
-# down_revision) if another 0024 reached main first.
 """spelling vocabulary: the words "Bedoelde u …?" offers, built by the worker, not by a search
 
 Revision ID: 0024_spelling_vocabulary

@@ -139,3 +139,28 @@ def test_reindex_and_seed_build_the_vocabulary(app, client, world):
     result = runner.invoke(args=["seed"])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(SpellingVocabulary.built_at)) > built
+
+
+def test_a_build_that_lost_its_claim_keeps_the_withdrawn_words(client, world, monkeypatch):
+    """A build that ran past its lease, while another process took the row over, stores nothing:
+    it must not drop the withdrawals either, or the old stored words are offered again."""
+    item = make_item("lesson", world.utrecht, title="Kringloopwinkelpartners gezocht")
+    build_spelling()
+    item.visibility = "members"
+    db.session.commit()
+    assert hint(client, "kringloopwinkelpartnrs") is None
+    built = db.session.scalar(select(SpellingVocabulary.built_at))
+    collect = spelling.collect
+
+    def overtaken():
+        found = collect()
+        with db.engine.begin() as other:  # another process takes the lapsed lease over
+            other.execute(update(SpellingVocabulary).values(claimed_by="elders:1:1"))
+        return found
+
+    monkeypatch.setattr(spelling, "collect", overtaken)
+    db.session.commit()
+    assert spelling.refresh(force=True) is False  # nothing stored
+    assert db.session.scalar(select(SpellingVocabulary.built_at)) == built
+    assert "kringloopwinkelpartners" in set(db.session.scalars(select(SpellingWithdrawn.word)))
+    assert hint(client, "kringloopwinkelpartnrs") is None

@@ -171,7 +171,7 @@ def _claim(now: datetime, force: bool) -> str | None:
 
 def refresh(*, force: bool = False) -> bool:
     """Build the vocabulary and store it when REFRESH seconds have passed since the last build (or
-    force), unless another process is building it; return whether this call built it.
+    force), unless another process is building it; return whether this call stored it.
 
     Commits db.session (the claim first, so other processes see it): call it with nothing pending.
     Withdrawn words recorded before the build began are dropped with it (the build read their
@@ -184,12 +184,15 @@ def refresh(*, force: bool = False) -> bool:
         seen = db.session.scalars(select(SpellingWithdrawn.id)).all()
         db.session.rollback()
         words, terms = collect()
-        db.session.execute(
+        stored = db.session.execute(
             update(SpellingVocabulary)
             .where(SpellingVocabulary.id == ROW, SpellingVocabulary.claimed_by == runner)
             .values(words="\n".join(words), terms="\n".join(terms), built_at=started,
                     claimed_at=None, claimed_by="")
         )  # fmt: skip
+        if stored.rowcount != 1:  # the lease ran out and another process took the build over
+            db.session.rollback()
+            return False
         for start in range(0, len(seen), BATCH):
             db.session.execute(
                 delete(SpellingWithdrawn).where(

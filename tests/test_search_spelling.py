@@ -164,3 +164,22 @@ def test_a_build_that_lost_its_claim_keeps_the_withdrawn_words(client, world, mo
     assert db.session.scalar(select(SpellingVocabulary.built_at)) == built
     assert "kringloopwinkelpartners" in set(db.session.scalars(select(SpellingWithdrawn.word)))
     assert hint(client, "kringloopwinkelpartnrs") is None
+
+
+def test_an_edit_that_also_withdraws_the_item_withdraws_its_old_words(client, world):
+    """One save changes the text and makes the item private (the edit form does both): the words
+    the stored vocabulary holds are the old ones, and they leave the hints with that commit."""
+    item = make_item("lesson", world.utrecht, title="Kringloopwinkelpartners gezocht",
+                     body="Over bermmaaiselverwerking.")  # fmt: skip
+    build_spelling()
+    assert hint(client, "kringloopwinkelpartnrs") == "kringloopwinkelpartners"
+    assert item.title and item.body_md  # loaded, as the edit form's service does
+    item.title = "Samenwerking gezocht"
+    db.session.flush()  # an earlier flush of the same transaction wrote the new title
+    item.body_md = "Nog niet klaar."
+    item.visibility = "members"
+    db.session.commit()
+    withdrawn = set(db.session.scalars(select(SpellingWithdrawn.word)))
+    assert {"kringloopwinkelpartners", "bermmaaiselverwerking"} <= withdrawn
+    assert hint(client, "kringloopwinkelpartnrs") is None
+    assert hint(client, "bermmaaiselverwerkin") is None

@@ -314,13 +314,37 @@ def _is_public(status, visibility, hidden_at) -> bool:
     return status == "published" and visibility == "public" and hidden_at is None
 
 
+def _old_words(item: Item) -> set[str]:
+    """The words of the item's texts (and tags) that this flush replaced: the stored vocabulary
+    may hold them, and reading the item at commit finds only the new ones."""
+    state = inspect(item)
+    words: set[str] = set()
+    for name in ("title", "summary", "body_md", *chain.from_iterable(
+        spec.text_fields for spec in kinds().values()
+    )):  # fmt: skip
+        if name in state.attrs:
+            for old in state.attrs[name].history.deleted:
+                if isinstance(old, str):
+                    words.update(tokens(old))
+    if "tags" in state.attrs:
+        for tag in state.attrs["tags"].history.deleted:
+            words.update(tokens(inspect(tag).dict.get("name") or ""))  # loads nothing
+    return words
+
+
 def _note_withdrawn(session: Session, _flush_context) -> None:
-    """after_flush (the old values still known): remember items that were public and are not."""
+    """after_flush (the old values still known): remember items that were public and are not,
+    and the words a public item's edit replaced (a later flush may withdraw it)."""
     for obj in session.dirty:
         if not isinstance(obj, Item) or obj.id is None:
             continue
         was = _is_public(*(_before(obj, n) for n in ("status", "visibility", "hidden_at")))
-        if was and not _is_public(obj.status, obj.visibility, obj.hidden_at):
+        if not was:
+            continue
+        old = _old_words(obj)
+        if old:
+            session.info.setdefault("spelling_old_words", {}).setdefault(obj.id, set()).update(old)
+        if not _is_public(obj.status, obj.visibility, obj.hidden_at):
             session.info.setdefault("spelling_withdrawn", set()).add(obj.id)
 
 
@@ -330,9 +354,10 @@ def _record_withdrawn(session: Session) -> None:
         return
     session.flush()
     ids = session.info.pop("spelling_withdrawn", None)
+    old_words = session.info.pop("spelling_old_words", {})
     if not ids:
         return
-    words: set[str] = set()
+    words: set[str] = set().union(*(old_words.get(i, ()) for i in ids))
     for text in _texts(session, (Item.id.in_(sorted(ids)),), expunge=False):
         words.update(tokens(text))
     if words:
@@ -345,6 +370,7 @@ def _record_withdrawn(session: Session) -> None:
 def _forget_withdrawn(session: Session, previous_transaction) -> None:
     if not previous_transaction.nested:
         session.info.pop("spelling_withdrawn", None)
+        session.info.pop("spelling_old_words", None)
 
 
 def init_withdrawals() -> None:

@@ -219,6 +219,8 @@ def refresh_when_due() -> None:
 
 
 _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> Vocabulary
+# engine -> (the kept Vocabulary, the withdrawn words, it without them): filtered once per set
+_LESS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
@@ -240,7 +242,7 @@ def vocabulary() -> Vocabulary | None:
     """The stored vocabulary without the words withdrawn since it was built (None: never built).
 
     Two small queries per call (the build time, the withdrawn words); the words themselves are read
-    once per worker and build."""
+    once per worker and build, and filtered once per build and set of withdrawn words."""
     built_at = db.session.scalar(
         select(SpellingVocabulary.built_at).where(SpellingVocabulary.id == ROW)
     )
@@ -256,9 +258,16 @@ def vocabulary() -> Vocabulary | None:
     withdrawn = frozenset(db.session.scalars(select(SpellingWithdrawn.word).distinct()))
     if not withdrawn:
         return kept
+    with _LOCK:
+        less = _LESS.get(engine)
+    if less is not None and less[0] is kept and less[1] == withdrawn:
+        return less[2]
     offered = tuple(w for w in kept.offered if w not in withdrawn)
-    return replace(kept, corrector=ListCorrector(list(offered)), words=kept.words - withdrawn,
-                   offered=offered)  # fmt: skip
+    filtered = replace(kept, corrector=ListCorrector(list(offered)), words=kept.words - withdrawn,
+                       offered=offered)  # fmt: skip
+    with _LOCK:
+        _LESS[engine] = (kept, withdrawn, filtered)
+    return filtered
 
 
 def _is_known(word: str, known: Vocabulary) -> bool:

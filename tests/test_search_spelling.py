@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import event, select, update
+from sqlalchemy import delete, event, select, update
 
 from portal.extensions import db
 from portal.moderation import services as moderation
@@ -211,3 +211,33 @@ def test_hints_while_words_are_withdrawn_filter_the_vocabulary_once(client, worl
     for _search in range(2):
         assert hint(client, "gemeenschapshuisverbouwnig") is None
     assert len(made) == 3
+
+
+def test_a_build_that_commits_during_a_search_never_brings_back_withdrawn_words(client, world):
+    """A build that ends between a search's reads (the build time, then the withdrawn words) has
+    dropped the withdrawals it read past: the search must then not use the older words kept."""
+    item = make_item("lesson", world.utrecht, title="Kringloopwinkelpartners gezocht")
+    make_item("lesson", world.utrecht, title="Gemeenschapshuisverbouwing in de regio")
+    build_spelling()
+    assert hint(client, "gemeenschapshuisverbouwnig") == "gemeenschapshuisverbouwing"  # kept
+    item.visibility = "members"
+    db.session.commit()
+    words, terms = spelling.collect()  # what the next build stores: the item is not public
+    built = db.session.scalar(select(SpellingVocabulary.built_at))
+    done = []
+
+    def build_ends(conn, _cursor, statement, _parameters, _context, _many) -> None:
+        if done or "spelling_withdrawn" not in statement or "spelling_vocabulary" in statement:
+            return
+        done.append(statement)  # another process's build commits just now
+        conn.execute(delete(SpellingWithdrawn))
+        conn.execute(update(SpellingVocabulary).values(
+            words="\n".join(words), terms="\n".join(terms), built_at=built + timedelta(seconds=1)
+        ))  # fmt: skip
+
+    event.listen(db.engine, "before_cursor_execute", build_ends)
+    try:
+        assert hint(client, "kringloopwinkelpartnrs") is None
+    finally:
+        event.remove(db.engine, "before_cursor_execute", build_ends)
+    assert done

@@ -243,6 +243,9 @@ def vocabulary() -> Vocabulary | None:
 
     Two small queries per call (the build time, the withdrawn words); the words themselves are read
     once per worker and build, and filtered once per build and set of withdrawn words."""
+    # The withdrawn words first: a build that commits between the two reads has dropped only
+    # withdrawals its words leave out, and its build time then loads those words.
+    withdrawn = frozenset(db.session.scalars(select(SpellingWithdrawn.word).distinct()))
     built_at = db.session.scalar(
         select(SpellingVocabulary.built_at).where(SpellingVocabulary.id == ROW)
     )
@@ -255,7 +258,6 @@ def vocabulary() -> Vocabulary | None:
         kept = _load(built_at)
         with _LOCK:
             _KEPT[engine] = kept
-    withdrawn = frozenset(db.session.scalars(select(SpellingWithdrawn.word).distinct()))
     if not withdrawn:
         return kept
     with _LOCK:

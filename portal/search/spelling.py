@@ -273,17 +273,12 @@ def vocabulary() -> Vocabulary | None:
 
 
 def _is_known(word: str, known: Vocabulary) -> bool:
+    """Whether the word is the portal's own, as typed or through its analysed terms (a plural or
+    compound whose stems the public texts hold: it matches documents)."""
     if word in known.words or word in stop_words():
         return True
     analysed = analyze(word)
     return bool(analysed) and all(term in known.terms for term in analysed)
-
-
-def is_known(word: str) -> bool:
-    """Whether the word is the portal's own, as typed or through its analysed terms (a plural or
-    compound whose stems the public texts hold: it matches documents)."""
-    known = vocabulary()
-    return known is not None and _is_known(word, known)
 
 
 def suggest(text: str) -> str | None:

@@ -258,6 +258,7 @@ def vocabulary() -> Vocabulary | None:
         kept = _load(built_at)
         with _LOCK:
             _KEPT[engine] = kept
+            _LESS.pop(engine, None)  # the older build's filtered copy: not kept beside this one
     if not withdrawn:
         return kept
     with _LOCK:

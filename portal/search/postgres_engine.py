@@ -153,22 +153,18 @@ class PostgresEngine:
             # Terms come from the analysis: only [a-z0-9], so they are safe tsquery lexemes.
             groups = [_group(e.terms) for e in related]  # texts with a concept's term match too
             if required:
-                matches = [" & ".join(required)]
+                match = " & ".join(required)
             elif rare or not common:
-                matches = [" | ".join(rare + groups)]
+                match = " | ".join(rare + groups)
             else:
                 # Only frequent words: texts with all of them, or else any of them; and the
                 # texts with a concept's term (never instead of those with the typed words).
                 every = " & ".join(common)
                 held = len(common) == 1 or bool(self._known(connection, [every]))
-                matches = [" | ".join([f"({every})" if held else " | ".join(common), *groups])]
-            for match in matches:
-                if query.exclude:
-                    match = f"({match}) & !({' | '.join(query.exclude)})"
-                rows = self._ranked(connection, match, wanted, limit, related, query)
-                if rows:
-                    return rows
-            return []
+                match = " | ".join([f"({every})" if held else " | ".join(common), *groups])
+            if query.exclude:
+                match = f"({match}) & !({' | '.join(query.exclude)})"
+            return self._ranked(connection, match, wanted, limit, related, query)
 
     @staticmethod
     def _known(connection, terms: list[str]) -> set[str]:

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from openapi_spec_validator import validate
-from werkzeug.serving import make_server
 
 from portal.api import openapi
 from portal.extensions import db
 from tests.api_helpers import bearer, make_token
 from tests.factories import make_item
+from tests.live import serving
 
 
 def test_the_description_validates(client, world):
@@ -66,12 +65,8 @@ def test_the_docs_page_lists_every_operation(client, world):
 @pytest.fixture
 def api_server(app):
     """The test app on a free port of 127.0.0.1, in a thread (as tests/e2e's live_server)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as url:
+        yield url
 
 
 # Per operation and user (API_FUZZ_EXAMPLES for a longer run): the fuzz takes about half a minute.

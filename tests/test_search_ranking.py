@@ -9,7 +9,7 @@ import pytest
 
 from portal.search import typos
 from portal.search.concepts import expand
-from portal.search.query import MAX_GROUPS, MAX_PAIRS, parse
+from portal.search.query import MAX_FORMS, MAX_GROUPS, MAX_PAIRS, parse
 from portal.search.services import find
 from tests.factories import build_spelling, make_item
 
@@ -97,6 +97,34 @@ def test_adjacent_words_rank_above_scattered_words(client, world):
               body="We gunden op de laagste prijs en dat viel goed uit.")  # fmt: skip
     assert titles(client, "laagste prijs") == ["Verslag gunning B", "Verslag gunning A"]
     assert titles(client, "prijs laagste")[0] == "Verslag gunning A"  # order counts
+
+
+def test_another_form_of_a_word_is_found_and_counts_almost_as_the_word(client, world):
+    make_item("lesson", world.utrecht, title="Minimumeis groene stroom",
+              body="Gunning op laagste prijs, want de eis zelf borgt de kwaliteit.")  # fmt: skip
+    make_item("lesson", world.utrecht, title="Prijsvergelijking leveranciers",
+              body="De laagste prijs zegt weinig zonder kwaliteit.")  # fmt: skip
+    make_item("lesson", world.utrecht, title="Wij gunnen op kwaliteit",
+              body="Een tekst over gunnen op kwaliteit.")  # fmt: skip
+    make_item("lesson", world.utrecht, title="Reparatie van werkkleding")
+    # "gunnen" finds "gunning" (Snowball stems them apart), below the text with the typed word.
+    assert titles(client, "gunnen") == ["Wij gunnen op kwaliteit", "Minimumeis groene stroom"]
+    # The form covers its word: all three words' text ranks above the text with two of them.
+    assert titles(client, "gunnen op laagste prijs")[:2] == [
+        "Minimumeis groene stroom", "Prijsvergelijking leveranciers",
+    ]  # fmt: skip
+    assert titles(client, "werkkleding repareren") == ["Reparatie van werkkleding"]
+    # Both ways, and highlighted as the word.
+    page = client.get("/zoeken?q=gunning").get_data(as_text=True)
+    assert "Wij gunnen op kwaliteit" in page and "<mark>gunnen</mark>" in page
+
+
+def test_word_forms_are_capped_and_only_differing_stems():
+    query = parse(" ".join(f"beoordelen{n}en" for n in range(40)))
+    assert len(query.forms) <= MAX_FORMS
+    assert parse("aanbesteden").forms == []  # Snowball already joins it with "aanbesteding"
+    assert [e.terms for e in parse("leerling").forms] == [("leerl",)]  # no text holds it
+    assert parse("en ing eren").forms == []  # too short to be a form
 
 
 def test_expansion_is_capped_for_bad_input(client, world):

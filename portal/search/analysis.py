@@ -65,6 +65,25 @@ def stem(token: str) -> str:
     return stem_exceptions().get(stemmed, stemmed)
 
 
+# Other forms of a word that Snowball stems apart, searched as word forms (portal.search.query):
+# a verb and its noun in -ing, where Snowball keeps -ing on short words ('gunnen' - 'gunning',
+# 'aanbesteden' already meets 'aanbesteding'), and -eren beside -atie ('repareren' -
+# 'reparatie'). A form no text holds is simply not found.
+WORD_FORMS = (("en", "ing", 5), ("ing", "en", 6), ("eren", "atie", 7), ("atie", "eren", 7))
+
+
+@lru_cache(maxsize=10_000)
+def word_forms(token: str) -> tuple[str, ...]:
+    """Stems of the folded token's other forms (WORD_FORMS) that differ from its own stem."""
+    own = stem(token)
+    found = [
+        stem(token[: -len(ending)] + other)
+        for ending, other, least in WORD_FORMS
+        if len(token) >= least and token.endswith(ending)
+    ]
+    return tuple(dict.fromkeys(f for f in found if f != own))
+
+
 @lru_cache(maxsize=1)
 def stem_exceptions() -> dict[str, str]:
     """stem -> the stem it becomes (seeds/search/stem_exceptions.txt)."""

@@ -11,7 +11,6 @@ with the next search, without a reindex. At most MAX_EXPANSION term groups are a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from portal.extensions import db
 from portal.formatting import number
 from portal.search.analysis import stem, stop_words, tokens
 from portal.search.models import Concept, ConceptTerm
-from portal.search.query import ParsedQuery
+from portal.search.query import Expansion, ParsedQuery
 
 ROLES = ("preferred", "synonym", "abbreviation", "narrower", "related")
 # A typed word keeps weight 1; a term found through a concept counts this much. A term reached
@@ -37,19 +36,6 @@ MAX_TERM_WORDS = 4
 MAX_TERM_CHARS = 120
 MAX_EXPANSION = 24  # term groups a query gains at most, strongest first
 MAX_QUERY_WORDS = 32  # words of a query that are looked up
-
-
-@dataclass(frozen=True)
-class Expansion:
-    """Terms a concept adds to a query: every stem of `terms` must match, counted `weight`."""
-
-    concept: str
-    terms: tuple[str, ...]
-    weight: float
-    text: str = ""  # the term as the administrator wrote it
-    # The typed word(s) it stands in for: it counts only for texts without them, so a text
-    # that has the typed word ranks as it did without the concept.
-    source: tuple[str, ...] = ()
 
 
 def term_stems(text: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from portal.search.analysis import (
     stem,
     stop_words,
     tokens,
+    word_forms,
 )
 
 MAX_QUERY = 500  # characters; longer input is cut, never an error
@@ -35,7 +36,7 @@ def is_common(documents_with_term: float, documents: float) -> bool:
 # term (eiwittransitie for "vlees") this much. One part of a compound ("werk" of werkkleding) or
 # one word of a spelled-out abbreviation ("inschrijving" of EMVI) covers nothing, but these still
 # add to the relevance that orders texts of equal coverage.
-FUZZY_COVERAGE = 0.9
+FUZZY_COVERAGE = 0.9  # a typo's nearest word, or another form of the word ("gunning")
 CONCEPT_COVERAGE = 0.5
 # Scores carry the coverage as COVERAGE per word, then the coverage of the heading fields (title,
 # summary, taxonomy terms: what the text is about) as HEAD_COVERAGE per word, on top of the
@@ -46,6 +47,10 @@ HEAD_COVERAGE = 1_000.0
 MAX_GROUPS = 32  # distinct typed words a query is ranked by (the rest still match)
 # Proximity: two typed words that stand next to each other in a text add a bonus.
 MAX_PAIRS = 8
+# Another form of a typed word (analysis.word_forms: "gunning" for "gunnen") counts as a typo's
+# nearest word does: this weight in the relevance, FUZZY_COVERAGE of the coverage.
+FORM_WEIGHT = 0.5
+MAX_FORMS = 8  # per query
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,20 @@ class Group:
     # Each way the text can hold the word whole: its stem, all its compound's parts
     # (werkkleding: werk and kleding), all words of the abbreviation's other form.
     wholes: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """Terms that stand in for a typed word (a concept's term, a typo's nearest indexed word,
+    another form of the word): every stem of `terms` must match, counted `weight`."""
+
+    concept: str  # the concept's name; "" for a typo's or a word form's expansion
+    terms: tuple[str, ...]
+    weight: float
+    text: str = ""  # the term as the administrator wrote it
+    # The typed word(s) it stands in for: it counts only for texts without them, so a text
+    # that has the typed word ranks as it did without the concept.
+    source: tuple[str, ...] = ()
 
 
 def split_score(score: float) -> tuple[float, float, float]:
@@ -111,6 +130,8 @@ class ParsedQuery:
     # Nearest indexed words for typed words the index does not hold (Expansion, portal/search/
     # typos.py), at a lower weight.
     fuzzy: list = field(default_factory=list)
+    # Other forms of the typed words (analysis.word_forms), at a lower weight.
+    forms: list = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)  # distinct typed words, for coverage
     # Adjacent typed words' stems and how far apart they stand in a text that has them together.
     pairs: list[tuple[str, str, int]] = field(default_factory=list)
@@ -124,14 +145,13 @@ class ParsedQuery:
         return (
             set(self.should)
             | {t for p in self.phrases for t in p}
-            | {t for e in self.related for t in e.terms}
-            | {t for e in self.fuzzy for t in e.terms}
+            | {t for e in self.alternatives for t in e.terms}
         )
 
     @property
     def alternatives(self) -> list:
-        """Concept terms and typo expansions: what may stand in for a typed word."""
-        return [*self.related, *self.fuzzy]
+        """Concept terms, typo expansions and word forms: what may stand in for a typed word."""
+        return [*self.related, *self.fuzzy, *self.forms]
 
     @property
     def concepts(self) -> list[str]:
@@ -192,6 +212,11 @@ def _structure(parsed: ParsedQuery) -> None:
         if terms and stem(word) not in seen and len(seen) < MAX_GROUPS:
             seen[stem(word)] = Group(stem(word), terms, word, _wholes(word))
     parsed.groups = list(seen.values())
+    parsed.forms = [
+        Expansion("", (form,), FORM_WEIGHT, form, (group.key,))
+        for group in parsed.groups
+        for form in word_forms(group.word)
+    ][:MAX_FORMS]
     pairs: dict[tuple[str, str], int] = {}
     for first, second in itertools.pairwise(meaningful):
         if len(pairs) >= MAX_PAIRS:

@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterable
 
 from whoosh.support.levenshtein import levenshtein
 
-from portal.search.concepts import Expansion
-from portal.search.query import ParsedQuery
+from portal.search.query import Expansion, ParsedQuery
 
 MIN_LETTERS = 5  # shorter words (or stems) are never fuzzed: too many neighbours ("mki" ~ "mkb")
 MAX_DISTANCE = 2

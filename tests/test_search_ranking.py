@@ -190,6 +190,39 @@ def test_a_longer_query_asks_the_database_no_more_often(app, client, world):
     assert four == one, "\n".join(s[:70].replace("\n", " ") for s in statements)
 
 
+def test_whether_a_word_is_indexed_is_kept_per_worker(app, client, world):
+    """PostgreSQL asks whether any text holds the typed words (for typo tolerance) once per
+    worker and KNOWN_TTL, not on every search; the results are the same."""
+    from sqlalchemy import event
+
+    from portal.extensions import db
+    from portal.search.worker_cache import forget
+
+    item = make_item("lesson", world.utrecht, title="Stille bladblazers in het groenbeheer")
+    asked: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if "unnest(CAST" in statement:
+            asked.append(statement)
+
+    def look_ups(query: str) -> tuple[int, list[int]]:
+        asked.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:  # the engine itself: a page could come from the page cache
+            found = list(find(expand(parse(query))).scores)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return len(asked), found
+
+    postgres = db.engine.dialect.name == "postgresql"
+    first, found = look_ups("bladblazers groenbeheer")
+    again, found_again = look_ups("bladblazers groenbeheer")
+    assert found == found_again == [item.id]
+    assert (first, again) == ((1, 0) if postgres else (0, 0))
+    forget()  # as when the kept answers expire
+    assert look_ups("bladblazers groenbeheer")[0] == (1 if postgres else 0)
+
+
 def test_each_tsquery_is_parsed_once_per_ranking_statement(client, world):
     """to_tsquery is only STABLE: written into the ranking expressions, PostgreSQL parsed each
     concept term's query again for every matching row (122 ms for a query with two concepts on

@@ -39,6 +39,11 @@ UPSERT = text(
 # word in a title is about 0.6).
 PROXIMITY_BONUS = 0.15
 SHARES_TTL = 300.0
+# Whether any text holds a word, kept per worker this long (at most KNOWN_MOST words): asking
+# costs two settings and a look-up through the GIN index on every search. A word a new text
+# brings is seen as known within the minute; until then it also searches its near words.
+KNOWN_TTL = 60.0
+KNOWN_MOST = 20_000
 # The indexed words, for typo tolerance (migration 0023): a word of a deleted text may stay, which
 # only costs a look-up that finds nothing.
 LEXEMES = text(
@@ -196,22 +201,31 @@ class PostgresEngine:
         """Which of the terms (or `a & b` queries) an indexed text holds, all in one statement. Through the GIN index
         only: for a word it thinks rare the planner would read the table until a match, every
         vector of it when the word is absent (seconds on 100,000 texts). Not from
-        `search_lexemes`, which keeps the words of deleted texts until a rebuild."""
-        if not terms:
-            return set()
-        connection.execute(text("SET LOCAL enable_seqscan = off"))
-        try:
-            return set(
-                connection.scalars(
-                    text(
-                        "SELECT t FROM unnest(CAST(:terms AS text[])) AS t WHERE EXISTS "
-                        "(SELECT 1 FROM search_documents WHERE vector @@ to_tsquery('simple', t))"
-                    ),
-                    {"terms": sorted(set(terms))},
+        `search_lexemes`, which keeps the words of deleted texts until a rebuild. Each answer is
+        kept per worker for KNOWN_TTL."""
+        kept: dict[str, bool] = cached("pg-known", dict, KNOWN_TTL)
+        answers = {term: kept[term] for term in terms if term in kept}
+        asked = sorted(set(terms) - answers.keys())
+        if asked:
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            try:
+                held = set(
+                    connection.scalars(
+                        text(
+                            "SELECT t FROM unnest(CAST(:terms AS text[])) AS t WHERE EXISTS "
+                            "(SELECT 1 FROM search_documents "
+                            "WHERE vector @@ to_tsquery('simple', t))"
+                        ),
+                        {"terms": asked},
+                    )
                 )
-            )
-        finally:
-            connection.execute(text("SET LOCAL enable_seqscan = on"))
+            finally:
+                connection.execute(text("SET LOCAL enable_seqscan = on"))
+            answers.update((term, term in held) for term in asked)
+            if len(kept) + len(asked) > KNOWN_MOST:
+                kept.clear()
+            kept.update((term, answers[term]) for term in asked)
+        return {term for term, holds in answers.items() if holds}
 
     @staticmethod
     def _neighbours(connection, term: str) -> list[str]:

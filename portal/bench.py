@@ -41,7 +41,7 @@ from portal.lessons.models import Lesson
 from portal.organisations.models import Organisation
 from portal.search.concepts import expand
 from portal.search.query import parse
-from portal.search.searching import matching, search
+from portal.search.searching import search_all
 from portal.search.services import MAX_HITS, reindex
 from portal.search.services import engine as search_engine
 from portal.seeding import seed
@@ -176,18 +176,17 @@ def _relevance(app) -> dict[str, Any]:
 
     scores, ceilings, top3 = [], [], {}
     with app.test_request_context():
-        external = {i: e for i, e in db.session.execute(select(Item.id, Item.external_id))}
+        external = {i: e or "" for i, e in db.session.execute(select(Item.id, Item.external_id))}
         for row in load_relevance():
-            args = MultiDict({"q": row["query"]})
-            found = search(args, AnonymousUserMixin(), with_facets=False)
-            ranked = [hit.result.external_id or "" for hit in found.hits]
+            # Every result in the page's order (the page shows the first twenty of these).
+            found = search_all(MultiDict({"q": row["query"]}), AnonymousUserMixin(), most=MAX_HITS)
+            ranked = [external[item_id] for item_id, _score in found.ranked]
             judgments = {str(k): int(v) for k, v in row["judgments"].items()}
             scores.append(ndcg_at_10(ranked, judgments))
             top3[row["query"]] = ranked[:3]
-            # The ceiling of ranking alone: every text this search found, best judged first.
-            matched = [external[m.id] or "" for m in matching(args, AnonymousUserMixin())[2]]
+            # The ceiling of ranking alone: the same results, best judged first.
             ceilings.append(
-                ndcg_at_10(sorted(matched, key=lambda e: -judgments.get(e, 0)), judgments)
+                ndcg_at_10(sorted(ranked, key=lambda e: -judgments.get(e, 0)), judgments)
             )
     below = sorted(
         (round(score, 2), row["query"])

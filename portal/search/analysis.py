@@ -68,20 +68,27 @@ def stem(token: str) -> str:
 # Other forms of a word that Snowball stems apart, searched as word forms (portal.search.query):
 # a verb and its noun in -ing, where Snowball keeps -ing on short words ('gunnen' - 'gunning',
 # 'aanbesteden' already meets 'aanbesteding'), and -eren beside -atie ('repareren' -
-# 'reparatie'). A form no text holds is simply not found.
+# 'reparatie'). A plural noun is read as its singular first ('gunningen', 'reparaties'). A form
+# no text holds is dropped by the engine; some words have two readings ('wegen': roads, or to
+# weigh, whose form 'weging' is then searched too).
 WORD_FORMS = (("en", "ing", 5), ("ing", "en", 6), ("eren", "atie", 7), ("atie", "eren", 7))
+PLURALS = (("ingen", "ing"), ("aties", "atie"))
 
 
 @lru_cache(maxsize=10_000)
 def word_forms(token: str) -> tuple[str, ...]:
-    """Stems of the folded token's other forms (WORD_FORMS) that differ from its own stem."""
+    """Give the stems of the folded token's other forms (WORD_FORMS) that differ from its own."""
     own = stem(token)
+    for plural, singular in PLURALS:
+        if token.endswith(plural):
+            token = token[: -len(plural)] + singular
+            break
     found = [
         stem(token[: -len(ending)] + other)
         for ending, other, least in WORD_FORMS
         if len(token) >= least and token.endswith(ending)
     ]
-    return tuple(dict.fromkeys(f for f in found if f != own))
+    return tuple(dict.fromkeys(form for form in found if form != own))
 
 
 @lru_cache(maxsize=1)

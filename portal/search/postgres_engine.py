@@ -163,9 +163,12 @@ class PostgresEngine:
             # A word PostgreSQL's statistics call common is held by thousands of texts: only the
             # others are looked up (finding every text of a common word costs ~5 ms).
             typed = {t for group in query.groups for t in group.terms}
+            typed |= {e.terms[0] for e in query.forms}
             known = {t for t in typed if t in shares} | self._known(
                 connection, [t for t in typed if t not in shares]
             )
+            # A word form no text holds is left out (Whoosh leaves it out by its frequency).
+            query.forms = [e for e in query.forms if e.terms[0] in known]
             expand_typos(
                 query,
                 lambda term: term in known,
@@ -204,7 +207,8 @@ class PostgresEngine:
         `search_lexemes`, which keeps the words of deleted texts until a rebuild. Each answer is
         kept per worker for KNOWN_TTL."""
         kept: dict[str, bool] = cached("pg-known", dict, KNOWN_TTL)
-        answers = {term: kept[term] for term in terms if term in kept}
+        # .get: another thread may clear the kept answers between a test and a read.
+        answers = {term: held for term in terms if (held := kept.get(term)) is not None}
         asked = sorted(set(terms) - answers.keys())
         if asked:
             connection.execute(text("SET LOCAL enable_seqscan = off"))

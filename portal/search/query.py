@@ -75,8 +75,9 @@ class Expansion:
     terms: tuple[str, ...]
     weight: float
     text: str = ""  # the term as the administrator wrote it
-    # The typed word(s) it stands in for: it counts only for texts without them, so a text
-    # that has the typed word ranks as it did without the concept.
+    # The typed word(s) it stands in for: its share of their coverage counts only for texts
+    # without them (a text with the typed word covers it wholly); its relevance adds, at its
+    # weight, in every text that holds it.
     source: tuple[str, ...] = ()
 
 
@@ -212,11 +213,14 @@ def _structure(parsed: ParsedQuery) -> None:
         if terms and stem(word) not in seen and len(seen) < MAX_GROUPS:
             seen[stem(word)] = Group(stem(word), terms, word, _wholes(word))
     parsed.groups = list(seen.values())
-    parsed.forms = [
-        Expansion("", (form,), FORM_WEIGHT, form, (group.key,))
-        for group in parsed.groups
-        for form in word_forms(group.word)
-    ][:MAX_FORMS]
+    # Each typed word's other forms (of every word a group stands for: "gun gunnen"), unless
+    # typed themselves; they stand in for the group as a typo's nearest word does.
+    forms: dict[str, Expansion] = {}
+    for word in meaningful:
+        for form in word_forms(word) if stem(word) in seen else ():
+            if form not in parsed.should and form not in forms and len(forms) < MAX_FORMS:
+                forms[form] = Expansion("", (form,), FORM_WEIGHT, form, (stem(word),))
+    parsed.forms = list(forms.values())
     pairs: dict[tuple[str, str], int] = {}
     for first, second in itertools.pairwise(meaningful):
         if len(pairs) >= MAX_PAIRS:

@@ -25,6 +25,7 @@ from portal.search.models import Concept, ConceptTerm
 from portal.search.postgres_engine import PostgresEngine
 from portal.search.query import ParsedQuery
 from portal.search.whoosh_engine import IndexUnavailableError, RebuildRunningError, WhooshEngine
+from portal.search.worker_cache import forget
 from portal.taxonomy.models import VOCABULARIES
 
 log = logging.getLogger(__name__)
@@ -158,12 +159,14 @@ def reindex(batch: int = 500, progress=None) -> int:
     Whoosh: a new build beside the live index, swapped in at the end (searches keep answering from
     the old one, writes keep going to it), then the updates recorded meanwhile are applied again.
     PostgreSQL: every document rewritten in batches of their own transaction, then the documents of
-    deleted items removed; searches see a whole index throughout. Kept pages are forgotten after.
+    deleted items removed; searches see a whole index throughout. Kept pages, and what each worker
+    keeps of the index, are forgotten after.
     """
     try:
         return _reindex(batch, progress)
     finally:
         move_generation()
+        forget()  # what the workers keep of the old index (which words it holds, its statistics)
 
 
 def _reindex(batch: int, progress) -> int:

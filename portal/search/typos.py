@@ -51,7 +51,8 @@ def expand_typos(
         # Typed and as indexed (its stem): "dimmen" is "dimm", too short to guess at.
         if min(len(group.word), len(group.key)) < MIN_LETTERS or group.word.isdigit():
             continue
-        if any(present(term) for term in group.terms):
+        forms = [e.terms[0] for e in query.forms if group.key in e.source]
+        if any(present(term) for term in (*group.terms, *forms)):
             continue
         terms = nearest(group.key, neighbours(group.key))
         found.extend(Expansion("", (term,), WEIGHT, term, (group.key,)) for term in terms)

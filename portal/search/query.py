@@ -74,7 +74,7 @@ class Expansion:
     concept: str  # the concept's name; "" for a typo's or a word form's expansion
     terms: tuple[str, ...]
     weight: float
-    text: str = ""  # the term as the administrator wrote it
+    text: str = ""  # the term as the administrator wrote it (a typo's or form's: its stem)
     # The typed word(s) it stands in for: its share of their coverage counts only for texts
     # without them (a text with the typed word covers it wholly); its relevance adds, at its
     # weight, in every text that holds it.
@@ -217,7 +217,9 @@ def _structure(parsed: ParsedQuery) -> None:
     # typed themselves; they stand in for the group as a typo's nearest word does.
     forms: dict[str, Expansion] = {}
     for word in meaningful:
-        for form in word_forms(word) if stem(word) in seen else ():
+        if stem(word) not in seen:  # beyond MAX_GROUPS
+            continue
+        for form in word_forms(word):
             if form not in parsed.should and form not in forms and len(forms) < MAX_FORMS:
                 forms[form] = Expansion("", (form,), FORM_WEIGHT, form, (stem(word),))
     parsed.forms = list(forms.values())
